@@ -1,0 +1,101 @@
+//! Every limit of the system in one place, each default with the reason for its value.
+//!
+//! The server enforces them at the transport (WebSocket message and frame size, queue lengths, rates)
+//! and not only in handlers; the browser uses the same numbers to refuse bad input before sending it.
+//! They can be overridden in the server's TOML file under `[limits]`.
+
+use serde::{Deserialize, Serialize};
+
+/// The limits, with documented defaults. Durations are whole milliseconds so the TOML stays plain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest WebSocket message the server accepts, in bytes. The biggest message is an SDP answer:
+    /// about 1 KiB per m-line, two m-lines per participant, so 256 KiB carries a full room with room to
+    /// spare while bounding what one socket can make the server buffer.
+    pub ws_max_message_bytes: usize,
+    /// Largest single WebSocket frame, in bytes. Equal to the message limit: browsers do not fragment.
+    pub ws_max_frame_bytes: usize,
+    /// Messages queued towards one client before it counts as too slow and is disconnected: a slow
+    /// client is dropped, never waited for, so it cannot stall the room task.
+    pub ws_send_queue: usize,
+    /// Client messages per second one socket may send (averaged over a second, bursts up to this many).
+    /// A person's clicks and the SDP exchange stay far below; a flood is closed.
+    pub ws_messages_per_second: u32,
+    /// Time a new socket has to send `Hello` and `Join`, in milliseconds. Bounds idle sockets.
+    pub join_timeout_ms: u64,
+    /// Longest display name, in characters (Unicode scalar values). Long enough for any real name,
+    /// short enough to fit a tile.
+    pub name_max_chars: usize,
+    /// Participants in one room. Every participant receives every other one's audio and video, so
+    /// forwarding grows with the square of this number; 20 keeps a 2-core server below saturation.
+    pub room_max_participants: usize,
+    /// Rooms the server holds at once: bounds memory and UDP load against someone opening rooms in a loop.
+    pub max_rooms: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            ws_max_message_bytes: 256 * 1024,
+            ws_max_frame_bytes: 256 * 1024,
+            ws_send_queue: 256,
+            ws_messages_per_second: 50,
+            join_timeout_ms: 10_000,
+            name_max_chars: 64,
+            room_max_participants: 20,
+            max_rooms: 200,
+        }
+    }
+}
+
+/// Why a display name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    /// Nothing but white space.
+    Empty,
+    /// More than [`Limits::name_max_chars`] characters.
+    TooLong,
+    /// Control characters (line breaks, escapes) that could forge lines in a chat transcript.
+    ControlCharacter,
+}
+
+impl Limits {
+    /// Checks a display name (R2: participants choose their own) and returns it trimmed.
+    pub fn check_name(&self, name: &str) -> Result<String, NameError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if name.chars().count() > self.name_max_chars {
+            return Err(NameError::TooLong);
+        }
+        if name.chars().any(char::is_control) {
+            return Err(NameError::ControlCharacter);
+        }
+        Ok(name.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        let l = Limits::default();
+        assert_eq!(l.check_name("  Anna  "), Ok("Anna".to_owned()));
+        assert_eq!(l.check_name("   "), Err(NameError::Empty));
+        assert_eq!(l.check_name(&"x".repeat(65)), Err(NameError::TooLong));
+        assert_eq!(l.check_name(&"ä".repeat(64)).map(|n| n.chars().count()), Ok(64));
+        assert_eq!(l.check_name("a\nb"), Err(NameError::ControlCharacter));
+    }
+
+    #[test]
+    fn limits_read_partially_from_toml_like_json() {
+        let l: Limits = serde_json::from_str(r#"{"room_max_participants": 3}"#).expect("valid");
+        assert_eq!(l.room_max_participants, 3);
+        assert_eq!(l.name_max_chars, Limits::default().name_max_chars);
+        assert!(serde_json::from_str::<Limits>(r#"{"no_such_limit": 1}"#).is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! The signalling protocol between browser and server, carried as JSON text over `/ws`.
+//!
+//! Session: the client sends `Hello`; the server answers `Welcome` with the version it speaks, or
+//! closes with [`close_code::UNSUPPORTED_PROTOCOL`]. Then `Join`; the server answers `Joined` and tells
+//! everyone else `ParticipantJoined`. Media is negotiated with the server always the offerer: it sends
+//! `Offer` whenever the set of tracks changes and the client replies `Answer`, so there is never glare.
+//! ICE travels inside the SDP: the server is ICE-lite and learns the client's address from the client's
+//! own connectivity checks, so the browser never needs to reveal its candidate addresses.
+//!
+//! Errors: a protocol error (malformed JSON, wrong order, oversized message) closes the socket with a
+//! code from [`close_code`]; a user error (full room, bad name) is a `ServerMsg::Error` and the socket
+//! stays open.
+
+use crate::ids::{ParticipantId, RoomId};
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks. Bumped only for incompatible changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Messages from the browser to the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum ClientMsg {
+    /// First message on every socket: the protocol version the client speaks.
+    Hello {
+        /// Must equal the server's [`PROTOCOL_VERSION`].
+        protocol: u32,
+    },
+    /// Enter a room under a display name, with the initial state of mic and camera.
+    Join {
+        /// The meeting id from the link.
+        room: RoomId,
+        /// The name the participant chose (R2); trimmed and checked by `Limits::check_name`.
+        name: String,
+        /// Whether the microphone is on when entering.
+        mic: bool,
+        /// Whether the camera is on when entering.
+        cam: bool,
+    },
+    /// The client's SDP answer to the server's latest `Offer`.
+    Answer {
+        /// The SDP text of the browser's local description.
+        sdp: String,
+    },
+    /// The participant switched their own microphone or camera (R4: always in their own hand).
+    SetMedia {
+        /// Microphone on.
+        mic: bool,
+        /// Camera on.
+        cam: bool,
+    },
+    /// Leave the room; the server closes the socket after this.
+    Leave,
+}
+
+/// Messages from the server to the browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum ServerMsg {
+    /// Answer to `Hello`: the version the server speaks.
+    Welcome {
+        /// The server's [`PROTOCOL_VERSION`].
+        protocol: u32,
+    },
+    /// Answer to `Join`: who you are and who is already here (yourself included).
+    Joined {
+        /// The id the server gave this participant.
+        you: ParticipantId,
+        /// Everyone in the room, in order of joining, this participant last.
+        participants: Vec<ParticipantInfo>,
+    },
+    /// Someone entered the room.
+    ParticipantJoined {
+        /// Who, with their mic and camera state.
+        participant: ParticipantInfo,
+    },
+    /// Someone left the room (or was disconnected).
+    ParticipantLeft {
+        /// Who left.
+        id: ParticipantId,
+    },
+    /// A participant's mic or camera changed.
+    MediaState {
+        /// Whose.
+        id: ParticipantId,
+        /// Microphone on.
+        mic: bool,
+        /// Camera on.
+        cam: bool,
+    },
+    /// A new SDP offer from the server; the client must reply `Answer`.
+    Offer {
+        /// The SDP text.
+        sdp: String,
+        /// The m-lines on which the client publishes its own microphone and camera.
+        publish: PublishMids,
+        /// The m-lines that carry other participants' media to this client.
+        tracks: Vec<RemoteTrack>,
+    },
+    /// A user error: the request was refused, the connection stays open.
+    Error {
+        /// Machine-readable reason; the UI translates it.
+        code: ErrorCode,
+        /// English explanation for logs of the client and for developers.
+        message: String,
+    },
+}
+
+/// A participant as others see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantInfo {
+    /// Server-assigned id.
+    pub id: ParticipantId,
+    /// Display name as the participant chose it.
+    pub name: String,
+    /// Microphone on.
+    pub mic: bool,
+    /// Camera on.
+    pub cam: bool,
+}
+
+/// The client's own sending m-lines, identified by their `mid`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishMids {
+    /// Where the microphone track goes.
+    pub audio: String,
+    /// Where the camera track goes.
+    pub video: String,
+}
+
+/// An m-line that carries another participant's track to this client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteTrack {
+    /// The SDP media id of the m-line.
+    pub mid: String,
+    /// Whose media it carries.
+    pub participant: ParticipantId,
+    /// Audio or video.
+    pub kind: TrackKind,
+}
+
+/// The kind of a media track.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackKind {
+    /// Microphone audio.
+    Audio,
+    /// Camera video.
+    Video,
+}
+
+/// Reasons for a `ServerMsg::Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The room has `Limits::room_max_participants` people in it.
+    RoomFull,
+    /// The server holds `Limits::max_rooms` rooms and cannot open another.
+    ServerFull,
+    /// The display name is empty, too long or has control characters.
+    InvalidName,
+    /// This socket already joined a room.
+    AlreadyJoined,
+    /// The message needs a joined room first.
+    NotJoined,
+    /// The SDP answer could not be applied.
+    InvalidSdp,
+}
+
+/// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).
+pub mod close_code {
+    /// The client's `Hello` named a protocol version this server does not speak.
+    pub const UNSUPPORTED_PROTOCOL: u16 = 4000;
+    /// A message was not valid JSON of a `ClientMsg`, or came out of order (anything before `Hello`).
+    pub const MALFORMED: u16 = 4001;
+    /// `Hello` and `Join` did not arrive within `Limits::join_timeout_ms`.
+    pub const TIMEOUT: u16 = 4002;
+    /// The client sent faster than `Limits::ws_messages_per_second`.
+    pub const RATE_LIMITED: u16 = 4003;
+    /// The client read too slowly and its queue (`Limits::ws_send_queue`) overflowed.
+    pub const SLOW_CONSUMER: u16 = 4004;
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+}
