@@ -1,1 +1,41 @@
-fn main() {}
+//! The `treff` binary: reads the configuration, sets up logging, and runs the server until Ctrl-C.
+
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    // Operational logs go to stderr and never carry personal data. str0m is kept at warn: its
+    // debug output would describe peers.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_env("TREFF_LOG").unwrap_or_else(|_| EnvFilter::new("info,str0m=warn")),
+        )
+        .init();
+    let config = match treff::Config::from_args() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("treff: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if !config.ui_dir.join("index.html").is_file() {
+        tracing::warn!(ui_dir = %config.ui_dir.display(), "no built UI found; run `cargo xtask run` or `trunk build`");
+    }
+    let server = match treff::Server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("treff: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let url = match server.http_addr {
+        a if a.ip().is_loopback() => format!("http://localhost:{}", a.port()),
+        a => format!("http://{a}"),
+    };
+    tracing::info!(media_port = server.media_addr.port(), "Treff is running at {url}");
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}

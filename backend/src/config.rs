@@ -1,0 +1,174 @@
+//! Server configuration: clap flags, `TREFF_*` environment variables and an optional TOML file, over
+//! embedded defaults that run on localhost with no configuration at all.
+//!
+//! Precedence, highest first: command-line flag, environment variable, TOML file, default.
+
+use clap::Parser;
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use treff_shared::Limits;
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the HTTP server (UI, `/ws`) listens.
+    pub http: SocketAddr,
+    /// Where the one UDP socket for all media of all rooms is bound.
+    pub media_bind: SocketAddr,
+    /// The address browsers send media to, announced as the ICE host candidate. Defaults to the bind
+    /// address, or loopback when bound to the unspecified address.
+    pub public_ip: Option<IpAddr>,
+    /// The built UI (Trunk's `dist/`). Served from disk, so the server builds without the wasm toolchain.
+    pub ui_dir: PathBuf,
+    /// Origins allowed to open `/ws` besides the server's own (checked against `Host`).
+    pub allowed_origins: Vec<String>,
+    /// All limits; see [`Limits`].
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 10000)),
+            public_ip: None,
+            ui_dir: PathBuf::from("dist"),
+            allowed_origins: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loopback on ephemeral ports: what tests and benchmarks start.
+    pub fn ephemeral() -> Self {
+        Self {
+            http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            ..Self::default()
+        }
+    }
+
+    /// The IP put into ICE candidates, given the address the UDP socket actually got.
+    pub fn candidate_ip(&self, bound: SocketAddr) -> IpAddr {
+        match self.public_ip {
+            Some(ip) => ip,
+            None if bound.ip().is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            None => bound.ip(),
+        }
+    }
+
+    /// Reads flags and environment (and the TOML file they name) over the defaults.
+    pub fn from_args() -> Result<Self, ConfigError> {
+        Self::from_cli(Cli::parse())
+    }
+
+    fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Read(path.clone(), e))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| ConfigError::Parse(path.clone(), Box::new(e)))?
+            }
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        Ok(Config {
+            http: cli.http.or(file.http).unwrap_or(d.http),
+            media_bind: cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
+            public_ip: cli.public_ip.or(file.public_ip),
+            ui_dir: cli.ui_dir.or(file.ui_dir).unwrap_or(d.ui_dir),
+            allowed_origins: if cli.allowed_origin.is_empty() {
+                file.allowed_origins.unwrap_or_default()
+            } else {
+                cli.allowed_origin
+            },
+            limits: file.limits.unwrap_or_default(),
+        })
+    }
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML file could not be read.
+    #[error("cannot read config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// The TOML file is not valid.
+    #[error("invalid config file {0}: {1}")]
+    Parse(PathBuf, Box<toml::de::Error>),
+}
+
+/// Command line and environment.
+#[derive(Parser, Debug, Default)]
+#[command(name = "treff", version, about = "Treff: privacy-first video conferencing (server)")]
+struct Cli {
+    /// TOML configuration file (keys as the long flags with `_`, plus a `[limits]` table).
+    #[arg(long, env = "TREFF_CONFIG")]
+    config: Option<PathBuf>,
+    /// HTTP listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "TREFF_HTTP")]
+    http: Option<SocketAddr>,
+    /// UDP address for all media [default: 127.0.0.1:10000].
+    #[arg(long, env = "TREFF_MEDIA_BIND")]
+    media_bind: Option<SocketAddr>,
+    /// Public IP announced to browsers as the ICE candidate [default: the media bind address].
+    #[arg(long, env = "TREFF_PUBLIC_IP")]
+    public_ip: Option<IpAddr>,
+    /// Directory of the built UI [default: dist].
+    #[arg(long, env = "TREFF_UI_DIR")]
+    ui_dir: Option<PathBuf>,
+    /// Extra origin allowed to open the WebSocket (repeatable; comma-separated in the environment).
+    #[arg(long, env = "TREFF_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origin: Vec<String>,
+}
+
+/// The TOML file.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    http: Option<SocketAddr>,
+    media_bind: Option<SocketAddr>,
+    public_ip: Option<IpAddr>,
+    ui_dir: Option<PathBuf>,
+    allowed_origins: Option<Vec<String>>,
+    limits: Option<Limits>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("treff-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("treff.toml");
+        std::fs::write(
+            &path,
+            "http = \"127.0.0.1:9000\"\nui_dir = \"/srv/ui\"\n[limits]\nroom_max_participants = 4\n",
+        )
+        .expect("write");
+        let cli = Cli::try_parse_from([
+            "treff",
+            "--config",
+            path.to_str().expect("utf-8"),
+            "--http",
+            "127.0.0.1:9100",
+        ])
+        .expect("flags");
+        let c = Config::from_cli(cli).expect("valid");
+        assert_eq!(c.http.port(), 9100);
+        assert_eq!(c.ui_dir, PathBuf::from("/srv/ui"));
+        assert_eq!(c.limits.room_max_participants, 4);
+        assert_eq!(c.media_bind, Config::default().media_bind);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        assert!(toml::from_str::<FileConfig>("htp = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! The HTTP surface: the built UI (with the single-page fallback), `/ws`, and the security headers
+//! every response carries.
+//!
+//! The CSP allows scripts only from our origin plus the hash of Trunk's inline loader, which is read
+//! from `index.html` at start-up (its content names the hashed wasm file, so it changes per build).
+//! No `unsafe-inline`, no `unsafe-eval`, nothing from any other origin (R9).
+
+use std::path::Path;
+
+use axum::Router;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use treff_shared::Limits;
+
+use crate::rooms::Rooms;
+use crate::signalling;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The open rooms.
+    pub rooms: Rooms,
+    /// All limits.
+    pub limits: Limits,
+    /// Origins allowed to open `/ws` besides our own.
+    pub allowed_origins: Vec<String>,
+}
+
+/// The router with UI, `/ws` and headers.
+pub fn router(state: AppState, ui_dir: &Path) -> Router {
+    let index = ui_dir.join("index.html");
+    let csp = content_security_policy(&std::fs::read_to_string(&index).unwrap_or_default());
+    let ui = ServeDir::new(ui_dir).fallback(ServeFile::new(index));
+    let set = |name, value: HeaderValue| SetResponseHeaderLayer::overriding(name, value);
+    Router::new()
+        .route("/ws", get(websocket))
+        .fallback_service(ui)
+        .with_state(state)
+        .layer(set(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(set(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(set(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()"),
+        ))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// The CSP for a given `index.html`: its inline scripts are allowed by hash, nothing else inline.
+pub fn content_security_policy(index_html: &str) -> HeaderValue {
+    let hashes: String = inline_scripts(index_html)
+        .map(|body| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))))
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    // Only ASCII goes in: base64 and fixed text.
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+}
+
+/// The bodies of `<script>` elements without `src`, exactly as the browser hashes them.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attrs, after) = rest.split_once('>')?;
+        let (body, _) = after.split_once("</script>")?;
+        (!attrs.contains("src=")).then_some(body)
+    })
+}
+
+/// `GET /ws`: checks the `Origin`, sets the transport limits, and hands the socket to a session.
+async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    if !origin_allowed(&headers, &state.allowed_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let AppState { rooms, limits, .. } = state;
+    upgrade
+        .max_message_size(limits.ws_max_message_bytes)
+        .max_frame_size(limits.ws_max_frame_bytes)
+        .on_upgrade(move |socket| signalling::session(socket, rooms, limits))
+}
+
+/// A page of ours (same scheme-less host and port as `Host`) or an explicitly allowed origin. A
+/// missing `Origin` is refused: every browser sends one, and other clients can set it.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return false };
+    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inline_loader_is_hashed_and_external_scripts_are_not() {
+        let html = r#"<html><script type="module">import init from '/a.js';init();</script>
+            <script src="/b.js"></script></html>"#;
+        let csp = content_security_policy(html);
+        let csp = csp.to_str().expect("ascii");
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest("import init from '/a.js';init();"));
+        assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
+        assert_eq!(csp.matches("sha256-").count(), 1);
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn origins_are_checked_against_host_and_the_allow_list() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("meet.example:8080"));
+        assert!(!origin_allowed(&h, &[]), "missing origin");
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://meet.example:8080"));
+        assert!(origin_allowed(&h, &[]));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!origin_allowed(&h, &[]));
+        assert!(origin_allowed(&h, &["https://evil.example/".to_owned()]));
+    }
+}

@@ -1,0 +1,101 @@
+//! Treff's server: the web UI, signalling over WebSocket and the SFU, in one binary.
+//!
+//! Layout:
+//! - [`config`]: flags, environment and TOML over embedded defaults.
+//! - [`http`]: the router, security headers (CSP), `Origin` check, static UI.
+//! - [`signalling`]: one session per WebSocket: handshake, join, relay to the room; the error boundary.
+//! - [`rooms`]: the registry of open rooms.
+//! - [`room`]: one conference's state, owned by one task (participants, peers, forwarding).
+//! - [`sfu`]: one participant's str0m peer and its negotiation state.
+//! - [`media_socket`]: the single UDP socket for all rooms and its demux by ICE ufrag / address.
+//!
+//! Data lifecycle (DESIGN.md): names and media state live in the room task's memory only and go
+//! when the participant leaves or the conference ends; operational logs carry no personal data.
+
+pub mod config;
+pub mod http;
+pub mod media_socket;
+pub mod room;
+pub mod rooms;
+pub mod sfu;
+pub mod signalling;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use config::Config;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct Server {
+    /// Where HTTP and `/ws` listen.
+    pub http_addr: SocketAddr,
+    /// Where the media UDP socket is bound.
+    pub media_addr: SocketAddr,
+    rooms: rooms::Rooms,
+    routes: media_socket::Routes,
+    stop: oneshot::Sender<()>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds both sockets, starts serving, and returns at once.
+    pub async fn start(config: Config) -> std::io::Result<Server> {
+        let udp = Arc::new(tokio::net::UdpSocket::bind(config.media_bind).await?);
+        let media_addr = udp.local_addr()?;
+        let routes = media_socket::Routes::default();
+        let media = room::MediaContext {
+            candidate: SocketAddr::new(config.candidate_ip(media_addr), media_addr.port()),
+            socket: udp.clone(),
+            routes: routes.clone(),
+            crypto: Arc::new(str0m::crypto::from_feature_flags()),
+        };
+        let rooms = rooms::Rooms::new(config.limits.clone(), media);
+        let state = http::AppState {
+            rooms: rooms.clone(),
+            limits: config.limits.clone(),
+            allowed_origins: config.allowed_origins.clone(),
+        };
+        let app = http::router(state, &config.ui_dir);
+        let listener = tokio::net::TcpListener::bind(config.http).await?;
+        let http_addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let http = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "http server failed");
+            }
+        });
+        let demux = tokio::spawn(media_socket::demux(udp, routes.clone()));
+        Ok(Server { http_addr, media_addr, rooms, routes, stop, tasks: vec![http, demux] })
+    }
+
+    /// Number of open rooms.
+    pub fn open_rooms(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Number of media peers the UDP demux routes to.
+    pub fn media_peers(&self) -> usize {
+        self.routes.peers()
+    }
+
+    /// Stops accepting, then ends the tasks.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut tasks = self.tasks.into_iter();
+        if let Some(http) = tasks.next() {
+            // Open WebSockets keep graceful shutdown waiting; a short grace, then abort.
+            let abort = http.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(2), http).await.is_err() {
+                abort.abort();
+            }
+        }
+        for t in tasks {
+            t.abort();
+        }
+    }
+}

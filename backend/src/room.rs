@@ -1,0 +1,328 @@
+//! One conference: its participants and their media peers, owned by a single task.
+//!
+//! Socket handlers and the UDP demux only send this task commands and datagrams over channels; no
+//! lock guards room state. The logic is the synchronous [`Room`] (inputs in, messages and datagrams
+//! out); [`run`] is the thin async shell around it.
+//!
+//! Invariants:
+//! - The server stamps identity: a command carries the participant id the signalling session got at
+//!   join, never one the client sent.
+//! - A participant's outgoing queue is bounded; when it is full the participant is dropped, so one
+//!   slow browser never stalls the others.
+//! - The room holds names and media state in memory only; they go with the participant or the room.
+//!   The room ends when its last participant leaves.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use str0m::crypto::CryptoProvider;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg, TrackKind};
+
+use crate::media_socket::{Datagram, Routes};
+use crate::sfu::{Peer, PeerEvent, Source};
+use crate::signalling::Outgoing;
+
+/// What a signalling session asks of the room.
+#[derive(Debug)]
+pub enum Command {
+    /// A checked name wants in. The reply carries the new id, or why not.
+    Join {
+        /// Display name, already checked with `Limits::check_name`.
+        name: String,
+        /// Microphone on at entry.
+        mic: bool,
+        /// Camera on at entry.
+        cam: bool,
+        /// The session's outgoing queue.
+        out: mpsc::Sender<Outgoing>,
+        /// Answered once the participant is in (and `Joined` is queued) or refused.
+        reply: oneshot::Sender<Result<ParticipantId, ErrorCode>>,
+    },
+    /// A message from a joined participant (`Answer`, `SetMedia`, `Leave`).
+    Client {
+        /// Who sent it, as stamped by the session.
+        from: ParticipantId,
+        /// The message.
+        msg: ClientMsg,
+    },
+    /// The participant's socket closed.
+    Disconnected {
+        /// Who.
+        id: ParticipantId,
+    },
+}
+
+/// Shared, read-only facts every room needs to make peers.
+#[derive(Clone)]
+pub struct MediaContext {
+    /// The public address of the UDP socket, announced as ICE candidate.
+    pub candidate: SocketAddr,
+    /// The socket, for sending.
+    pub socket: Arc<UdpSocket>,
+    /// The demux table.
+    pub routes: Routes,
+    /// DTLS/SRTP crypto.
+    pub crypto: Arc<CryptoProvider>,
+}
+
+struct Participant {
+    info: ParticipantInfo,
+    out: mpsc::Sender<Outgoing>,
+    peer: Peer,
+}
+
+/// A conference's state, driven by [`run`].
+pub struct Room {
+    limits: Limits,
+    media: MediaContext,
+    datagrams: mpsc::Sender<Datagram>,
+    participants: BTreeMap<ParticipantId, Participant>,
+    next_id: u64,
+}
+
+impl Room {
+    /// An empty room whose peers get datagrams through `datagrams`.
+    pub fn new(limits: Limits, media: MediaContext, datagrams: mpsc::Sender<Datagram>) -> Self {
+        Self { limits, media, datagrams, participants: BTreeMap::new(), next_id: 1 }
+    }
+
+    /// True when nobody is in the room.
+    pub fn is_empty(&self) -> bool {
+        self.participants.is_empty()
+    }
+
+    /// Handles one command from a signalling session.
+    pub fn command(&mut self, now: Instant, cmd: Command) {
+        match cmd {
+            Command::Join { name, mic, cam, out, reply } => {
+                let result = self.join(now, name, mic, cam, out);
+                // The session may have gone meanwhile; then its disconnect follows and cleans up.
+                let _ = reply.send(result);
+            }
+            Command::Client { from, msg } => self.client_message(now, from, msg),
+            Command::Disconnected { id } => self.leave(id),
+        }
+    }
+
+    fn join(
+        &mut self,
+        now: Instant,
+        name: String,
+        mic: bool,
+        cam: bool,
+        out: mpsc::Sender<Outgoing>,
+    ) -> Result<ParticipantId, ErrorCode> {
+        if self.participants.len() >= self.limits.room_max_participants {
+            return Err(ErrorCode::RoomFull);
+        }
+        let id = ParticipantId(self.next_id);
+        self.next_id += 1;
+        let (ufrag, pass) = ice_credentials();
+        let mut peer = Peer::new(now, self.media.candidate, ufrag.clone(), pass, self.media.crypto.clone());
+        self.media.routes.register(ufrag, self.datagrams.clone());
+        // The newcomer receives everyone already here...
+        for p in self.participants.values() {
+            if let Some((audio, video)) = p.peer.publish_mids() {
+                peer.add_source(Source { owner: p.info.id, mid: audio, kind: TrackKind::Audio });
+                peer.add_source(Source { owner: p.info.id, mid: video, kind: TrackKind::Video });
+            }
+        }
+        let info = ParticipantInfo { id, name, mic, cam };
+        for p in self.participants.values() {
+            let _ = p.out.try_send(Outgoing::Msg(ServerMsg::ParticipantJoined { participant: info.clone() }));
+        }
+        self.participants.insert(id, Participant { info, out, peer });
+        let participants = self.participants.values().map(|p| p.info.clone()).collect::<Vec<_>>();
+        // Own entry last: ids grow, so BTreeMap order is join order and the newcomer is the highest.
+        self.send(id, ServerMsg::Joined { you: id, participants });
+        // ...and everyone already here receives the newcomer, once its publish m-lines exist.
+        self.negotiate(id);
+        if let Some((audio, video)) = self.participants.get(&id).and_then(|p| p.peer.publish_mids()) {
+            for (other_id, other) in self.participants.iter_mut() {
+                if *other_id != id {
+                    other.peer.add_source(Source { owner: id, mid: audio, kind: TrackKind::Audio });
+                    other.peer.add_source(Source { owner: id, mid: video, kind: TrackKind::Video });
+                }
+            }
+        }
+        self.negotiate_all();
+        tracing::info!(participants = self.participants.len(), "participant joined");
+        Ok(id)
+    }
+
+    fn client_message(&mut self, now: Instant, from: ParticipantId, msg: ClientMsg) {
+        match msg {
+            ClientMsg::Answer { sdp } => {
+                let Some(p) = self.participants.get_mut(&from) else { return };
+                match p.peer.accept_answer(&sdp) {
+                    Ok(opened) => {
+                        // A receiver that just got a video m-line wants a picture now, not at the
+                        // publisher's next periodic keyframe.
+                        for source in opened {
+                            if let Some(owner) = self.participants.get_mut(&source.owner) {
+                                owner.peer.request_keyframe(now, source.mid, str0m::media::KeyframeRequestKind::Pli);
+                            }
+                        }
+                        self.negotiate(from);
+                    }
+                    Err(e) => self.send(from, ServerMsg::Error { code: ErrorCode::InvalidSdp, message: e.to_string() }),
+                }
+            }
+            ClientMsg::SetMedia { mic, cam } => {
+                let Some(p) = self.participants.get_mut(&from) else { return };
+                p.info.mic = mic;
+                p.info.cam = cam;
+                self.broadcast_except(from, ServerMsg::MediaState { id: from, mic, cam });
+            }
+            ClientMsg::Leave => self.leave(from),
+            // The session only forwards the messages above; anything else is a bug there.
+            ClientMsg::Hello { .. } | ClientMsg::Join { .. } => {
+                tracing::warn!("room got a session-level message");
+            }
+        }
+    }
+
+    fn leave(&mut self, id: ParticipantId) {
+        let Some(gone) = self.participants.remove(&id) else { return };
+        self.media.routes.remove(gone.peer.ufrag());
+        for p in self.participants.values_mut() {
+            p.peer.remove_owner(id);
+        }
+        self.broadcast_except(id, ServerMsg::ParticipantLeft { id });
+        self.negotiate_all();
+        tracing::info!(participants = self.participants.len(), "participant left");
+    }
+
+    /// Hands a datagram to its peer.
+    pub fn datagram(&mut self, d: Datagram) {
+        if let Some(p) = self.participants.values_mut().find(|p| *p.peer.ufrag() == d.ufrag) {
+            p.peer.receive(d.at, d.source, d.destination, &d.data);
+        }
+    }
+
+    /// Runs every peer until it waits, passes media and keyframe requests between them, and returns
+    /// when the room next needs to be woken.
+    pub fn drive(&mut self, now: Instant) -> Instant {
+        let socket = self.media.socket.clone();
+        let mut send = |to: SocketAddr, bytes: &[u8]| {
+            // Never wait on the socket: a full send buffer loses this datagram like a network would.
+            let _ = socket.try_send_to(bytes, to);
+        };
+        let mut events = Vec::new();
+        loop {
+            let mut next = now + std::time::Duration::from_secs(1);
+            for p in self.participants.values_mut() {
+                let mut mine = Vec::new();
+                next = next.min(p.peer.poll(now, &mut send, &mut mine));
+                events.extend(mine.into_iter().map(|e| (p.info.id, e)));
+            }
+            if events.is_empty() {
+                return next;
+            }
+            for (from, event) in events.drain(..) {
+                self.propagate(now, from, event);
+            }
+        }
+    }
+
+    fn propagate(&mut self, now: Instant, from: ParticipantId, event: PeerEvent) {
+        match event {
+            PeerEvent::Media(data) => {
+                for (id, p) in self.participants.iter_mut() {
+                    if *id != from {
+                        p.peer.forward(from, &data);
+                    }
+                }
+            }
+            PeerEvent::KeyframeRequest { source, kind } => {
+                if let Some(owner) = self.participants.get_mut(&source.owner) {
+                    owner.peer.request_keyframe(now, source.mid, kind);
+                }
+            }
+        }
+    }
+
+    fn negotiate(&mut self, id: ParticipantId) {
+        let Some(p) = self.participants.get_mut(&id) else { return };
+        if let Some(offer) = p.peer.negotiate() {
+            self.send(id, offer);
+        }
+    }
+
+    fn negotiate_all(&mut self) {
+        let ids: Vec<_> = self.participants.keys().copied().collect();
+        for id in ids {
+            self.negotiate(id);
+        }
+    }
+
+    fn broadcast_except(&mut self, except: ParticipantId, msg: ServerMsg) {
+        let ids: Vec<_> = self.participants.keys().copied().filter(|id| *id != except).collect();
+        for id in ids {
+            self.send(id, msg.clone());
+        }
+    }
+
+    /// Queues a message for one participant; one whose queue is full is too slow and is dropped.
+    fn send(&mut self, to: ParticipantId, msg: ServerMsg) {
+        let Some(p) = self.participants.get(&to) else { return };
+        if p.out.try_send(Outgoing::Msg(msg)).is_err() {
+            tracing::info!("dropping a participant whose connection is too slow or gone");
+            self.leave(to);
+        }
+    }
+
+    /// Ends the conference: every participant and peer goes, with their routes.
+    pub fn end(&mut self) {
+        for (_, p) in std::mem::take(&mut self.participants) {
+            self.media.routes.remove(p.peer.ufrag());
+        }
+    }
+}
+
+/// Fresh ICE credentials: the ufrag routes this peer's STUN on the shared socket, the password
+/// authenticates it, so both come from the OS's cryptographic random source.
+fn ice_credentials() -> (Arc<str>, String) {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 12 + 18];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // ICE allows only ALPHA / DIGIT / "+" / "/" in ufrag and password.
+    let clean = |s: String| s.replace('-', "+").replace('_', "/");
+    (clean(b64.encode(&bytes[..12])).into(), clean(b64.encode(&bytes[12..])))
+}
+
+/// The room task: owns the [`Room`] until its last participant leaves, then calls `on_end`.
+pub async fn run(
+    mut room: Room,
+    mut commands: mpsc::Receiver<Command>,
+    mut datagrams: mpsc::Receiver<Datagram>,
+    on_end: impl FnOnce(),
+) {
+    loop {
+        let wake = room.drive(Instant::now());
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                Some(cmd) => {
+                    room.command(Instant::now(), cmd);
+                    if room.is_empty() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            Some(d) = datagrams.recv() => room.datagram(d),
+            _ = tokio::time::sleep_until(wake.into()) => {}
+        }
+    }
+    // Deregister first, then drop the queue: a join that raced with the end loses its reply and the
+    // session retries, now finding no room and opening a fresh one.
+    on_end();
+    drop(commands);
+    room.end();
+    tracing::info!("conference ended");
+}

@@ -1,0 +1,88 @@
+//! The registry of open rooms: room id → the room task's command queue.
+//!
+//! The only lock in the server besides the UDP route table; it guards this map alone (never room
+//! state) and is held for a lookup or an insert. A room is opened by its first join and removes
+//! itself when it ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::mpsc;
+use treff_shared::{ErrorCode, Limits, RoomId};
+
+use crate::room::{self, Command, MediaContext, Room};
+
+/// Commands queued towards one room: a burst of joins and answers, far above a person's pace.
+const ROOM_COMMAND_QUEUE: usize = 256;
+/// Datagrams queued towards one room: about 100 ms of media of a full room.
+const ROOM_DATAGRAM_QUEUE: usize = 4096;
+
+struct Entry {
+    commands: mpsc::Sender<Command>,
+    generation: u64,
+}
+
+#[derive(Default)]
+struct Map {
+    rooms: HashMap<RoomId, Entry>,
+    generation: u64,
+}
+
+/// All open rooms. Cheap to clone.
+#[derive(Clone)]
+pub struct Rooms {
+    map: Arc<Mutex<Map>>,
+    limits: Limits,
+    media: MediaContext,
+}
+
+impl Rooms {
+    /// An empty registry.
+    pub fn new(limits: Limits, media: MediaContext) -> Self {
+        Self { map: Arc::default(), limits, media }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, Map> {
+        // Every critical section is a single map operation, so a poisoned map is still consistent.
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Number of open rooms.
+    pub fn len(&self) -> usize {
+        self.map().rooms.len()
+    }
+
+    /// True when no room is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The command queue of room `id`, opening the room if it is not open.
+    pub fn get_or_open(&self, id: &RoomId) -> Result<mpsc::Sender<Command>, ErrorCode> {
+        let mut map = self.map();
+        if let Some(e) = map.rooms.get(id) {
+            if !e.commands.is_closed() {
+                return Ok(e.commands.clone());
+            }
+        }
+        if map.rooms.len() >= self.limits.max_rooms {
+            return Err(ErrorCode::ServerFull);
+        }
+        map.generation += 1;
+        let generation = map.generation;
+        let (commands, command_rx) = mpsc::channel(ROOM_COMMAND_QUEUE);
+        let (datagrams, datagram_rx) = mpsc::channel(ROOM_DATAGRAM_QUEUE);
+        map.rooms.insert(id.clone(), Entry { commands: commands.clone(), generation });
+        let room = Room::new(self.limits.clone(), self.media.clone(), datagrams);
+        let registry = self.clone();
+        let key = id.clone();
+        tokio::spawn(room::run(room, command_rx, datagram_rx, move || {
+            let mut map = registry.map();
+            // Only remove our own entry: a newer room under the same id may have replaced it.
+            if map.rooms.get(&key).is_some_and(|e| e.generation == generation) {
+                map.rooms.remove(&key);
+            }
+        }));
+        Ok(commands)
+    }
+}

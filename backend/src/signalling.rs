@@ -1,0 +1,241 @@
+//! One signalling session per WebSocket: the handshake, the join, and relaying a joined participant's
+//! messages to its room.
+//!
+//! A session is an actor with a reader (this loop), a bounded writer queue and a deadline for the
+//! handshake. The error boundary is [`Fault`]: a protocol fault closes this one socket with a code
+//! from `close_code`; a user error is a `ServerMsg::Error` and the session goes on. Nothing of the
+//! messages' content (names, SDP) is logged.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, PROTOCOL_VERSION, ServerMsg, close_code};
+
+use crate::room::Command;
+use crate::rooms::Rooms;
+
+/// A reason to close the socket: the close code and a short reason for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// WebSocket close code (`close_code`).
+    pub code: u16,
+    /// Reason text sent in the close frame (public, fixed strings only).
+    pub reason: &'static str,
+}
+
+impl Fault {
+    const MALFORMED: Self = Self { code: close_code::MALFORMED, reason: "malformed message" };
+    const OUT_OF_ORDER: Self = Self { code: close_code::MALFORMED, reason: "message out of order" };
+    const BINARY: Self = Self { code: close_code::MALFORMED, reason: "binary messages are not part of the protocol" };
+    const VERSION: Self = Self { code: close_code::UNSUPPORTED_PROTOCOL, reason: "unsupported protocol version" };
+    const TIMEOUT: Self = Self { code: close_code::TIMEOUT, reason: "no join in time" };
+    const RATE: Self = Self { code: close_code::RATE_LIMITED, reason: "too many messages" };
+    /// RFC 6455's "message too big".
+    const TOO_BIG: Self = Self { code: 1009, reason: "message too big" };
+}
+
+/// What the writer sends: messages from the session and the room, then maybe a close reason.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A message for the browser.
+    Msg(ServerMsg),
+    /// Close the socket with this fault; nothing after it is sent.
+    Close(Fault),
+}
+
+/// Where a session stands.
+enum Phase {
+    /// Waiting for `Hello`.
+    Greeting,
+    /// `Hello` done, waiting for `Join` (a refused join stays here).
+    Lobby,
+    /// In a room under this id.
+    Joined { id: ParticipantId, room: mpsc::Sender<Command> },
+}
+
+/// Token bucket over a one-second window: `Limits::ws_messages_per_second` messages, refilled
+/// continuously, so a burst of an SDP answer plus a few clicks passes and a flood does not.
+struct RateLimit {
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second.max(1));
+        Self { per_second, tokens: per_second, last: Instant::now() }
+    }
+
+    fn allow(&mut self, now: Instant) -> bool {
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(self.per_second);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Runs one WebSocket to its end.
+pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
+    let (sink, mut stream) = socket.split();
+    let (out, out_rx) = mpsc::channel::<Outgoing>(limits.ws_send_queue);
+    let writer = tokio::spawn(write_loop(sink, out_rx));
+
+    let mut phase = Phase::Greeting;
+    let mut rate = RateLimit::new(limits.ws_messages_per_second);
+    let join_deadline = tokio::time::Instant::now() + Duration::from_millis(limits.join_timeout_ms);
+
+    let fault = loop {
+        let next = if matches!(phase, Phase::Joined { .. }) {
+            stream.next().await
+        } else {
+            match tokio::time::timeout_at(join_deadline, stream.next()).await {
+                Ok(m) => m,
+                Err(_) => break Some(Fault::TIMEOUT),
+            }
+        };
+        let text = match next {
+            None | Some(Ok(Message::Close(_))) => break None,
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Binary(_))) => break Some(Fault::BINARY),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            // tungstenite reports an over-limit message or frame as a capacity error; anything else
+            // is a broken connection with nobody left to tell.
+            Some(Err(e)) => {
+                let too_big = std::error::Error::source(&e)
+                    .map(|s| s.to_string().contains("too long") || s.to_string().contains("Space limit"))
+                    .unwrap_or(false)
+                    || e.to_string().contains("too long")
+                    || e.to_string().contains("Space limit");
+                break too_big.then_some(Fault::TOO_BIG);
+            }
+        };
+        if !rate.allow(Instant::now()) {
+            break Some(Fault::RATE);
+        }
+        let Ok(msg) = serde_json::from_str::<ClientMsg>(&text) else {
+            break Some(Fault::MALFORMED);
+        };
+        match handle(&mut phase, msg, &rooms, &limits, &out).await {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Leave) => break None,
+            Err(fault) => break Some(fault),
+        }
+    };
+
+    if let Phase::Joined { id, room } = &phase {
+        let _ = room.send(Command::Disconnected { id: *id }).await;
+    }
+    if let Some(fault) = fault {
+        tracing::info!(code = fault.code, reason = fault.reason, "closing a websocket for a protocol fault");
+        // A full queue means the client is not reading: it gets no reason, just the end.
+        let _ = out.try_send(Outgoing::Close(fault));
+    }
+    drop(out);
+    let _ = writer.await;
+}
+
+/// Whether the session goes on.
+enum Flow {
+    Continue,
+    Leave,
+}
+
+async fn handle(
+    phase: &mut Phase,
+    msg: ClientMsg,
+    rooms: &Rooms,
+    limits: &Limits,
+    out: &mpsc::Sender<Outgoing>,
+) -> Result<Flow, Fault> {
+    let reply = |msg: ServerMsg| {
+        // The queue holds `ws_send_queue` messages; a client that let it fill before even joining
+        // is not reading, and the closed writer ends the session.
+        let _ = out.try_send(Outgoing::Msg(msg));
+    };
+    let user_error = |code: ErrorCode, message: &str| ServerMsg::Error { code, message: message.to_owned() };
+    match (&*phase, msg) {
+        (Phase::Greeting, ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => {
+            reply(ServerMsg::Welcome { protocol: PROTOCOL_VERSION });
+            *phase = Phase::Lobby;
+        }
+        (Phase::Greeting, ClientMsg::Hello { .. }) => return Err(Fault::VERSION),
+        (Phase::Greeting, _) | (_, ClientMsg::Hello { .. }) => return Err(Fault::OUT_OF_ORDER),
+        (Phase::Lobby, ClientMsg::Join { room, name, mic, cam }) => {
+            let Ok(name) = limits.check_name(&name) else {
+                reply(user_error(ErrorCode::InvalidName, "the display name is empty, too long or has control characters"));
+                return Ok(Flow::Continue);
+            };
+            match join(rooms, &room, name, mic, cam, out).await {
+                Ok((id, room)) => *phase = Phase::Joined { id, room },
+                Err(ErrorCode::RoomFull) => reply(user_error(ErrorCode::RoomFull, "the meeting is full")),
+                Err(ErrorCode::ServerFull) => reply(user_error(ErrorCode::ServerFull, "the server holds too many meetings")),
+                Err(code) => reply(user_error(code, "could not join")),
+            }
+        }
+        (Phase::Lobby, ClientMsg::Leave) => return Ok(Flow::Leave),
+        (Phase::Lobby, _) => reply(user_error(ErrorCode::NotJoined, "join a meeting first")),
+        (Phase::Joined { .. }, ClientMsg::Join { .. }) => {
+            reply(user_error(ErrorCode::AlreadyJoined, "this connection is already in a meeting"));
+        }
+        (Phase::Joined { id, room }, msg) => {
+            let leave = matches!(msg, ClientMsg::Leave);
+            if room.send(Command::Client { from: *id, msg }).await.is_err() || leave {
+                return Ok(Flow::Leave);
+            }
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// Asks the room to take a participant. A room that ended between lookup and join drops the request;
+/// then a fresh room is opened under the same id (a few tries bound the loop).
+async fn join(
+    rooms: &Rooms,
+    room_id: &treff_shared::RoomId,
+    name: String,
+    mic: bool,
+    cam: bool,
+    out: &mpsc::Sender<Outgoing>,
+) -> Result<(ParticipantId, mpsc::Sender<Command>), ErrorCode> {
+    for _ in 0..3 {
+        let room = rooms.get_or_open(room_id)?;
+        let (reply, answer) = oneshot::channel();
+        let cmd = Command::Join { name: name.clone(), mic, cam, out: out.clone(), reply };
+        if room.send(cmd).await.is_err() {
+            continue;
+        }
+        match answer.await {
+            Ok(Ok(id)) => return Ok((id, room)),
+            Ok(Err(code)) => return Err(code),
+            Err(_) => continue,
+        }
+    }
+    Err(ErrorCode::ServerFull)
+}
+
+/// Writes queued messages until the queue closes or a close is queued, then a close frame.
+async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut queue: mpsc::Receiver<Outgoing>) {
+    let fault = loop {
+        match queue.recv().await {
+            Some(Outgoing::Msg(m)) => {
+                let Ok(text) = serde_json::to_string(&m) else { continue };
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            Some(Outgoing::Close(f)) => break Some(f),
+            None => break None,
+        }
+    };
+    let frame = fault.map(|f| CloseFrame { code: f.code, reason: Utf8Bytes::from_static(f.reason) });
+    let _ = sink.send(Message::Close(frame)).await;
+    let _ = sink.close().await;
+}
