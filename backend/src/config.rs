@@ -103,7 +103,11 @@ pub enum ConfigError {
 
 /// Command line and environment.
 #[derive(Parser, Debug, Default)]
-#[command(name = "treff", version, about = "Treff: privacy-first video conferencing (server)")]
+#[command(
+    name = "treff",
+    version,
+    about = "Treff: privacy-first video conferencing (server)"
+)]
 struct Cli {
     /// TOML configuration file (keys as the long flags with `_`, plus a `[limits]` table).
     #[arg(long, env = "TREFF_CONFIG")]

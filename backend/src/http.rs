@@ -59,7 +59,12 @@ pub fn router(state: AppState, ui_dir: &Path) -> Router {
 /// The CSP for a given `index.html`: its inline scripts are allowed by hash, nothing else inline.
 pub fn content_security_policy(index_html: &str) -> HeaderValue {
     let hashes: String = inline_scripts(index_html)
-        .map(|body| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))))
+        .map(|body| {
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))
+            )
+        })
         .collect();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
@@ -67,7 +72,8 @@ pub fn content_security_policy(index_html: &str) -> HeaderValue {
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     // Only ASCII goes in: base64 and fixed text.
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 }
 
 /// The bodies of `<script>` elements without `src`, exactly as the browser hashes them.
@@ -80,7 +86,11 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// `GET /ws`: checks the `Origin`, sets the transport limits, and hands the socket to a session.
-async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     if !origin_allowed(&headers, &state.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -94,11 +104,15 @@ async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: W
 /// A page of ours (same scheme-less host and port as `Host`) or an explicitly allowed origin. A
 /// missing `Origin` is refused: every browser sends one, and other clients can set it.
 fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return false };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
     if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
         return true;
     }
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
     origin == format!("http://{host}") || origin == format!("https://{host}")
 }
 
@@ -116,7 +130,7 @@ mod tests {
             .encode(Sha256::digest("import init from '/a.js';init();"));
         assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
         assert_eq!(csp.matches("sha256-").count(), 1);
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 
@@ -125,9 +139,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("meet.example:8080"));
         assert!(!origin_allowed(&h, &[]), "missing origin");
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://meet.example:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://meet.example:8080"),
+        );
         assert!(origin_allowed(&h, &[]));
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
         assert!(!origin_allowed(&h, &[]));
         assert!(origin_allowed(&h, &["https://evil.example/".to_owned()]));
     }

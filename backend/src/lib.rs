@@ -70,7 +70,14 @@ impl Server {
             }
         });
         let demux = tokio::spawn(media_socket::demux(udp, routes.clone()));
-        Ok(Server { http_addr, media_addr, rooms, routes, stop, tasks: vec![http, demux] })
+        Ok(Server {
+            http_addr,
+            media_addr,
+            rooms,
+            routes,
+            stop,
+            tasks: vec![http, demux],
+        })
     }
 
     /// Number of open rooms.
@@ -90,7 +97,10 @@ impl Server {
         if let Some(http) = tasks.next() {
             // Open WebSockets keep graceful shutdown waiting; a short grace, then abort.
             let abort = http.abort_handle();
-            if tokio::time::timeout(std::time::Duration::from_secs(2), http).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_secs(2), http)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

@@ -9,7 +9,8 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            EnvFilter::try_from_env("TREFF_LOG").unwrap_or_else(|_| EnvFilter::new("info,str0m=warn")),
+            EnvFilter::try_from_env("TREFF_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,str0m=warn")),
         )
         .init();
     let config = match treff::Config::from_args() {
@@ -33,7 +34,10 @@ async fn main() -> std::process::ExitCode {
         a if a.ip().is_loopback() => format!("http://localhost:{}", a.port()),
         a => format!("http://{a}"),
     };
-    tracing::info!(media_port = server.media_addr.port(), "Treff is running at {url}");
+    tracing::info!(
+        media_port = server.media_addr.port(),
+        "Treff is running at {url}"
+    );
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down");
     server.shutdown().await;

@@ -67,7 +67,11 @@ impl Routes {
     }
 
     /// Finds the room queue and peer ufrag for a datagram from `source`.
-    fn lookup(&self, source: SocketAddr, data: &[u8]) -> Option<(Arc<str>, mpsc::Sender<Datagram>)> {
+    fn lookup(
+        &self,
+        source: SocketAddr,
+        data: &[u8],
+    ) -> Option<(Arc<str>, mpsc::Sender<Datagram>)> {
         let mut t = self.table();
         if let Some(ufrag) = t.by_addr.get(&source) {
             let room = t.by_ufrag.get(ufrag)?.clone();
@@ -87,7 +91,9 @@ impl Routes {
 
 /// Reads the socket forever and hands each datagram to its room.
 pub async fn demux(socket: Arc<UdpSocket>, routes: Routes) {
-    let Ok(local) = socket.local_addr() else { return };
+    let Ok(local) = socket.local_addr() else {
+        return;
+    };
     // Larger than any datagram WebRTC sends (str0m's MTU is 1150; browsers stay below 1500).
     let mut buf = vec![0u8; 2048];
     loop {
@@ -100,9 +106,16 @@ pub async fn demux(socket: Arc<UdpSocket>, routes: Routes) {
             }
         };
         let data = &buf[..n];
-        let Some((ufrag, room)) = routes.lookup(source, data) else { continue };
-        let datagram =
-            Datagram { at: Instant::now(), ufrag, source, destination: local, data: data.to_vec() };
+        let Some((ufrag, room)) = routes.lookup(source, data) else {
+            continue;
+        };
+        let datagram = Datagram {
+            at: Instant::now(),
+            ufrag,
+            source,
+            destination: local,
+            data: data.to_vec(),
+        };
         // A full room queue drops the datagram rather than stalling every other room.
         let _ = room.try_send(datagram);
     }

@@ -20,7 +20,9 @@ use std::time::Instant;
 use str0m::crypto::CryptoProvider;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg, TrackKind};
+use treff_shared::{
+    ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg, TrackKind,
+};
 
 use crate::media_socket::{Datagram, Routes};
 use crate::sfu::{Peer, PeerEvent, Source};
@@ -87,7 +89,13 @@ pub struct Room {
 impl Room {
     /// An empty room whose peers get datagrams through `datagrams`.
     pub fn new(limits: Limits, media: MediaContext, datagrams: mpsc::Sender<Datagram>) -> Self {
-        Self { limits, media, datagrams, participants: BTreeMap::new(), next_id: 1 }
+        Self {
+            limits,
+            media,
+            datagrams,
+            participants: BTreeMap::new(),
+            next_id: 1,
+        }
     }
 
     /// True when nobody is in the room.
@@ -98,7 +106,13 @@ impl Room {
     /// Handles one command from a signalling session.
     pub fn command(&mut self, now: Instant, cmd: Command) {
         match cmd {
-            Command::Join { name, mic, cam, out, reply } => {
+            Command::Join {
+                name,
+                mic,
+                cam,
+                out,
+                reply,
+            } => {
                 let result = self.join(now, name, mic, cam, out);
                 // The session may have gone meanwhile; then its disconnect follows and cleans up.
                 let _ = reply.send(result);
@@ -122,30 +136,69 @@ impl Room {
         let id = ParticipantId(self.next_id);
         self.next_id += 1;
         let (ufrag, pass) = ice_credentials();
-        let mut peer = Peer::new(now, self.media.candidate, ufrag.clone(), pass, self.media.crypto.clone());
+        let mut peer = Peer::new(
+            now,
+            self.media.candidate,
+            ufrag.clone(),
+            pass,
+            self.media.crypto.clone(),
+        );
         self.media.routes.register(ufrag, self.datagrams.clone());
         // The newcomer receives everyone already here...
         for p in self.participants.values() {
             if let Some((audio, video)) = p.peer.publish_mids() {
-                peer.add_source(Source { owner: p.info.id, mid: audio, kind: TrackKind::Audio });
-                peer.add_source(Source { owner: p.info.id, mid: video, kind: TrackKind::Video });
+                peer.add_source(Source {
+                    owner: p.info.id,
+                    mid: audio,
+                    kind: TrackKind::Audio,
+                });
+                peer.add_source(Source {
+                    owner: p.info.id,
+                    mid: video,
+                    kind: TrackKind::Video,
+                });
             }
         }
         let info = ParticipantInfo { id, name, mic, cam };
         for p in self.participants.values() {
-            let _ = p.out.try_send(Outgoing::Msg(ServerMsg::ParticipantJoined { participant: info.clone() }));
+            let _ = p.out.try_send(Outgoing::Msg(ServerMsg::ParticipantJoined {
+                participant: info.clone(),
+            }));
         }
-        self.participants.insert(id, Participant { info, out, peer });
-        let participants = self.participants.values().map(|p| p.info.clone()).collect::<Vec<_>>();
+        self.participants
+            .insert(id, Participant { info, out, peer });
+        let participants = self
+            .participants
+            .values()
+            .map(|p| p.info.clone())
+            .collect::<Vec<_>>();
         // Own entry last: ids grow, so BTreeMap order is join order and the newcomer is the highest.
-        self.send(id, ServerMsg::Joined { you: id, participants });
+        self.send(
+            id,
+            ServerMsg::Joined {
+                you: id,
+                participants,
+            },
+        );
         // ...and everyone already here receives the newcomer, once its publish m-lines exist.
         self.negotiate(id);
-        if let Some((audio, video)) = self.participants.get(&id).and_then(|p| p.peer.publish_mids()) {
+        if let Some((audio, video)) = self
+            .participants
+            .get(&id)
+            .and_then(|p| p.peer.publish_mids())
+        {
             for (other_id, other) in self.participants.iter_mut() {
                 if *other_id != id {
-                    other.peer.add_source(Source { owner: id, mid: audio, kind: TrackKind::Audio });
-                    other.peer.add_source(Source { owner: id, mid: video, kind: TrackKind::Video });
+                    other.peer.add_source(Source {
+                        owner: id,
+                        mid: audio,
+                        kind: TrackKind::Audio,
+                    });
+                    other.peer.add_source(Source {
+                        owner: id,
+                        mid: video,
+                        kind: TrackKind::Video,
+                    });
                 }
             }
         }
@@ -157,23 +210,37 @@ impl Room {
     fn client_message(&mut self, now: Instant, from: ParticipantId, msg: ClientMsg) {
         match msg {
             ClientMsg::Answer { sdp } => {
-                let Some(p) = self.participants.get_mut(&from) else { return };
+                let Some(p) = self.participants.get_mut(&from) else {
+                    return;
+                };
                 match p.peer.accept_answer(&sdp) {
                     Ok(opened) => {
                         // A receiver that just got a video m-line wants a picture now, not at the
                         // publisher's next periodic keyframe.
                         for source in opened {
                             if let Some(owner) = self.participants.get_mut(&source.owner) {
-                                owner.peer.request_keyframe(now, source.mid, str0m::media::KeyframeRequestKind::Pli);
+                                owner.peer.request_keyframe(
+                                    now,
+                                    source.mid,
+                                    str0m::media::KeyframeRequestKind::Pli,
+                                );
                             }
                         }
                         self.negotiate(from);
                     }
-                    Err(e) => self.send(from, ServerMsg::Error { code: ErrorCode::InvalidSdp, message: e.to_string() }),
+                    Err(e) => self.send(
+                        from,
+                        ServerMsg::Error {
+                            code: ErrorCode::InvalidSdp,
+                            message: e.to_string(),
+                        },
+                    ),
                 }
             }
             ClientMsg::SetMedia { mic, cam } => {
-                let Some(p) = self.participants.get_mut(&from) else { return };
+                let Some(p) = self.participants.get_mut(&from) else {
+                    return;
+                };
                 p.info.mic = mic;
                 p.info.cam = cam;
                 self.broadcast_except(from, ServerMsg::MediaState { id: from, mic, cam });
@@ -187,7 +254,9 @@ impl Room {
     }
 
     fn leave(&mut self, id: ParticipantId) {
-        let Some(gone) = self.participants.remove(&id) else { return };
+        let Some(gone) = self.participants.remove(&id) else {
+            return;
+        };
         self.media.routes.remove(gone.peer.ufrag());
         for p in self.participants.values_mut() {
             p.peer.remove_owner(id);
@@ -199,7 +268,11 @@ impl Room {
 
     /// Hands a datagram to its peer.
     pub fn datagram(&mut self, d: Datagram) {
-        if let Some(p) = self.participants.values_mut().find(|p| *p.peer.ufrag() == d.ufrag) {
+        if let Some(p) = self
+            .participants
+            .values_mut()
+            .find(|p| *p.peer.ufrag() == d.ufrag)
+        {
             p.peer.receive(d.at, d.source, d.destination, &d.data);
         }
     }
@@ -247,7 +320,9 @@ impl Room {
     }
 
     fn negotiate(&mut self, id: ParticipantId) {
-        let Some(p) = self.participants.get_mut(&id) else { return };
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
         if let Some(offer) = p.peer.negotiate() {
             self.send(id, offer);
         }
@@ -261,7 +336,12 @@ impl Room {
     }
 
     fn broadcast_except(&mut self, except: ParticipantId, msg: ServerMsg) {
-        let ids: Vec<_> = self.participants.keys().copied().filter(|id| *id != except).collect();
+        let ids: Vec<_> = self
+            .participants
+            .keys()
+            .copied()
+            .filter(|id| *id != except)
+            .collect();
         for id in ids {
             self.send(id, msg.clone());
         }
@@ -269,7 +349,9 @@ impl Room {
 
     /// Queues a message for one participant; one whose queue is full is too slow and is dropped.
     fn send(&mut self, to: ParticipantId, msg: ServerMsg) {
-        let Some(p) = self.participants.get(&to) else { return };
+        let Some(p) = self.participants.get(&to) else {
+            return;
+        };
         if p.out.try_send(Outgoing::Msg(msg)).is_err() {
             tracing::info!("dropping a participant whose connection is too slow or gone");
             self.leave(to);
@@ -293,7 +375,10 @@ fn ice_credentials() -> (Arc<str>, String) {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     // ICE allows only ALPHA / DIGIT / "+" / "/" in ufrag and password.
     let clean = |s: String| s.replace('-', "+").replace('_', "/");
-    (clean(b64.encode(&bytes[..12])).into(), clean(b64.encode(&bytes[12..])))
+    (
+        clean(b64.encode(&bytes[..12])).into(),
+        clean(b64.encode(&bytes[12..])),
+    )
 }
 
 /// The room task: owns the [`Room`] until its last participant leaves, then calls `on_end`.

@@ -39,7 +39,11 @@ pub struct Rooms {
 impl Rooms {
     /// An empty registry.
     pub fn new(limits: Limits, media: MediaContext) -> Self {
-        Self { map: Arc::default(), limits, media }
+        Self {
+            map: Arc::default(),
+            limits,
+            media,
+        }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, Map> {
@@ -60,10 +64,10 @@ impl Rooms {
     /// The command queue of room `id`, opening the room if it is not open.
     pub fn get_or_open(&self, id: &RoomId) -> Result<mpsc::Sender<Command>, ErrorCode> {
         let mut map = self.map();
-        if let Some(e) = map.rooms.get(id) {
-            if !e.commands.is_closed() {
-                return Ok(e.commands.clone());
-            }
+        if let Some(e) = map.rooms.get(id)
+            && !e.commands.is_closed()
+        {
+            return Ok(e.commands.clone());
         }
         if map.rooms.len() >= self.limits.max_rooms {
             return Err(ErrorCode::ServerFull);
@@ -72,14 +76,24 @@ impl Rooms {
         let generation = map.generation;
         let (commands, command_rx) = mpsc::channel(ROOM_COMMAND_QUEUE);
         let (datagrams, datagram_rx) = mpsc::channel(ROOM_DATAGRAM_QUEUE);
-        map.rooms.insert(id.clone(), Entry { commands: commands.clone(), generation });
+        map.rooms.insert(
+            id.clone(),
+            Entry {
+                commands: commands.clone(),
+                generation,
+            },
+        );
         let room = Room::new(self.limits.clone(), self.media.clone(), datagrams);
         let registry = self.clone();
         let key = id.clone();
         tokio::spawn(room::run(room, command_rx, datagram_rx, move || {
             let mut map = registry.map();
             // Only remove our own entry: a newer room under the same id may have replaced it.
-            if map.rooms.get(&key).is_some_and(|e| e.generation == generation) {
+            if map
+                .rooms
+                .get(&key)
+                .is_some_and(|e| e.generation == generation)
+            {
                 map.rooms.remove(&key);
             }
         }));

@@ -38,7 +38,7 @@ pub struct Source {
 #[derive(Debug)]
 pub enum PeerEvent {
     /// A media frame arrived on one of this peer's publish m-lines.
-    Media(MediaData),
+    Media(Box<MediaData>),
     /// A receiver asks for a keyframe of `source` (PLI or FIR from the browser).
     KeyframeRequest {
         /// The track whose sender must produce a keyframe.
@@ -109,7 +109,10 @@ impl Peer {
         let mut rtc = Rtc::builder()
             .set_crypto_provider(crypto)
             .set_ice_lite(true)
-            .set_local_ice_credentials(IceCreds { ufrag: ufrag.to_string(), pass })
+            .set_local_ice_credentials(IceCreds {
+                ufrag: ufrag.to_string(),
+                pass,
+            })
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
@@ -149,7 +152,11 @@ impl Peer {
 
     /// Schedules another participant's track to be sent to this peer.
     pub fn add_source(&mut self, source: Source) {
-        self.outgoing.push(TrackOut { source, state: OutState::ToOpen, orphaned: false });
+        self.outgoing.push(TrackOut {
+            source,
+            state: OutState::ToOpen,
+            orphaned: false,
+        });
     }
 
     /// Schedules every track of `owner` to be stopped (they left).
@@ -222,7 +229,10 @@ impl Peer {
             .collect();
         Some(ServerMsg::Offer {
             sdp: offer.to_sdp_string(),
-            publish: PublishMids { audio: publish.0.to_string(), video: publish.1.to_string() },
+            publish: PublishMids {
+                audio: publish.0.to_string(),
+                video: publish.1.to_string(),
+            },
             tracks,
         })
     }
@@ -256,11 +266,25 @@ impl Peer {
     }
 
     /// Feeds one UDP datagram that the demux routed here by its ICE ufrag or source address.
-    pub fn receive(&mut self, at: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
+    pub fn receive(
+        &mut self,
+        at: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) {
         let Ok(contents) = data.try_into() else {
             return; // Not STUN, DTLS, RTP or RTCP: ignore, as the socket is public.
         };
-        let input = Input::Receive(at, Receive { proto: Protocol::Udp, source, destination, contents });
+        let input = Input::Receive(
+            at,
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination,
+                contents,
+            },
+        );
         if let Err(e) = self.rtc.handle_input(input) {
             tracing::debug!(error = %e, "peer input refused");
         }
@@ -296,7 +320,9 @@ impl Peer {
     fn on_event(&mut self, now: Instant, event: Event, events: &mut Vec<PeerEvent>) {
         match event {
             Event::MediaData(data) => {
-                let Some((audio, video)) = self.publish else { return };
+                let Some((audio, video)) = self.publish else {
+                    return;
+                };
                 if data.mid != audio && data.mid != video {
                     return;
                 }
@@ -305,7 +331,7 @@ impl Peer {
                     // the receivers' decoders recover (throttled below).
                     self.request_keyframe(now, video, KeyframeRequestKind::Pli);
                 }
-                events.push(PeerEvent::Media(data));
+                events.push(PeerEvent::Media(Box::new(data)));
             }
             Event::KeyframeRequest(req) => {
                 let source = self.outgoing.iter().find_map(|t| match t.state {
@@ -313,7 +339,10 @@ impl Peer {
                     _ => None,
                 });
                 if let Some(source) = source {
-                    events.push(PeerEvent::KeyframeRequest { source, kind: req.kind });
+                    events.push(PeerEvent::KeyframeRequest {
+                        source,
+                        kind: req.kind,
+                    });
                 }
             }
             Event::IceConnectionStateChange(state) => {
@@ -335,8 +364,12 @@ impl Peer {
         }) else {
             return;
         };
-        let Some(writer) = self.rtc.writer(mid) else { return };
-        let Some(pt) = writer.match_params(data.params) else { return };
+        let Some(writer) = self.rtc.writer(mid) else {
+            return;
+        };
+        let Some(pt) = writer.match_params(data.params) else {
+            return;
+        };
         if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
             tracing::debug!(error = %e, "forwarding a frame failed");
         }
@@ -345,7 +378,11 @@ impl Peer {
     /// Asks this peer's browser for a keyframe on one of its publish m-lines, at most once per
     /// [`KEYFRAME_REQUEST_INTERVAL`].
     pub fn request_keyframe(&mut self, now: Instant, mid: Mid, kind: KeyframeRequestKind) {
-        match self.last_keyframe_request.iter_mut().find(|(m, _)| *m == mid) {
+        match self
+            .last_keyframe_request
+            .iter_mut()
+            .find(|(m, _)| *m == mid)
+        {
             Some((_, at)) if now.duration_since(*at) < KEYFRAME_REQUEST_INTERVAL => return,
             Some((_, at)) => *at = now,
             None => self.last_keyframe_request.push((mid, now)),

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
-use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, PROTOCOL_VERSION, ServerMsg, close_code};
+use treff_shared::{
+    ClientMsg, ErrorCode, Limits, PROTOCOL_VERSION, ParticipantId, ServerMsg, close_code,
+};
 
 use crate::room::Command;
 use crate::rooms::Rooms;
@@ -26,14 +28,35 @@ pub struct Fault {
 }
 
 impl Fault {
-    const MALFORMED: Self = Self { code: close_code::MALFORMED, reason: "malformed message" };
-    const OUT_OF_ORDER: Self = Self { code: close_code::MALFORMED, reason: "message out of order" };
-    const BINARY: Self = Self { code: close_code::MALFORMED, reason: "binary messages are not part of the protocol" };
-    const VERSION: Self = Self { code: close_code::UNSUPPORTED_PROTOCOL, reason: "unsupported protocol version" };
-    const TIMEOUT: Self = Self { code: close_code::TIMEOUT, reason: "no join in time" };
-    const RATE: Self = Self { code: close_code::RATE_LIMITED, reason: "too many messages" };
+    const MALFORMED: Self = Self {
+        code: close_code::MALFORMED,
+        reason: "malformed message",
+    };
+    const OUT_OF_ORDER: Self = Self {
+        code: close_code::MALFORMED,
+        reason: "message out of order",
+    };
+    const BINARY: Self = Self {
+        code: close_code::MALFORMED,
+        reason: "binary messages are not part of the protocol",
+    };
+    const VERSION: Self = Self {
+        code: close_code::UNSUPPORTED_PROTOCOL,
+        reason: "unsupported protocol version",
+    };
+    const TIMEOUT: Self = Self {
+        code: close_code::TIMEOUT,
+        reason: "no join in time",
+    };
+    const RATE: Self = Self {
+        code: close_code::RATE_LIMITED,
+        reason: "too many messages",
+    };
     /// RFC 6455's "message too big".
-    const TOO_BIG: Self = Self { code: 1009, reason: "message too big" };
+    const TOO_BIG: Self = Self {
+        code: 1009,
+        reason: "message too big",
+    };
 }
 
 /// What the writer sends: messages from the session and the room, then maybe a close reason.
@@ -52,7 +75,10 @@ enum Phase {
     /// `Hello` done, waiting for `Join` (a refused join stays here).
     Lobby,
     /// In a room under this id.
-    Joined { id: ParticipantId, room: mpsc::Sender<Command> },
+    Joined {
+        id: ParticipantId,
+        room: mpsc::Sender<Command>,
+    },
 }
 
 /// Token bucket over a one-second window: `Limits::ws_messages_per_second` messages, refilled
@@ -66,7 +92,11 @@ struct RateLimit {
 impl RateLimit {
     fn new(per_second: u32) -> Self {
         let per_second = f64::from(per_second.max(1));
-        Self { per_second, tokens: per_second, last: Instant::now() }
+        Self {
+            per_second,
+            tokens: per_second,
+            last: Instant::now(),
+        }
     }
 
     fn allow(&mut self, now: Instant) -> bool {
@@ -110,7 +140,9 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
             // is a broken connection with nobody left to tell.
             Some(Err(e)) => {
                 let too_big = std::error::Error::source(&e)
-                    .map(|s| s.to_string().contains("too long") || s.to_string().contains("Space limit"))
+                    .map(|s| {
+                        s.to_string().contains("too long") || s.to_string().contains("Space limit")
+                    })
                     .unwrap_or(false)
                     || e.to_string().contains("too long")
                     || e.to_string().contains("Space limit");
@@ -134,7 +166,11 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
         let _ = room.send(Command::Disconnected { id: *id }).await;
     }
     if let Some(fault) = fault {
-        tracing::info!(code = fault.code, reason = fault.reason, "closing a websocket for a protocol fault");
+        tracing::info!(
+            code = fault.code,
+            reason = fault.reason,
+            "closing a websocket for a protocol fault"
+        );
         // A full queue means the client is not reading: it gets no reason, just the end.
         let _ = out.try_send(Outgoing::Close(fault));
     }
@@ -160,30 +196,54 @@ async fn handle(
         // is not reading, and the closed writer ends the session.
         let _ = out.try_send(Outgoing::Msg(msg));
     };
-    let user_error = |code: ErrorCode, message: &str| ServerMsg::Error { code, message: message.to_owned() };
+    let user_error = |code: ErrorCode, message: &str| ServerMsg::Error {
+        code,
+        message: message.to_owned(),
+    };
     match (&*phase, msg) {
         (Phase::Greeting, ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => {
-            reply(ServerMsg::Welcome { protocol: PROTOCOL_VERSION });
+            reply(ServerMsg::Welcome {
+                protocol: PROTOCOL_VERSION,
+            });
             *phase = Phase::Lobby;
         }
         (Phase::Greeting, ClientMsg::Hello { .. }) => return Err(Fault::VERSION),
         (Phase::Greeting, _) | (_, ClientMsg::Hello { .. }) => return Err(Fault::OUT_OF_ORDER),
-        (Phase::Lobby, ClientMsg::Join { room, name, mic, cam }) => {
+        (
+            Phase::Lobby,
+            ClientMsg::Join {
+                room,
+                name,
+                mic,
+                cam,
+            },
+        ) => {
             let Ok(name) = limits.check_name(&name) else {
-                reply(user_error(ErrorCode::InvalidName, "the display name is empty, too long or has control characters"));
+                reply(user_error(
+                    ErrorCode::InvalidName,
+                    "the display name is empty, too long or has control characters",
+                ));
                 return Ok(Flow::Continue);
             };
             match join(rooms, &room, name, mic, cam, out).await {
                 Ok((id, room)) => *phase = Phase::Joined { id, room },
-                Err(ErrorCode::RoomFull) => reply(user_error(ErrorCode::RoomFull, "the meeting is full")),
-                Err(ErrorCode::ServerFull) => reply(user_error(ErrorCode::ServerFull, "the server holds too many meetings")),
+                Err(ErrorCode::RoomFull) => {
+                    reply(user_error(ErrorCode::RoomFull, "the meeting is full"))
+                }
+                Err(ErrorCode::ServerFull) => reply(user_error(
+                    ErrorCode::ServerFull,
+                    "the server holds too many meetings",
+                )),
                 Err(code) => reply(user_error(code, "could not join")),
             }
         }
         (Phase::Lobby, ClientMsg::Leave) => return Ok(Flow::Leave),
         (Phase::Lobby, _) => reply(user_error(ErrorCode::NotJoined, "join a meeting first")),
         (Phase::Joined { .. }, ClientMsg::Join { .. }) => {
-            reply(user_error(ErrorCode::AlreadyJoined, "this connection is already in a meeting"));
+            reply(user_error(
+                ErrorCode::AlreadyJoined,
+                "this connection is already in a meeting",
+            ));
         }
         (Phase::Joined { id, room }, msg) => {
             let leave = matches!(msg, ClientMsg::Leave);
@@ -208,7 +268,13 @@ async fn join(
     for _ in 0..3 {
         let room = rooms.get_or_open(room_id)?;
         let (reply, answer) = oneshot::channel();
-        let cmd = Command::Join { name: name.clone(), mic, cam, out: out.clone(), reply };
+        let cmd = Command::Join {
+            name: name.clone(),
+            mic,
+            cam,
+            out: out.clone(),
+            reply,
+        };
         if room.send(cmd).await.is_err() {
             continue;
         }
@@ -222,11 +288,16 @@ async fn join(
 }
 
 /// Writes queued messages until the queue closes or a close is queued, then a close frame.
-async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut queue: mpsc::Receiver<Outgoing>) {
+async fn write_loop(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut queue: mpsc::Receiver<Outgoing>,
+) {
     let fault = loop {
         match queue.recv().await {
             Some(Outgoing::Msg(m)) => {
-                let Ok(text) = serde_json::to_string(&m) else { continue };
+                let Ok(text) = serde_json::to_string(&m) else {
+                    continue;
+                };
                 if sink.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }
@@ -235,7 +306,10 @@ async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message
             None => break None,
         }
     };
-    let frame = fault.map(|f| CloseFrame { code: f.code, reason: Utf8Bytes::from_static(f.reason) });
+    let frame = fault.map(|f| CloseFrame {
+        code: f.code,
+        reason: Utf8Bytes::from_static(f.reason),
+    });
     let _ = sink.send(Message::Close(frame)).await;
     let _ = sink.close().await;
 }
