@@ -16,6 +16,6 @@ pub mod protocol;
 pub use ids::{ParticipantId, RoomId, RoomIdError};
 pub use limits::Limits;
 pub use protocol::{
-    ClientMsg, ErrorCode, ParticipantInfo, PublishMids, RemoteTrack, ServerMsg, TrackKind,
-    close_code, PROTOCOL_VERSION,
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, ParticipantInfo, PublishMids, RemoteTrack, ServerMsg,
+    TrackKind, close_code,
 };

@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(l.check_name("  Anna  "), Ok("Anna".to_owned()));
         assert_eq!(l.check_name("   "), Err(NameError::Empty));
         assert_eq!(l.check_name(&"x".repeat(65)), Err(NameError::TooLong));
-        assert_eq!(l.check_name(&"ä".repeat(64)).map(|n| n.chars().count()), Ok(64));
+        assert_eq!(
+            l.check_name(&"ä".repeat(64)).map(|n| n.chars().count()),
+            Ok(64)
+        );
         assert_eq!(l.check_name("a\nb"), Err(NameError::ControlCharacter));
     }
 

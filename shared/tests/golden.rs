@@ -19,48 +19,99 @@ fn room() -> RoomId {
 }
 
 fn anna() -> ParticipantInfo {
-    ParticipantInfo { id: ParticipantId(1), name: "Anna".into(), mic: false, cam: true }
+    ParticipantInfo {
+        id: ParticipantId(1),
+        name: "Anna".into(),
+        mic: false,
+        cam: true,
+    }
 }
 
 #[test]
 fn client_messages() {
-    check(ClientMsg::Hello { protocol: 1 }, r#"{"type":"Hello","protocol":1}"#);
     check(
-        ClientMsg::Join { room: room(), name: "Anna".into(), mic: false, cam: false },
+        ClientMsg::Hello { protocol: 1 },
+        r#"{"type":"Hello","protocol":1}"#,
+    );
+    check(
+        ClientMsg::Join {
+            room: room(),
+            name: "Anna".into(),
+            mic: false,
+            cam: false,
+        },
         r#"{"type":"Join","room":"AAECAwQFBgcICQoLDA0ODw","name":"Anna","mic":false,"cam":false}"#,
     );
-    check(ClientMsg::Answer { sdp: "v=0\r\n".into() }, r#"{"type":"Answer","sdp":"v=0\r\n"}"#);
-    check(ClientMsg::SetMedia { mic: true, cam: false }, r#"{"type":"SetMedia","mic":true,"cam":false}"#);
+    check(
+        ClientMsg::Answer {
+            sdp: "v=0\r\n".into(),
+        },
+        r#"{"type":"Answer","sdp":"v=0\r\n"}"#,
+    );
+    check(
+        ClientMsg::SetMedia {
+            mic: true,
+            cam: false,
+        },
+        r#"{"type":"SetMedia","mic":true,"cam":false}"#,
+    );
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
 }
 
 #[test]
 fn server_messages() {
-    check(ServerMsg::Welcome { protocol: 1 }, r#"{"type":"Welcome","protocol":1}"#);
     check(
-        ServerMsg::Joined { you: ParticipantId(1), participants: vec![anna()] },
+        ServerMsg::Welcome { protocol: 1 },
+        r#"{"type":"Welcome","protocol":1}"#,
+    );
+    check(
+        ServerMsg::Joined {
+            you: ParticipantId(1),
+            participants: vec![anna()],
+        },
         r#"{"type":"Joined","you":1,"participants":[{"id":1,"name":"Anna","mic":false,"cam":true}]}"#,
     );
     check(
-        ServerMsg::ParticipantJoined { participant: anna() },
+        ServerMsg::ParticipantJoined {
+            participant: anna(),
+        },
         r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true}}"#,
     );
-    check(ServerMsg::ParticipantLeft { id: ParticipantId(2) }, r#"{"type":"ParticipantLeft","id":2}"#);
     check(
-        ServerMsg::MediaState { id: ParticipantId(2), mic: true, cam: true },
+        ServerMsg::ParticipantLeft {
+            id: ParticipantId(2),
+        },
+        r#"{"type":"ParticipantLeft","id":2}"#,
+    );
+    check(
+        ServerMsg::MediaState {
+            id: ParticipantId(2),
+            mic: true,
+            cam: true,
+        },
         r#"{"type":"MediaState","id":2,"mic":true,"cam":true}"#,
     );
     check(
         ServerMsg::Offer {
             sdp: "v=0\r\n".into(),
-            publish: PublishMids { audio: "0".into(), video: "1".into() },
-            tracks: vec![RemoteTrack { mid: "2".into(), participant: ParticipantId(1), kind: TrackKind::Video }],
+            publish: PublishMids {
+                audio: "0".into(),
+                video: "1".into(),
+            },
+            tracks: vec![RemoteTrack {
+                mid: "2".into(),
+                participant: ParticipantId(1),
+                kind: TrackKind::Video,
+            }],
         },
         r#"{"type":"Offer","sdp":"v=0\r\n","publish":{"audio":"0","video":"1"},
             "tracks":[{"mid":"2","participant":1,"kind":"video"}]}"#,
     );
     check(
-        ServerMsg::Error { code: ErrorCode::RoomFull, message: "room is full".into() },
+        ServerMsg::Error {
+            code: ErrorCode::RoomFull,
+            message: "room is full".into(),
+        },
         r#"{"type":"Error","code":"room_full","message":"room is full"}"#,
     );
 }
@@ -90,6 +141,9 @@ fn malformed_input_is_an_error_not_a_panic() {
         r#"{"type":"Join","room":"short","name":"A","mic":false,"cam":false}"#,
         "[1,2,3]",
     ] {
-        assert!(serde_json::from_str::<ClientMsg>(bad).is_err(), "accepted {bad:?}");
+        assert!(
+            serde_json::from_str::<ClientMsg>(bad).is_err(),
+            "accepted {bad:?}"
+        );
     }
 }
