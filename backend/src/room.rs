@@ -411,3 +411,212 @@ pub async fn run(
     room.end();
     tracing::info!("conference ended");
 }
+
+#[cfg(test)]
+mod tests {
+    //! The room driven directly, without WebSockets or browsers: joins, offers, leaves, limits.
+
+    use super::*;
+    use treff_shared::RemoteTrack;
+
+    async fn room(max: usize) -> (Room, mpsc::Receiver<Datagram>) {
+        let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
+        let candidate = socket.local_addr().expect("addr");
+        let media = MediaContext {
+            candidate,
+            socket,
+            routes: Routes::default(),
+            crypto: Arc::new(str0m::crypto::from_feature_flags()),
+        };
+        let limits = Limits {
+            room_max_participants: max,
+            ..Limits::default()
+        };
+        let (tx, rx) = mpsc::channel(16);
+        (Room::new(limits, media, tx), rx)
+    }
+
+    fn join(
+        room: &mut Room,
+        name: &str,
+    ) -> (Result<ParticipantId, ErrorCode>, mpsc::Receiver<Outgoing>) {
+        let (out, rx) = mpsc::channel(64);
+        let (reply, mut answer) = oneshot::channel();
+        let cmd = Command::Join {
+            name: name.into(),
+            mic: false,
+            cam: true,
+            out,
+            reply,
+        };
+        room.command(Instant::now(), cmd);
+        (
+            answer.try_recv().expect("the room answers a join at once"),
+            rx,
+        )
+    }
+
+    fn drain(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<ServerMsg> {
+        std::iter::from_fn(|| match rx.try_recv() {
+            Ok(Outgoing::Msg(m)) => Some(m),
+            _ => None,
+        })
+        .collect()
+    }
+
+    fn offers(msgs: &[ServerMsg]) -> Vec<(&str, &Vec<RemoteTrack>)> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Offer { sdp, tracks, .. } => Some((sdp.as_str(), tracks)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_newcomer_gets_everyone_and_everyone_gets_the_newcomer() {
+        let (mut room, _d) = room(20).await;
+        let (a, mut a_rx) = join(&mut room, "Anna");
+        let a = a.expect("joins");
+        let first = drain(&mut a_rx);
+        assert!(
+            matches!(&first[0], ServerMsg::Joined { you, participants } if *you == a && participants.len() == 1)
+        );
+        let (sdp, tracks) = offers(&first)[0];
+        assert!(tracks.is_empty(), "alone: nothing to receive");
+        assert!(
+            sdp.contains("a=ice-lite") && sdp.contains("a=recvonly"),
+            "publish m-lines offered"
+        );
+        assert!(sdp.contains("VP8") && sdp.contains("opus") && !sdp.contains("H264"));
+
+        let (b, mut b_rx) = join(&mut room, "Ben");
+        let b = b.expect("joins");
+        let to_b = drain(&mut b_rx);
+        assert!(
+            matches!(&to_b[0], ServerMsg::Joined { participants, .. } if participants.len() == 2)
+        );
+        let (_, tracks) = offers(&to_b)[0];
+        assert_eq!(
+            tracks.iter().filter(|t| t.participant == a).count(),
+            2,
+            "B receives A's audio and video"
+        );
+        let to_a = drain(&mut a_rx);
+        assert!(to_a.iter().any(|m| matches!(m, ServerMsg::ParticipantJoined { participant } if participant.id == b && participant.name == "Ben")));
+        // A's first offer is still unanswered: A's renegotiation for B waits for that answer.
+        assert!(offers(&to_a).is_empty(), "one offer in flight at a time");
+    }
+
+    #[tokio::test]
+    async fn a_full_room_refuses_and_nobody_else_notices() {
+        let (mut room, _d) = room(1).await;
+        let (_, mut a_rx) = join(&mut room, "Anna");
+        drain(&mut a_rx);
+        let (refused, _) = join(&mut room, "Ben");
+        assert_eq!(refused, Err(ErrorCode::RoomFull));
+        assert!(drain(&mut a_rx).is_empty());
+    }
+
+    #[tokio::test]
+    async fn leaving_tells_the_others_and_removes_the_route() {
+        let (mut room, _d) = room(20).await;
+        let (a, mut a_rx) = join(&mut room, "Anna");
+        let (b, _b_rx) = join(&mut room, "Ben");
+        let (a, b) = (a.expect("joins"), b.expect("joins"));
+        assert_eq!(room.media.routes.peers(), 2);
+        drain(&mut a_rx);
+        room.command(
+            Instant::now(),
+            Command::Client {
+                from: b,
+                msg: ClientMsg::Leave,
+            },
+        );
+        let to_a = drain(&mut a_rx);
+        assert!(to_a.contains(&ServerMsg::ParticipantLeft { id: b }));
+        assert_eq!(room.media.routes.peers(), 1);
+        room.command(Instant::now(), Command::Disconnected { id: a });
+        assert!(room.is_empty());
+        assert_eq!(room.media.routes.peers(), 0);
+    }
+
+    #[tokio::test]
+    async fn media_state_is_relayed_with_the_stamped_sender() {
+        let (mut room, _d) = room(20).await;
+        let (a, _a_rx) = join(&mut room, "Anna");
+        let (_b, mut b_rx) = join(&mut room, "Ben");
+        let a = a.expect("joins");
+        drain(&mut b_rx);
+        room.command(
+            Instant::now(),
+            Command::Client {
+                from: a,
+                msg: ClientMsg::SetMedia {
+                    mic: true,
+                    cam: false,
+                },
+            },
+        );
+        assert_eq!(
+            drain(&mut b_rx),
+            vec![ServerMsg::MediaState {
+                id: a,
+                mic: true,
+                cam: false
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_an_offer_or_with_garbage_is_a_user_error() {
+        let (mut room, _d) = room(20).await;
+        let (a, mut a_rx) = join(&mut room, "Anna");
+        let a = a.expect("joins");
+        drain(&mut a_rx);
+        room.command(
+            Instant::now(),
+            Command::Client {
+                from: a,
+                msg: ClientMsg::Answer {
+                    sdp: "garbage".into(),
+                },
+            },
+        );
+        let msgs = drain(&mut a_rx);
+        assert!(
+            matches!(
+                msgs.as_slice(),
+                [ServerMsg::Error {
+                    code: ErrorCode::InvalidSdp,
+                    ..
+                }]
+            ),
+            "{msgs:?}"
+        );
+        room.command(
+            Instant::now(),
+            Command::Client {
+                from: a,
+                msg: ClientMsg::Answer {
+                    sdp: "garbage".into(),
+                },
+            },
+        );
+        let msgs = drain(&mut a_rx);
+        assert!(
+            matches!(
+                msgs.as_slice(),
+                [ServerMsg::Error {
+                    code: ErrorCode::InvalidSdp,
+                    ..
+                }]
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            !room.is_empty(),
+            "a bad answer does not remove the participant"
+        );
+    }
+}

@@ -1,0 +1,487 @@
+//! Signalling over `/ws` against the real server: joining and presence, the Origin check, protocol
+//! errors that close only the offending socket, and user errors that keep it open.
+
+mod support;
+
+use support::{Closed, WsClient, new_room, own_origin, start, start_default, try_connect};
+use tokio_tungstenite::tungstenite::{self, Message};
+use treff_shared::{
+    ClientMsg, ErrorCode, ParticipantId, ParticipantInfo, RoomId, ServerMsg, close_code,
+};
+
+fn info(id: ParticipantId, name: &str, mic: bool, cam: bool) -> ParticipantInfo {
+    ParticipantInfo {
+        id,
+        name: name.into(),
+        mic,
+        cam,
+    }
+}
+
+fn expect_error(code: ErrorCode) -> impl FnMut(&ServerMsg) -> Option<()> {
+    move |m| match m {
+        ServerMsg::Error { code: got, .. } if *got == code => Some(()),
+        ServerMsg::Error { code: got, message } => {
+            panic!("expected Error {code:?}, got Error {got:?}: {message}")
+        }
+        ServerMsg::Joined { .. } => panic!("expected Error {code:?}, but the Join succeeded"),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_join_see_each_other_and_leave() {
+    let server = start_default().await;
+    let room = new_room();
+
+    let mut anna = WsClient::connect_hello(&server).await;
+    let (a, list) = anna.join(&room, "Anna", false, false).await;
+    assert_eq!(
+        list,
+        vec![info(a, "Anna", false, false)],
+        "alone: Joined lists only me"
+    );
+
+    let mut ben = WsClient::connect_hello(&server).await;
+    let (b, list) = ben.join(&room, "Ben", true, false).await;
+    assert_ne!(a, b, "participants get distinct ids");
+    assert_eq!(
+        list,
+        vec![info(a, "Anna", false, false), info(b, "Ben", true, false)],
+        "Joined lists everyone in join order, myself last"
+    );
+
+    let joined = anna
+        .recv_until("ParticipantJoined(Ben)", |m| match m {
+            ServerMsg::ParticipantJoined { participant } => Some(participant.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(joined, info(b, "Ben", true, false));
+
+    ben.send(&ClientMsg::SetMedia {
+        mic: false,
+        cam: true,
+    })
+    .await;
+    let state = anna
+        .recv_until("MediaState(Ben)", |m| match m {
+            ServerMsg::MediaState { id, mic, cam } => Some((*id, *mic, *cam)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        state,
+        (b, false, true),
+        "SetMedia is relayed with the sender's id"
+    );
+
+    anna.send(&ClientMsg::SetMedia {
+        mic: true,
+        cam: false,
+    })
+    .await;
+    let state = ben
+        .recv_until("MediaState(Anna)", |m| match m {
+            ServerMsg::MediaState { id, mic, cam } => Some((*id, *mic, *cam)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(state, (a, true, false));
+
+    anna.send(&ClientMsg::Leave).await;
+    let left = ben
+        .recv_until("ParticipantLeft(Anna)", |m| match m {
+            ServerMsg::ParticipantLeft { id } => Some(*id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(left, a);
+    // "Leave the room; the server closes the socket after this."
+    anna.expect_closed().await;
+
+    // A newcomer now sees only Ben.
+    let mut cleo = WsClient::connect_hello(&server).await;
+    let (c, list) = cleo.join(&room, "Cleo", false, false).await;
+    assert_eq!(
+        list,
+        vec![info(b, "Ben", false, true), info(c, "Cleo", false, false)],
+        "the one who left is gone, Ben's latest media state is kept"
+    );
+
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disconnect_without_leave_is_announced() {
+    let server = start_default().await;
+    let room = new_room();
+    let mut anna = WsClient::connect_hello(&server).await;
+    let (_a, _) = anna.join(&room, "Anna", false, false).await;
+    let mut ben = WsClient::connect_hello(&server).await;
+    let (b, _) = ben.join(&room, "Ben", false, false).await;
+
+    drop(ben); // TCP closes without a close frame, like a crashed tab
+    let left = anna
+        .recv_until("ParticipantLeft(Ben) after his disconnect", |m| match m {
+            ServerMsg::ParticipantLeft { id } => Some(*id),
+            _ => None,
+        })
+        .await;
+    assert_eq!(left, b);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_checked_and_trimmed() {
+    let server = start_default().await;
+    let room = new_room();
+    let mut c = WsClient::connect_hello(&server).await;
+
+    for bad in ["", "   ", "a\nb", &"x".repeat(65)] {
+        c.send(&ClientMsg::Join {
+            room: room.clone(),
+            name: bad.into(),
+            mic: false,
+            cam: false,
+        })
+        .await;
+        c.recv_until(
+            &format!("Error(InvalidName) for {bad:?}"),
+            expect_error(ErrorCode::InvalidName),
+        )
+        .await;
+    }
+    // The socket stayed open through all of that; a good name (padded) joins, trimmed.
+    let (me, list) = c.join(&room, "  Anna  ", false, false).await;
+    assert_eq!(list, vec![info(me, "Anna", false, false)]);
+
+    // Joining twice on one socket is a user error too.
+    c.send(&ClientMsg::Join {
+        room: room.clone(),
+        name: "Again".into(),
+        mic: false,
+        cam: false,
+    })
+    .await;
+    c.recv_until(
+        "Error(AlreadyJoined)",
+        expect_error(ErrorCode::AlreadyJoined),
+    )
+    .await;
+    server.shutdown().await;
+}
+
+// ----- Origin check ---------------------------------------------------------------------------
+
+fn assert_refused(result: Result<WsClient, tungstenite::Error>, what: &str) {
+    match result {
+        Ok(_) => panic!("{what}: the upgrade was accepted, expected HTTP 403"),
+        Err(tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 403, "{what}: status");
+        }
+        Err(e) => panic!("{what}: expected an HTTP 403 response, got {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_requires_the_servers_own_origin() {
+    let mut config = treff::Config::ephemeral();
+    config.allowed_origins = vec!["https://meet.example".into()];
+    let server = start(config).await;
+    let addr = server.http_addr;
+
+    assert_refused(
+        try_connect(addr, Some("http://evil.example")).await,
+        "a foreign Origin",
+    );
+    assert_refused(try_connect(addr, None).await, "a missing Origin");
+    // Same host, other port: a different origin.
+    let other_port = format!("http://{}:{}", addr.ip(), addr.port().wrapping_add(1));
+    assert_refused(
+        try_connect(addr, Some(&other_port)).await,
+        "the server's host on another port",
+    );
+
+    let mut ok = try_connect(addr, Some(&own_origin(addr)))
+        .await
+        .expect("the server's own origin is accepted");
+    ok.hello().await;
+
+    let mut extra = try_connect(addr, Some("https://meet.example"))
+        .await
+        .expect("an origin in allowed_origins is accepted");
+    extra.hello().await;
+
+    server.shutdown().await;
+}
+
+// ----- Protocol errors close only the offending socket ----------------------------------------
+
+/// A room with two well-behaved participants: `witness` watches, `third` keeps talking.
+struct Witnessed {
+    server: treff::Server,
+    room: RoomId,
+    witness: WsClient,
+    third: WsClient,
+    third_id: ParticipantId,
+}
+
+async fn witnessed_room() -> Witnessed {
+    let server = start_default().await;
+    let room = new_room();
+    let mut witness = WsClient::connect_hello(&server).await;
+    witness.join(&room, "Witness", false, false).await;
+    let mut third = WsClient::connect_hello(&server).await;
+    let (third_id, _) = third.join(&room, "Third", false, false).await;
+    Witnessed {
+        server,
+        room,
+        witness,
+        third,
+        third_id,
+    }
+}
+
+impl Witnessed {
+    /// A victim that has joined, and the witness has seen it arrive.
+    async fn joined_victim(&mut self) -> (WsClient, ParticipantId) {
+        let mut v = WsClient::connect_hello(&self.server).await;
+        let (id, _) = v.join(&self.room, "Victim", false, false).await;
+        self.witness
+            .recv_until("ParticipantJoined(Victim)", |m| match m {
+                ServerMsg::ParticipantJoined { participant } if participant.id == id => Some(()),
+                _ => None,
+            })
+            .await;
+        (v, id)
+    }
+
+    /// The room still works for everybody else: the witness sees the victim leave, and a
+    /// `SetMedia` of the third participant.
+    async fn still_works(mut self, victim: Option<ParticipantId>, mic: bool) {
+        if let Some(victim) = victim {
+            self.witness
+                .recv_until("ParticipantLeft(Victim)", |m| match m {
+                    ServerMsg::ParticipantLeft { id } if *id == victim => Some(()),
+                    ServerMsg::ParticipantLeft { id } => {
+                        panic!("ParticipantLeft({id}), but only the victim {victim} should go")
+                    }
+                    _ => None,
+                })
+                .await;
+        }
+        self.third
+            .send(&ClientMsg::SetMedia { mic, cam: false })
+            .await;
+        let third = self.third_id;
+        self.witness
+            .recv_until(
+                "MediaState(Third) after the victim was closed",
+                |m| match m {
+                    ServerMsg::MediaState { id, mic: got, .. } if *id == third && *got == mic => {
+                        Some(())
+                    }
+                    ServerMsg::ParticipantLeft { id } => {
+                        panic!("ParticipantLeft({id}): a bystander was removed")
+                    }
+                    _ => None,
+                },
+            )
+            .await;
+        self.server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_message_type_closes_only_that_socket() {
+    let mut room = witnessed_room().await;
+    let (mut victim, id) = room.joined_victim().await;
+    victim.send_raw(Message::text(r#"{"type":"Nope"}"#)).await;
+    victim
+        .expect_close_code(close_code::MALFORMED, "unknown message type")
+        .await;
+    room.still_works(Some(id), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_json_closes_only_that_socket() {
+    let mut room = witnessed_room().await;
+    let (mut victim, id) = room.joined_victim().await;
+    victim.send_raw(Message::text(r#"{"type": "SetMe"#)).await;
+    victim
+        .expect_close_code(close_code::MALFORMED, "invalid JSON")
+        .await;
+    room.still_works(Some(id), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binary_frame_closes_only_that_socket() {
+    let mut room = witnessed_room().await;
+    let (mut victim, id) = room.joined_victim().await;
+    victim
+        .send_raw(Message::binary(br#"{"type":"Leave"}"#.to_vec()))
+        .await;
+    victim
+        .expect_close_code(close_code::MALFORMED, "binary frame")
+        .await;
+    room.still_works(Some(id), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_cannot_stamp_its_own_identity() {
+    // `deny_unknown_fields`: an extra `id` on SetMedia is malformed, not ignored.
+    let mut room = witnessed_room().await;
+    let (mut victim, id) = room.joined_victim().await;
+    let forged = format!(
+        r#"{{"type":"SetMedia","mic":true,"cam":true,"id":{}}}"#,
+        room.third_id.0
+    );
+    victim.send_raw(Message::text(forged)).await;
+    victim
+        .expect_close_code(close_code::MALFORMED, "SetMedia with a forged id")
+        .await;
+    room.still_works(Some(id), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_before_hello_closes_the_socket() {
+    let room = witnessed_room().await;
+    let mut victim = WsClient::connect(&room.server).await;
+    victim
+        .send(&ClientMsg::Join {
+            room: room.room.clone(),
+            name: "Eager".into(),
+            mic: false,
+            cam: false,
+        })
+        .await;
+    victim
+        .expect_close_code(close_code::MALFORMED, "Join before Hello")
+        .await;
+    room.still_works(None, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsupported_protocol_version_is_refused() {
+    let server = start_default().await;
+    let mut c = WsClient::connect(&server).await;
+    c.send(&ClientMsg::Hello { protocol: 999 }).await;
+    c.expect_close_code(close_code::UNSUPPORTED_PROTOCOL, "Hello{protocol: 999}")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_message_closes_that_socket() {
+    let mut config = treff::Config::ephemeral();
+    config.limits.ws_max_message_bytes = 1024;
+    config.limits.ws_max_frame_bytes = 1024;
+    let server = start(config).await;
+    let room = new_room();
+    let mut witness = WsClient::connect_hello(&server).await;
+    witness.join(&room, "Witness", false, false).await;
+    let mut victim = WsClient::connect_hello(&server).await;
+    let (vid, _) = victim.join(&room, "Victim", false, false).await;
+
+    // Small messages are fine...
+    victim
+        .send(&ClientMsg::SetMedia {
+            mic: true,
+            cam: false,
+        })
+        .await;
+    witness
+        .recv_until("MediaState(Victim)", |m| match m {
+            ServerMsg::MediaState { id, .. } if *id == vid => Some(()),
+            _ => None,
+        })
+        .await;
+
+    // ...a 4 KiB one (valid JSON of a real message type) is not.
+    victim
+        .send(&ClientMsg::Answer {
+            sdp: "v=0\r\n".repeat(800),
+        })
+        .await;
+    let closed = victim.expect_closed().await;
+    // Close code 1009 (too big) from the WebSocket layer, 4001 from the app, or a dropped
+    // connection are all acceptable: the socket must end.
+    eprintln!("oversized message: socket ended with {closed:?}");
+    if let Closed::Frame(Some(code)) = closed {
+        assert!(
+            code == 1009 || code == close_code::MALFORMED || code == 1002,
+            "unexpected close code {code} for an oversized message"
+        );
+    }
+    witness
+        .recv_until("ParticipantLeft(Victim)", |m| match m {
+            ServerMsg::ParticipantLeft { id } if *id == vid => Some(()),
+            _ => None,
+        })
+        .await;
+    server.shutdown().await;
+}
+
+// ----- User errors keep the socket open ------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_room_is_a_user_error_and_the_socket_stays_open() {
+    let mut config = treff::Config::ephemeral();
+    config.limits.room_max_participants = 2;
+    let server = start(config).await;
+    let room = new_room();
+
+    let mut anna = WsClient::connect_hello(&server).await;
+    let (a, _) = anna.join(&room, "Anna", false, false).await;
+    let mut ben = WsClient::connect_hello(&server).await;
+    let (b, _) = ben.join(&room, "Ben", false, false).await;
+
+    let mut cleo = WsClient::connect_hello(&server).await;
+    let join = ClientMsg::Join {
+        room: room.clone(),
+        name: "Cleo".into(),
+        mic: false,
+        cam: false,
+    };
+    cleo.send(&join).await;
+    cleo.recv_until("Error(RoomFull)", expect_error(ErrorCode::RoomFull))
+        .await;
+    // Still open: a second attempt is answered the same way, not by a close.
+    cleo.send(&join).await;
+    cleo.recv_until("Error(RoomFull) again", expect_error(ErrorCode::RoomFull))
+        .await;
+
+    // Nobody inside heard of Cleo.
+    ben.send(&ClientMsg::SetMedia {
+        mic: true,
+        cam: true,
+    })
+    .await;
+    anna.recv_until("MediaState(Ben)", |m| match m {
+        ServerMsg::ParticipantJoined { participant } if participant.id != b => {
+            panic!(
+                "ParticipantJoined({}) although the room is full",
+                participant.id
+            )
+        }
+        ServerMsg::MediaState { id, .. } if *id == b => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // When Anna leaves there is room again, on the same socket.
+    anna.send(&ClientMsg::Leave).await;
+    ben.recv_until("ParticipantLeft(Anna)", |m| match m {
+        ServerMsg::ParticipantLeft { id } if *id == a => Some(()),
+        _ => None,
+    })
+    .await;
+    let (c, list) = cleo.join(&room, "Cleo", false, false).await;
+    assert_eq!(
+        list.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![b, c],
+        "after Anna left, Cleo joins next to Ben"
+    );
+    server.shutdown().await;
+}

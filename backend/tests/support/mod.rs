@@ -1,0 +1,1241 @@
+//! Test harness for the integration tests: start the real server on loopback ports, speak the
+//! signalling protocol over a real WebSocket, and join with a webrtc-rs peer that sends and receives
+//! real (synthetic) media, so the SFU is always tested against a WebRTC stack other than its own.
+//!
+//! Layout:
+//! - [`start`], [`new_room`], [`own_origin`]: the server under test and fresh meeting ids.
+//! - [`WsClient`]: a raw signalling client with typed send/receive, each wait bounded by a deadline.
+//! - [`WebrtcParticipant`]: a joined participant with an `RTCPeerConnection` that answers every offer
+//!   by itself, publishes synthetic Opus and VP8, and counts what it receives per m-line.
+//!
+//! Every wait here has a deadline and panics with what it was waiting for and what it saw instead;
+//! nothing sleeps and hopes. Every task a participant spawns is aborted when it is closed or dropped.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use treff_shared::{
+    ClientMsg, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids, RemoteTrack, RoomId,
+    ServerMsg, TrackKind,
+};
+use webrtc::api::APIBuilder;
+use webrtc::api::interceptor_registry::register_default_interceptors;
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
+use webrtc::api::setting_engine::SettingEngine;
+use webrtc::ice::mdns::MulticastDnsMode;
+use webrtc::ice::network_type::NetworkType;
+use webrtc::interceptor::registry::Registry;
+use webrtc::media::Sample;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp_transceiver::rtp_codec::{
+    RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
+};
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::rtp_transceiver::{RTCPFeedback, RTCRtpTransceiver, RTCRtpTransceiverInit};
+use webrtc::track::track_local::TrackLocal;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+use webrtc::track::track_remote::TrackRemote;
+
+/// How long one signalling step (a reply, a broadcast, a close) may take on a loaded 2-core machine.
+pub const STEP: Duration = Duration::from_secs(5);
+/// How long media may take to start flowing: ICE, DTLS and the first key frame.
+pub const MEDIA: Duration = Duration::from_secs(10);
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+// ---------------------------------------------------------------------------------------------
+// Server and rooms
+// ---------------------------------------------------------------------------------------------
+
+/// Starts the real server on loopback ephemeral ports (and turns on logs if `RUST_LOG` asks).
+pub async fn start(config: treff::Config) -> treff::Server {
+    init_logs();
+    treff::Server::start(config)
+        .await
+        .expect("the server starts on 127.0.0.1:0")
+}
+
+/// Starts the server with [`treff::Config::ephemeral`].
+pub async fn start_default() -> treff::Server {
+    start(treff::Config::ephemeral()).await
+}
+
+/// Logs from server and tests, shown by `cargo test` for failing tests. Off unless `RUST_LOG` is set.
+fn init_logs() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A fresh meeting id: 16 random bytes, like a real meeting link.
+pub fn new_room() -> RoomId {
+    let mut bytes = [0u8; 16];
+    for chunk in bytes.chunks_mut(8) {
+        // RandomState is randomly keyed per process and per call: good enough for test ids.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(0x74_72_65_66_66);
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    RoomId::from_random(bytes)
+}
+
+/// The server's own origin, the one a browser that loaded the UI from it would send.
+pub fn own_origin(http_addr: SocketAddr) -> String {
+    format!("http://{http_addr}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw signalling client
+// ---------------------------------------------------------------------------------------------
+
+/// How a socket ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    /// The server sent a close frame (with this code, if any).
+    Frame(Option<u16>),
+    /// The connection ended without a close frame (reset or EOF).
+    NoFrame(String),
+}
+
+impl Closed {
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            Closed::Frame(code) => *code,
+            Closed::NoFrame(_) => None,
+        }
+    }
+}
+
+/// A signalling client on a real WebSocket.
+pub struct WsClient {
+    pub ws: Ws,
+    /// Names of messages a `recv_*` skipped, for failure messages.
+    skipped: Vec<String>,
+}
+
+/// Opens `/ws` with the given `Origin` header (or none). The `Err` is what tungstenite reports,
+/// e.g. `tungstenite::Error::Http(response)` when the server refuses the upgrade.
+pub async fn try_connect(
+    http_addr: SocketAddr,
+    origin: Option<&str>,
+) -> Result<WsClient, tungstenite::Error> {
+    let mut request = format!("ws://{http_addr}/ws")
+        .into_client_request()
+        .expect("a valid ws URL");
+    if let Some(origin) = origin {
+        request.headers_mut().insert(
+            "Origin",
+            HeaderValue::from_str(origin).expect("a valid header value"),
+        );
+    }
+    let (ws, _response) = timeout(STEP, tokio_tungstenite::connect_async(request))
+        .await
+        .map_err(|_| {
+            tungstenite::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the WebSocket handshake did not finish within STEP",
+            ))
+        })??;
+    Ok(WsClient {
+        ws,
+        skipped: Vec::new(),
+    })
+}
+
+/// Short name of a server message for failure output (never the SDP).
+pub fn msg_name(msg: &ServerMsg) -> String {
+    match msg {
+        ServerMsg::Welcome { .. } => "Welcome".into(),
+        ServerMsg::Joined { you, .. } => format!("Joined(you={you})"),
+        ServerMsg::ParticipantJoined { participant } => {
+            format!("ParticipantJoined({})", participant.id)
+        }
+        ServerMsg::ParticipantLeft { id } => format!("ParticipantLeft({id})"),
+        ServerMsg::MediaState { id, mic, cam } => format!("MediaState({id},mic={mic},cam={cam})"),
+        ServerMsg::Offer { tracks, .. } => format!("Offer({} tracks)", tracks.len()),
+        ServerMsg::Error { code, message } => format!("Error({code:?}: {message})"),
+    }
+}
+
+impl WsClient {
+    /// Connects with the server's own origin.
+    pub async fn connect(server: &treff::Server) -> Self {
+        let origin = own_origin(server.http_addr);
+        try_connect(server.http_addr, Some(&origin))
+            .await
+            .expect("the WebSocket upgrade with the server's own Origin succeeds")
+    }
+
+    /// Connects and says `Hello`, checking the `Welcome`.
+    pub async fn connect_hello(server: &treff::Server) -> Self {
+        let mut c = Self::connect(server).await;
+        c.hello().await;
+        c
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        let text = serde_json::to_string(msg).expect("ClientMsg serialises");
+        self.send_raw(Message::text(text)).await;
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        timeout(STEP, self.ws.send(msg))
+            .await
+            .expect("sending on the WebSocket did not finish within STEP")
+            .expect("the WebSocket accepts the message");
+    }
+
+    pub async fn hello(&mut self) {
+        self.send(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+        })
+        .await;
+        let got = self.recv().await;
+        assert_eq!(
+            got,
+            ServerMsg::Welcome {
+                protocol: PROTOCOL_VERSION
+            },
+            "Hello is answered by Welcome"
+        );
+    }
+
+    /// Sends `Join` and waits for `Joined` (skipping offers and other traffic); panics on `Error`.
+    pub async fn join(
+        &mut self,
+        room: &RoomId,
+        name: &str,
+        mic: bool,
+        cam: bool,
+    ) -> (ParticipantId, Vec<ParticipantInfo>) {
+        self.send(&ClientMsg::Join {
+            room: room.clone(),
+            name: name.into(),
+            mic,
+            cam,
+        })
+        .await;
+        self.recv_until(&format!("Joined for {name}"), |m| match m {
+            ServerMsg::Joined { you, participants } => Some((*you, participants.clone())),
+            ServerMsg::Error { code, message } => {
+                panic!("Join of {name} was refused: {code:?}: {message}")
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Reads the next message, whatever it is; panics on close or timeout.
+    pub async fn recv(&mut self) -> ServerMsg {
+        self.recv_until("any message", |m| Some(m.clone())).await
+    }
+
+    /// Reads until `pick` returns `Some`, skipping everything else; panics on close or after [`STEP`].
+    pub async fn recv_until<T>(
+        &mut self,
+        what: &str,
+        pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
+        self.recv_until_within(STEP, what, pick).await
+    }
+
+    pub async fn recv_until_within<T>(
+        &mut self,
+        within: Duration,
+        what: &str,
+        mut pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + within;
+        loop {
+            let next = match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(next) => next,
+                Err(_) => panic!(
+                    "timed out after {within:?} waiting for {what}; skipped meanwhile: {:?}",
+                    self.skipped
+                ),
+            };
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    let msg: ServerMsg = serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
+                        panic!("the server sent a text frame that is no ServerMsg ({e}): {text}")
+                    });
+                    if let Some(t) = pick(&msg) {
+                        return t;
+                    }
+                    self.skipped.push(msg_name(&msg));
+                }
+                Some(Ok(Message::Close(frame))) => panic!(
+                    "the socket was closed ({:?}) while waiting for {what}; skipped: {:?}",
+                    frame.map(|f| (u16::from(f.code), f.reason.to_string())),
+                    self.skipped
+                ),
+                Some(Ok(Message::Binary(_))) => panic!("the server sent a binary frame"),
+                Some(Ok(_)) => {} // ping/pong: tungstenite answers pings itself
+                Some(Err(e)) => panic!("WebSocket error while waiting for {what}: {e}"),
+                None => panic!("the socket ended while waiting for {what}"),
+            }
+        }
+    }
+
+    /// Waits for the server to end this socket; skips ordinary messages. Panics after [`STEP`].
+    pub async fn expect_closed(&mut self) -> Closed {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let next = match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(next) => next,
+                Err(_) => panic!(
+                    "the server did not close the socket within {STEP:?}; skipped meanwhile: {:?}",
+                    self.skipped
+                ),
+            };
+            match next {
+                Some(Ok(Message::Close(frame))) => {
+                    return Closed::Frame(frame.map(|f: CloseFrame| u16::from(f.code)));
+                }
+                Some(Ok(Message::Text(text))) => {
+                    let name = serde_json::from_str::<ServerMsg>(text.as_str())
+                        .map(|m| msg_name(&m))
+                        .unwrap_or_else(|_| format!("non-ServerMsg text: {text}"));
+                    self.skipped.push(name);
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Closed::NoFrame(e.to_string()),
+                None => return Closed::NoFrame("end of stream".into()),
+            }
+        }
+    }
+
+    /// Asserts the server closes this socket with exactly `code`.
+    pub async fn expect_close_code(&mut self, code: u16, why: &str) {
+        let closed = self.expect_closed().await;
+        assert_eq!(
+            closed,
+            Closed::Frame(Some(code)),
+            "{why}: expected a close frame with code {code}; skipped before it: {:?}",
+            self.skipped
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic media
+// ---------------------------------------------------------------------------------------------
+
+/// An Opus frame of 20 ms digital silence (TOC 0xf8: CELT full band, 20 ms, mono, one frame).
+pub const OPUS_SILENCE: [u8; 3] = [0xf8, 0xff, 0xfe];
+/// Prefix of the tag each synthetic video frame carries, so a receiver knows whose frame it got.
+pub const SOURCE_TAG: &[u8] = b"TREFF-SRC:";
+
+/// A synthetic VP8 frame of about 300 bytes. A key frame has a valid 10-byte header (frame tag with
+/// the key-frame bit clear, start code 9d 01 2a, 320x240); an inter frame a 3-byte tag. The payload
+/// carries `TREFF-SRC:<name>;` so the receiver can tell whose frame the SFU forwarded.
+pub fn vp8_frame(key: bool, name: &str, n: u64) -> Bytes {
+    const SIZE: usize = 300;
+    let header_len = if key { 10 } else { 3 };
+    let first_partition = (SIZE - header_len) as u32;
+    // Frame tag: bit 0 = !key_frame, bits 1-3 version 0, bit 4 show_frame, bits 5-23 partition size.
+    let tag = u32::from(!key) | (1 << 4) | (first_partition << 5);
+    let mut b = Vec::with_capacity(SIZE);
+    b.extend_from_slice(&tag.to_le_bytes()[..3]);
+    if key {
+        b.extend_from_slice(&[0x9d, 0x01, 0x2a]);
+        b.extend_from_slice(&320u16.to_le_bytes());
+        b.extend_from_slice(&240u16.to_le_bytes());
+    }
+    b.extend_from_slice(SOURCE_TAG);
+    b.extend_from_slice(name.as_bytes());
+    b.push(b';');
+    b.extend_from_slice(&n.to_le_bytes());
+    while b.len() < SIZE {
+        b.push((b.len() as u8).wrapping_mul(31));
+    }
+    Bytes::from(b)
+}
+
+/// The `<name>` of a `TREFF-SRC:<name>;` tag in an RTP payload, if any.
+fn source_tag(payload: &[u8]) -> Option<String> {
+    let start = payload
+        .windows(SOURCE_TAG.len())
+        .position(|w| w == SOURCE_TAG)?
+        + SOURCE_TAG.len();
+    let len = payload[start..].iter().position(|&b| b == b';')?;
+    Some(String::from_utf8_lossy(&payload[start..start + len]).into_owned())
+}
+
+fn opus_codec() -> RTCRtpCodecCapability {
+    RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+fn vp8_codec() -> RTCRtpCodecCapability {
+    let fb = |typ: &str, parameter: &str| RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    };
+    RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![
+            fb("goog-remb", ""),
+            fb("ccm", "fir"),
+            fb("nack", ""),
+            fb("nack", "pli"),
+        ],
+    }
+}
+
+fn kind_of(t: RTPCodecType) -> Option<TrackKind> {
+    match t {
+        RTPCodecType::Audio => Some(TrackKind::Audio),
+        RTPCodecType::Video => Some(TrackKind::Video),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebRTC participant
+// ---------------------------------------------------------------------------------------------
+
+/// What a participant publishes.
+#[derive(Clone, Copy, Debug)]
+pub struct Publish {
+    pub audio: bool,
+    pub video: bool,
+}
+
+impl Publish {
+    pub const BOTH: Publish = Publish {
+        audio: true,
+        video: true,
+    };
+    pub const NOTHING: Publish = Publish {
+        audio: false,
+        video: false,
+    };
+}
+
+/// What arrived on one receiving m-line.
+#[derive(Debug)]
+pub struct Received {
+    /// The kind webrtc-rs saw on the track.
+    pub kind: TrackKind,
+    /// RTP packets read from it (across all tracks webrtc-rs fired on this mid).
+    pub packets: Arc<AtomicU64>,
+    /// The SSRC of the latest track on this mid: what a PLI for it must name.
+    pub ssrc: AtomicU64,
+    /// Sources named by `TREFF-SRC:` tags in the payloads (video only).
+    pub sources: StdMutex<BTreeSet<String>>,
+}
+
+/// Snapshot of an offer the participant answered.
+#[derive(Clone, Debug)]
+pub struct OfferInfo {
+    pub publish: PublishMids,
+    pub tracks: Vec<RemoteTrack>,
+}
+
+/// State shared between the test, the signalling task and the media tasks.
+struct Shared {
+    name: String,
+    /// Every message received after `Joined`, in order (offers included, once answered).
+    events: StdMutex<Vec<ServerMsg>>,
+    /// Woken on every new event and every close.
+    changed: Notify,
+    /// mid -> (participant, kind), from the latest offer that listed the mid.
+    attribution: StdMutex<HashMap<String, (ParticipantId, TrackKind)>>,
+    /// mid -> what arrived on it.
+    received: StdMutex<HashMap<String, Arc<Received>>>,
+    /// Offers answered so far, and the latest one.
+    offers: StdMutex<Vec<OfferInfo>>,
+    /// Negotiation failures; the tests assert there are none.
+    errors: StdMutex<Vec<String>>,
+    /// How the signalling socket ended, once it has.
+    closed: StdMutex<Option<Closed>>,
+    /// PLI and FIR packets that reached our own senders, per kind.
+    plis_in: [AtomicU64; 2],
+    firs_in: [AtomicU64; 2],
+    /// Samples written on our own tracks, per kind.
+    samples_out: [AtomicU64; 2],
+    /// Set by an incoming PLI/FIR: the next video frame is a key frame.
+    want_keyframe: AtomicBool,
+    /// Media and reader tasks, aborted on close.
+    tasks: StdMutex<Vec<JoinHandle<()>>>,
+}
+
+fn idx(kind: TrackKind) -> usize {
+    match kind {
+        TrackKind::Audio => 0,
+        TrackKind::Video => 1,
+    }
+}
+
+impl Shared {
+    fn push_event(&self, msg: ServerMsg) {
+        self.events.lock().expect("not poisoned").push(msg);
+        self.changed.notify_waiters();
+    }
+
+    fn error(&self, e: String) {
+        eprintln!("[{}] negotiation error: {e}", self.name);
+        self.errors.lock().expect("not poisoned").push(e);
+        self.changed.notify_waiters();
+    }
+
+    fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(fut);
+        self.tasks.lock().expect("not poisoned").push(handle);
+    }
+}
+
+/// A joined participant with a webrtc-rs peer connection that answers every server offer itself.
+pub struct WebrtcParticipant {
+    pub id: ParticipantId,
+    pub name: String,
+    /// The `participants` of `Joined`.
+    pub joined: Vec<ParticipantInfo>,
+    pub pc: Arc<RTCPeerConnection>,
+    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    shared: Arc<Shared>,
+    signalling: Option<JoinHandle<()>>,
+    audio_sender: Option<Arc<RTCRtpSender>>,
+    video_sender: Option<Arc<RTCRtpSender>>,
+    /// Index into `events` up to which `wait_event` has consumed.
+    cursor: usize,
+}
+
+async fn new_peer_connection() -> Arc<RTCPeerConnection> {
+    let mut media = MediaEngine::default();
+    media
+        .register_codec(
+            RTCRtpCodecParameters {
+                capability: opus_codec(),
+                payload_type: 111,
+                ..Default::default()
+            },
+            RTPCodecType::Audio,
+        )
+        .expect("register Opus");
+    media
+        .register_codec(
+            RTCRtpCodecParameters {
+                capability: vp8_codec(),
+                payload_type: 96,
+                ..Default::default()
+            },
+            RTPCodecType::Video,
+        )
+        .expect("register VP8");
+    // NACK generator/responder, sender/receiver reports, TWCC receiver: as a browser would.
+    let registry =
+        register_default_interceptors(Registry::new(), &mut media).expect("default interceptors");
+
+    let mut settings = SettingEngine::default();
+    // The server's only candidate is on loopback: gather loopback (off by default), nothing else,
+    // no mDNS (it would bind 5353 and query the network).
+    settings.set_include_loopback_candidate(true);
+    settings.set_ip_filter(Box::new(|ip| ip.is_loopback()));
+    settings.set_network_types(vec![NetworkType::Udp4]);
+    settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+
+    let api = APIBuilder::new()
+        .with_media_engine(media)
+        .with_interceptor_registry(registry)
+        .with_setting_engine(settings)
+        .build();
+    let config = RTCConfiguration {
+        ice_servers: vec![],
+        ..Default::default()
+    };
+    Arc::new(
+        api.new_peer_connection(config)
+            .await
+            .expect("a new RTCPeerConnection"),
+    )
+}
+
+impl WebrtcParticipant {
+    /// Connects, says Hello, joins `room` as `name` (mic/cam as published) and starts answering offers.
+    pub async fn join(server: &treff::Server, room: &RoomId, name: &str, publish: Publish) -> Self {
+        let pc = new_peer_connection().await;
+        let shared = Arc::new(Shared {
+            name: name.to_owned(),
+            events: StdMutex::new(Vec::new()),
+            changed: Notify::new(),
+            attribution: StdMutex::new(HashMap::new()),
+            received: StdMutex::new(HashMap::new()),
+            offers: StdMutex::new(Vec::new()),
+            errors: StdMutex::new(Vec::new()),
+            closed: StdMutex::new(None),
+            plis_in: [AtomicU64::new(0), AtomicU64::new(0)],
+            firs_in: [AtomicU64::new(0), AtomicU64::new(0)],
+            samples_out: [AtomicU64::new(0), AtomicU64::new(0)],
+            want_keyframe: AtomicBool::new(false),
+            tasks: StdMutex::new(Vec::new()),
+        });
+
+        // Published tracks go on send-only transceivers made before the first offer: webrtc-rs then
+        // pairs each with the first recvonly m-line of its kind (the server's publish m-line), and
+        // `negotiate` checks that the mids agree with `Offer.publish`. (In webrtc-rs 0.17 a
+        // transceiver created by the offer has a sender without an encoding, so `replace_track` on
+        // it fails; pre-made transceivers are the supported way to answer with a sending track.)
+        let stream_id = format!("treff-test-{name}");
+        let mut audio_sender = None;
+        let mut video_sender = None;
+        if publish.audio {
+            let track = Arc::new(TrackLocalStaticSample::new(
+                opus_codec(),
+                format!("{name}-audio"),
+                stream_id.clone(),
+            ));
+            let t =
+                add_sendonly(&pc, Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await;
+            let sender = t.sender().await;
+            spawn_rtcp_reader(&shared, Arc::clone(&sender), TrackKind::Audio);
+            spawn_audio_writer(&shared, track);
+            audio_sender = Some(sender);
+        }
+        if publish.video {
+            let track = Arc::new(TrackLocalStaticSample::new(
+                vp8_codec(),
+                format!("{name}-video"),
+                stream_id.clone(),
+            ));
+            let t =
+                add_sendonly(&pc, Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await;
+            let sender = t.sender().await;
+            spawn_rtcp_reader(&shared, Arc::clone(&sender), TrackKind::Video);
+            spawn_video_writer(&shared, track, name.to_owned());
+            video_sender = Some(sender);
+        }
+        install_on_track(&pc, &shared);
+
+        let mut client = WsClient::connect(server).await;
+        client.hello().await;
+        let (id, joined) = client.join(room, name, publish.audio, publish.video).await;
+        let (sink, stream) = client.ws.split();
+        let sink = Arc::new(Mutex::new(sink));
+        let signalling = tokio::spawn(signalling_loop(
+            stream,
+            Arc::clone(&sink),
+            Arc::clone(&pc),
+            Arc::clone(&shared),
+            publish,
+        ));
+        Self {
+            id,
+            name: name.to_owned(),
+            joined,
+            pc,
+            sink,
+            shared,
+            signalling: Some(signalling),
+            audio_sender,
+            video_sender,
+            cursor: 0,
+        }
+    }
+
+    pub async fn send(&self, msg: &ClientMsg) {
+        let text = serde_json::to_string(msg).expect("ClientMsg serialises");
+        timeout(STEP, self.sink.lock().await.send(Message::text(text)))
+            .await
+            .expect("sending did not finish within STEP")
+            .expect("the WebSocket accepts the message");
+    }
+
+    /// Waits for the next event (after the ones already consumed) for which `pick` is `Some`.
+    pub async fn wait_event<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let events = self.shared.events.lock().expect("not poisoned");
+                while self.cursor < events.len() {
+                    let ev = &events[self.cursor];
+                    self.cursor += 1;
+                    if let Some(t) = pick(ev) {
+                        return t;
+                    }
+                }
+            }
+            if let Some(closed) = self.shared.closed.lock().expect("not poisoned").clone() {
+                panic!(
+                    "[{}] the socket ended ({closed:?}) while waiting for {what}; events: {:?}",
+                    self.name,
+                    self.event_names()
+                );
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "[{}] timed out after {STEP:?} waiting for {what}; events: {:?}; errors: {:?}",
+                    self.name,
+                    self.event_names(),
+                    self.errors()
+                );
+            }
+        }
+    }
+
+    pub fn event_names(&self) -> Vec<String> {
+        self.shared
+            .events
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(msg_name)
+            .collect()
+    }
+
+    /// Negotiation errors so far (set_remote_description, answer, mid mismatch...).
+    pub fn errors(&self) -> Vec<String> {
+        self.shared.errors.lock().expect("not poisoned").clone()
+    }
+
+    pub fn assert_no_errors(&self) {
+        let errors = self.errors();
+        assert!(
+            errors.is_empty(),
+            "[{}] negotiation errors: {errors:?}",
+            self.name
+        );
+    }
+
+    /// Offers answered so far.
+    pub fn offers_answered(&self) -> usize {
+        self.shared.offers.lock().expect("not poisoned").len()
+    }
+
+    pub fn latest_offer(&self) -> Option<OfferInfo> {
+        self.shared
+            .offers
+            .lock()
+            .expect("not poisoned")
+            .last()
+            .cloned()
+    }
+
+    /// Waits until an answered offer satisfies `pred`; returns it.
+    pub async fn wait_offer(
+        &mut self,
+        what: &str,
+        mut pred: impl FnMut(&OfferInfo) -> bool,
+    ) -> OfferInfo {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(o) = self
+                .shared
+                .offers
+                .lock()
+                .expect("not poisoned")
+                .iter()
+                .rev()
+                .find(|o| pred(o))
+                .cloned()
+            {
+                return o;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "[{}] no answered offer {what} within {STEP:?}; offers: {:?}; errors: {:?}",
+                    self.name,
+                    self.shared.offers.lock().expect("not poisoned"),
+                    self.errors()
+                );
+            }
+        }
+    }
+
+    /// The mids the latest offer attributes to `from` with `kind`.
+    pub fn mids_of(&self, from: ParticipantId, kind: TrackKind) -> Vec<String> {
+        self.latest_offer()
+            .map(|o| {
+                o.tracks
+                    .iter()
+                    .filter(|t| t.participant == from && t.kind == kind)
+                    .map(|t| t.mid.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// RTP packets received on the m-lines attributed to `from` with `kind`.
+    pub fn packets_from(&self, from: ParticipantId, kind: TrackKind) -> u64 {
+        let attribution = self.shared.attribution.lock().expect("not poisoned");
+        let received = self.shared.received.lock().expect("not poisoned");
+        attribution
+            .iter()
+            .filter(|(_, (p, k))| *p == from && *k == kind)
+            .filter_map(|(mid, _)| received.get(mid))
+            .map(|r| r.packets.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// RTP packets received on every m-line, by kind as webrtc-rs saw the track.
+    pub fn packets_total(&self, kind: TrackKind) -> u64 {
+        self.shared
+            .received
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.packets.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// What arrived on `mid`, if anything has.
+    pub fn received_on(&self, mid: &str) -> Option<Arc<Received>> {
+        self.shared
+            .received
+            .lock()
+            .expect("not poisoned")
+            .get(mid)
+            .cloned()
+    }
+
+    /// Summary of receptions for failure messages: mid -> (kind, packets, attributed to, sources).
+    pub fn reception_report(&self) -> String {
+        let attribution = self.shared.attribution.lock().expect("not poisoned");
+        let received = self.shared.received.lock().expect("not poisoned");
+        let mut lines: Vec<String> = received
+            .iter()
+            .map(|(mid, r)| {
+                format!(
+                    "mid {mid}: {:?} {} pkts, ssrc {}, attributed {:?}, sources {:?}",
+                    r.kind,
+                    r.packets.load(Ordering::Relaxed),
+                    r.ssrc.load(Ordering::Relaxed),
+                    attribution.get(mid),
+                    r.sources.lock().expect("not poisoned")
+                )
+            })
+            .collect();
+        lines.sort();
+        format!(
+            "[{}] received: {lines:?}; sent samples a/v: {}/{}; PLI in a/v: {}/{}; state: {:?}; errors: {:?}",
+            self.name,
+            self.samples_out(TrackKind::Audio),
+            self.samples_out(TrackKind::Video),
+            self.plis_received(TrackKind::Audio),
+            self.plis_received(TrackKind::Video),
+            self.pc.connection_state(),
+            self.errors()
+        )
+    }
+
+    pub fn samples_out(&self, kind: TrackKind) -> u64 {
+        self.shared.samples_out[idx(kind)].load(Ordering::Relaxed)
+    }
+
+    /// PLIs that reached our own sender of `kind`.
+    pub fn plis_received(&self, kind: TrackKind) -> u64 {
+        self.shared.plis_in[idx(kind)].load(Ordering::Relaxed)
+    }
+
+    /// FIRs that reached our own sender of `kind`.
+    pub fn firs_received(&self, kind: TrackKind) -> u64 {
+        self.shared.firs_in[idx(kind)].load(Ordering::Relaxed)
+    }
+
+    pub fn audio_sender(&self) -> Option<Arc<RTCRtpSender>> {
+        self.audio_sender.clone()
+    }
+
+    pub fn video_sender(&self) -> Option<Arc<RTCRtpSender>> {
+        self.video_sender.clone()
+    }
+
+    /// Polls `cond` every 20 ms until it holds, or panics after `within` with `report()`.
+    pub async fn wait_until(
+        &self,
+        within: Duration,
+        what: &str,
+        mut cond: impl FnMut(&Self) -> bool,
+    ) {
+        let deadline = Instant::now() + within;
+        while !cond(self) {
+            if Instant::now() >= deadline {
+                panic!(
+                    "timed out after {within:?} waiting for {what}\n{}",
+                    self.reception_report()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sends a PLI for `media_ssrc` (an SSRC this participant receives) to the server.
+    pub async fn send_pli(&self, media_ssrc: u32) {
+        self.pc
+            .write_rtcp(&[Box::new(PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc,
+            })])
+            .await
+            .expect("write_rtcp(PLI)");
+    }
+
+    /// Sends `Leave`, then closes everything (the server closes the socket after `Leave`).
+    pub async fn leave(mut self) {
+        self.send(&ClientMsg::Leave).await;
+        // Give the server the chance to close cleanly; either way we tear down after STEP.
+        let deadline = Instant::now() + STEP;
+        while self.shared.closed.lock().expect("not poisoned").is_none()
+            && Instant::now() < deadline
+        {
+            let notified = self.shared.changed.notified();
+            let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
+        }
+        self.close_inner().await;
+    }
+
+    /// Closes the peer connection and the socket without `Leave` (like a closed browser tab).
+    pub async fn close(mut self) {
+        self.close_inner().await;
+    }
+
+    async fn close_inner(&mut self) {
+        if let Some(h) = self.signalling.take() {
+            h.abort();
+        }
+        let _ = timeout(STEP, self.pc.close()).await;
+        for h in self.shared.tasks.lock().expect("not poisoned").drain(..) {
+            h.abort();
+        }
+        let _ = timeout(Duration::from_secs(1), async {
+            let mut sink = self.sink.lock().await;
+            let _ = sink.send(Message::Close(None)).await;
+            let _ = sink.close().await;
+        })
+        .await;
+    }
+}
+
+impl Drop for WebrtcParticipant {
+    /// A failing test drops participants without `close`: stop every task so nothing outlives it.
+    fn drop(&mut self) {
+        if let Some(h) = self.signalling.take() {
+            h.abort();
+        }
+        if let Ok(mut tasks) = self.shared.tasks.lock() {
+            for h in tasks.drain(..) {
+                h.abort();
+            }
+        }
+        let pc = Arc::clone(&self.pc);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = pc.close().await;
+            });
+        }
+    }
+}
+
+async fn add_sendonly(
+    pc: &Arc<RTCPeerConnection>,
+    track: Arc<dyn TrackLocal + Send + Sync>,
+) -> Arc<RTCRtpTransceiver> {
+    pc.add_transceiver_from_track(
+        track,
+        Some(RTCRtpTransceiverInit {
+            direction: RTCRtpTransceiverDirection::Sendonly,
+            send_encodings: vec![],
+        }),
+    )
+    .await
+    .expect("add a sendonly transceiver")
+}
+
+/// Reads RTCP arriving for one of our senders: it must be read for the interceptors (NACK
+/// responder, reports) to see it, and PLI/FIR counts prove keyframe requests reach the publisher.
+fn spawn_rtcp_reader(shared: &Arc<Shared>, sender: Arc<RTCRtpSender>, kind: TrackKind) {
+    let s = Arc::clone(shared);
+    shared.spawn(async move {
+        while let Ok((packets, _)) = sender.read_rtcp().await {
+            for p in packets {
+                let any = p.as_any();
+                if any.downcast_ref::<PictureLossIndication>().is_some() {
+                    s.plis_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
+                    s.want_keyframe.store(true, Ordering::Relaxed);
+                } else if any.downcast_ref::<FullIntraRequest>().is_some() {
+                    s.firs_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
+                    s.want_keyframe.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    });
+}
+
+/// 20 ms Opus silence frames, 50 per second, as long as the participant lives.
+fn spawn_audio_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>) {
+    let s = Arc::clone(shared);
+    shared.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let sample = Sample {
+                data: Bytes::from_static(&OPUS_SILENCE),
+                duration: Duration::from_millis(20),
+                ..Default::default()
+            };
+            // Before the transport is up the write goes nowhere; that is fine.
+            if track.write_sample(&sample).await.is_ok() {
+                s.samples_out[0].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+}
+
+/// Synthetic VP8 at 30 fps: a key frame every 30 frames and whenever a PLI/FIR came in.
+fn spawn_video_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>, name: String) {
+    let s = Arc::clone(shared);
+    shared.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(33));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            let key = n.is_multiple_of(30) || s.want_keyframe.swap(false, Ordering::Relaxed);
+            let sample = Sample {
+                data: vp8_frame(key, &name, n),
+                duration: Duration::from_millis(33),
+                ..Default::default()
+            };
+            if track.write_sample(&sample).await.is_ok() {
+                s.samples_out[1].fetch_add(1, Ordering::Relaxed);
+            }
+            n += 1;
+        }
+    });
+}
+
+/// Counts RTP per receiving m-line, and notes the SSRC and any source tags.
+fn install_on_track(pc: &Arc<RTCPeerConnection>, shared: &Arc<Shared>) {
+    let shared = Arc::clone(shared);
+    pc.on_track(Box::new(
+        move |track: Arc<TrackRemote>, _receiver, transceiver: Arc<RTCRtpTransceiver>| {
+            let shared = Arc::clone(&shared);
+            Box::pin(async move {
+                let Some(kind) = kind_of(track.kind()) else {
+                    return;
+                };
+                let mid = transceiver.mid().map(|m| m.to_string()).unwrap_or_default();
+                let received = {
+                    let mut map = shared.received.lock().expect("not poisoned");
+                    let entry = map.entry(mid).or_insert_with(|| {
+                        Arc::new(Received {
+                            kind,
+                            packets: Arc::new(AtomicU64::new(0)),
+                            ssrc: AtomicU64::new(0),
+                            sources: StdMutex::new(BTreeSet::new()),
+                        })
+                    });
+                    Arc::clone(entry)
+                };
+                received
+                    .ssrc
+                    .store(u64::from(track.ssrc()), Ordering::Relaxed);
+                shared.spawn(async move {
+                    while let Ok((packet, _)) = track.read_rtp().await {
+                        received.packets.fetch_add(1, Ordering::Relaxed);
+                        if kind == TrackKind::Video
+                            && let Some(src) = source_tag(&packet.payload)
+                        {
+                            let mut sources = received.sources.lock().expect("not poisoned");
+                            if sources.len() < 16 {
+                                sources.insert(src);
+                            }
+                        }
+                    }
+                });
+            })
+        },
+    ));
+}
+
+/// Owns the socket's read half: answers every offer, records every message, notes the close.
+async fn signalling_loop(
+    mut stream: SplitStream<Ws>,
+    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    pc: Arc<RTCPeerConnection>,
+    shared: Arc<Shared>,
+    publish: Publish,
+) {
+    let closed = loop {
+        let msg = match stream.next().await {
+            Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerMsg>(text.as_str())
+            {
+                Ok(msg) => msg,
+                Err(e) => {
+                    shared.error(format!(
+                        "the server sent a non-ServerMsg text ({e}): {text}"
+                    ));
+                    continue;
+                }
+            },
+            Some(Ok(Message::Close(frame))) => {
+                break Closed::Frame(frame.map(|f| u16::from(f.code)));
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => break Closed::NoFrame(e.to_string()),
+            None => break Closed::NoFrame("end of stream".into()),
+        };
+        if let ServerMsg::Offer {
+            sdp,
+            publish: mids,
+            tracks,
+        } = &msg
+        {
+            {
+                let mut attribution = shared.attribution.lock().expect("not poisoned");
+                for t in tracks {
+                    attribution.insert(t.mid.clone(), (t.participant, t.kind));
+                }
+            }
+            match negotiate(&pc, sdp.clone(), mids, publish).await {
+                Ok(answer) => {
+                    let text = serde_json::to_string(&ClientMsg::Answer { sdp: answer })
+                        .expect("ClientMsg serialises");
+                    if let Err(e) = sink.lock().await.send(Message::text(text)).await {
+                        shared.error(format!("sending the answer failed: {e}"));
+                    }
+                    shared.offers.lock().expect("not poisoned").push(OfferInfo {
+                        publish: mids.clone(),
+                        tracks: tracks.clone(),
+                    });
+                }
+                Err(e) => shared.error(e),
+            }
+        }
+        shared.push_event(msg);
+    };
+    *shared.closed.lock().expect("not poisoned") = Some(closed);
+    shared.changed.notify_waiters();
+}
+
+/// Applies an offer and returns the complete answer SDP (ICE candidates included: no trickling).
+async fn negotiate(
+    pc: &RTCPeerConnection,
+    sdp: String,
+    mids: &PublishMids,
+    publish: Publish,
+) -> Result<String, String> {
+    let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("parse offer: {e}"))?;
+    pc.set_remote_description(offer)
+        .await
+        .map_err(|e| format!("set_remote_description(offer): {e}"))?;
+
+    for t in pc.get_transceivers().await {
+        let Some(mid) = t.mid() else { continue };
+        let (expected, wanted) = if mid == mids.audio.as_str() {
+            (RTPCodecType::Audio, publish.audio)
+        } else if mid == mids.video.as_str() {
+            (RTPCodecType::Video, publish.video)
+        } else {
+            continue;
+        };
+        if t.kind() != expected {
+            return Err(format!(
+                "publish mid {mid} is a {:?} m-line, expected {expected:?}",
+                t.kind()
+            ));
+        }
+        let has_track = t.sender().await.track().await.is_some();
+        if wanted && !has_track {
+            return Err(format!(
+                "our {expected:?} track was not paired with the publish mid {mid} \
+                 (is that m-line recvonly, and the only recvonly one of its kind?)"
+            ));
+        }
+        if !wanted && t.direction() != RTCRtpTransceiverDirection::Inactive {
+            // Nothing to send there: answer inactive rather than an empty sendonly.
+            t.set_direction(RTCRtpTransceiverDirection::Inactive).await;
+        }
+    }
+    // Our own sendonly transceivers must each have found their m-line.
+    for t in pc.get_transceivers().await {
+        if t.mid().is_none() && t.sender().await.track().await.is_some() {
+            return Err(format!(
+                "our {:?} track found no m-line in the offer (publish mids {mids:?})",
+                t.kind()
+            ));
+        }
+    }
+
+    let answer = pc
+        .create_answer(None)
+        .await
+        .map_err(|e| format!("create_answer: {e}"))?;
+    let mut gathered = pc.gathering_complete_promise().await;
+    pc.set_local_description(answer)
+        .await
+        .map_err(|e| format!("set_local_description(answer): {e}"))?;
+    timeout(STEP, gathered.recv())
+        .await
+        .map_err(|_| "ICE gathering did not complete within STEP".to_string())?;
+    let local = pc
+        .local_description()
+        .await
+        .ok_or("no local description after set_local_description")?;
+    Ok(local.sdp)
+}
+
+/// Waits for `cond` (polled every 20 ms) or panics with `what` and `report()` after `within`.
+pub async fn poll_until(
+    within: Duration,
+    what: &str,
+    mut cond: impl FnMut() -> bool,
+    report: impl Fn() -> String,
+) {
+    let deadline = Instant::now() + within;
+    while !cond() {
+        if Instant::now() >= deadline {
+            panic!(
+                "timed out after {within:?} waiting for {what}\n{}",
+                report()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
