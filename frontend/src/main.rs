@@ -1,1 +1,26 @@
-fn main() {}
+//! Treff's browser UI: a Leptos app rendered on the client, built to wasm by Trunk.
+//!
+//! Layout:
+//! - [`app`]: the router and the language context.
+//! - [`i18n`]: every user-visible string, German and English.
+//! - [`pages`]: one module per route (home, meeting, privacy, not found).
+//! - [`components`]: the pieces of the meeting page (stages, pre-join, room, tile, toggles, left view).
+//! - [`session`]: the in-room controller that turns server messages into UI state.
+//! - [`signalling`]: the WebSocket to `/ws`. [`peer`]: the RTCPeerConnection.
+//! - [`media`]: getUserMedia and device lists. [`room_link`], [`name_store`]: small browser helpers.
+
+mod app;
+mod components;
+mod i18n;
+mod media;
+mod name_store;
+mod pages;
+mod peer;
+mod room_link;
+mod session;
+mod signalling;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

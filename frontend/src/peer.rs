@@ -1,0 +1,194 @@
+//! The one RTCPeerConnection to the server's SFU.
+//!
+//! Invariants:
+//! - The server always offers; this side only answers ([`Peer::answer`]), so there is never glare.
+//! - `iceServers` is empty: no STUN or TURN, the browser talks to nobody but the (ICE-lite) server, and
+//!   no `icecandidate` is ever sent: the server learns our address from our own connectivity checks,
+//!   and our candidate list would only reveal local addresses (R9).
+//! - Which participant a receiving m-line carries is known only from the offer's `tracks` list, so the
+//!   routes of an offer are installed before its `setRemoteDescription`: `track` events fire during
+//!   that call and must be routed by the offer that created them, even if a later offer reuses the mid.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect};
+use treff_shared::{ParticipantId, PublishMids, RemoteTrack, TrackKind};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MediaStreamTrack, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionState,
+    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
+    RtcTrackEvent,
+};
+
+/// Where a remote track belongs.
+pub type Route = (ParticipantId, TrackKind);
+
+/// The peer connection and the handlers attached to it.
+pub struct Peer {
+    pc: RtcPeerConnection,
+    /// mid -> owner, from the offer being (or last) applied.
+    routes: Rc<RefCell<HashMap<String, Route>>>,
+    _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
+    _on_state: Closure<dyn FnMut()>,
+}
+
+impl Peer {
+    /// Creates the connection. `on_track` gets every remote track with its owner (it may be called
+    /// again for a track it already has: it must be idempotent); `on_failed` is called when ICE/DTLS
+    /// fails for good.
+    pub fn new(
+        on_track: impl Fn(Route, MediaStreamTrack) + 'static,
+        on_failed: impl Fn() + 'static,
+    ) -> Result<Self, JsValue> {
+        let config = RtcConfiguration::new();
+        config.set_ice_servers(&Array::new());
+        let pc = RtcPeerConnection::new_with_configuration(&config)?;
+
+        let routes: Rc<RefCell<HashMap<String, Route>>> = Rc::default();
+        let on_track = Rc::new(on_track);
+
+        let track_routes = routes.clone();
+        let on_track_cb = on_track.clone();
+        let on_track_closure = Closure::<dyn FnMut(RtcTrackEvent)>::new(move |e: RtcTrackEvent| {
+            let Some(mid) = e.transceiver().mid() else {
+                return;
+            };
+            let route = track_routes.borrow().get(&mid).copied();
+            if let Some(route) = route {
+                on_track_cb(route, e.track());
+            }
+        });
+        pc.set_ontrack(Some(on_track_closure.as_ref().unchecked_ref()));
+
+        let state_pc = pc.clone();
+        let on_state = Closure::<dyn FnMut()>::new(move || {
+            if state_pc.connection_state() == RtcPeerConnectionState::Failed {
+                on_failed();
+            }
+        });
+        pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
+
+        Ok(Self {
+            pc,
+            routes,
+            _on_track: on_track_closure,
+            _on_state: on_state,
+        })
+    }
+
+    /// Applies one server offer and returns the SDP of our answer.
+    ///
+    /// `local` gives the current microphone or camera track (or none): it is asked after the remote
+    /// description is set, so a device switched on while the offer was in flight is still published.
+    /// `on_route` is called for every receiving transceiver of this offer, because a reused mid does
+    /// not always fire a new `track` event.
+    pub async fn answer(
+        &self,
+        sdp: &str,
+        publish: &PublishMids,
+        tracks: &[RemoteTrack],
+        local: &dyn Fn(TrackKind) -> Option<MediaStreamTrack>,
+        on_route: &dyn Fn(Route, MediaStreamTrack),
+    ) -> Result<String, JsValue> {
+        *self.routes.borrow_mut() = tracks
+            .iter()
+            .map(|t| (t.mid.clone(), (t.participant, t.kind)))
+            .collect();
+
+        let offer = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+        offer.set_sdp(sdp);
+        JsFuture::from(self.pc.set_remote_description(&offer)).await?;
+
+        for transceiver in self.transceivers() {
+            // An m-line the server rejected (port 0) leaves a stopped transceiver behind; touching
+            // it throws, and it carries nothing any more.
+            if transceiver.direction() == RtcRtpTransceiverDirection::Stopped {
+                continue;
+            }
+            let Some(mid) = transceiver.mid() else {
+                continue;
+            };
+            let publishing = if mid == publish.audio {
+                Some(TrackKind::Audio)
+            } else if mid == publish.video {
+                Some(TrackKind::Video)
+            } else {
+                None
+            };
+            match publishing {
+                Some(kind) => {
+                    set_direction(&transceiver, RtcRtpTransceiverDirection::Sendonly)?;
+                    let track = local(kind);
+                    // A failed replaceTrack only costs this device's picture or sound, not the answer.
+                    if let Err(e) =
+                        JsFuture::from(transceiver.sender().replace_track(track.as_ref())).await
+                    {
+                        web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
+                    }
+                }
+                None => {
+                    set_direction(&transceiver, RtcRtpTransceiverDirection::Recvonly)?;
+                    let route = self.routes.borrow().get(&mid).copied();
+                    if let Some(route) = route {
+                        on_route(route, transceiver.receiver().track());
+                    }
+                }
+            }
+        }
+
+        let answer: RtcSessionDescriptionInit = JsFuture::from(self.pc.create_answer())
+            .await?
+            .unchecked_into();
+        JsFuture::from(self.pc.set_local_description(&answer)).await?;
+        self.pc
+            .local_description()
+            .map(|d| d.sdp())
+            .ok_or_else(|| JsValue::from_str("no local description after setLocalDescription"))
+    }
+
+    /// Puts `track` (or nothing) on the publishing m-line `mid` at once, without renegotiation.
+    /// Does nothing before the first offer created that m-line: [`Peer::answer`] attaches it then.
+    pub async fn publish(&self, mid: &str, track: Option<&MediaStreamTrack>) {
+        let Some(transceiver) = self.transceivers().into_iter().find(|t| {
+            t.direction() != RtcRtpTransceiverDirection::Stopped && t.mid().as_deref() == Some(mid)
+        }) else {
+            return;
+        };
+        if let Err(e) = JsFuture::from(transceiver.sender().replace_track(track)).await {
+            web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
+        }
+    }
+
+    fn transceivers(&self) -> Vec<RtcRtpTransceiver> {
+        self.pc
+            .get_transceivers()
+            .iter()
+            .filter_map(|t| t.dyn_into::<RtcRtpTransceiver>().ok())
+            .collect()
+    }
+
+    /// Detaches the handlers and closes the connection; idempotent.
+    pub fn close(&self) {
+        self.pc.set_ontrack(None);
+        self.pc.set_onconnectionstatechange(None);
+        self.pc.close();
+    }
+}
+
+/// Sets a transceiver's direction through `Reflect`, which turns the setter's exception (a transceiver
+/// stopped meanwhile) into an error instead of an exception unwinding through wasm.
+fn set_direction(
+    transceiver: &RtcRtpTransceiver,
+    direction: RtcRtpTransceiverDirection,
+) -> Result<(), JsValue> {
+    Reflect::set(transceiver, &"direction".into(), &direction.into()).map(|_| ())
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

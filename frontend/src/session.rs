@@ -1,0 +1,591 @@
+//! The in-room controller: owns the signalling socket, the peer connection and the local tracks, and
+//! turns server messages and the person's clicks into the reactive [`RoomUi`] state the room renders.
+//!
+//! Invariants:
+//! - Server events are handled strictly one after another by a single task fed by a channel, so an
+//!   `Offer` is fully answered before the next message (another offer included) is looked at.
+//! - Every browser resource is released by [`Session::shutdown`], which is idempotent and runs on
+//!   leave, on refusal, on connection loss and when the room component is unmounted.
+//! - After shutdown nothing is sent and no state is touched: every await point re-checks `closed`.
+//! - Mic and camera are `true` in the UI as soon as the person switches them on (the button reacts at
+//!   once); the server hears about it with `SetMedia` when the device actually runs, and hears the
+//!   way back to `false` if the device failed.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use futures_channel::mpsc;
+use futures_util::StreamExt;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use treff_shared::{
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids,
+    RemoteTrack, RoomId, ServerMsg, TrackKind, close_code,
+};
+use wasm_bindgen::JsValue;
+use web_sys::{MediaStream, MediaStreamTrack};
+
+use crate::media::{self, Device, LocalTracks, MediaError};
+use crate::peer::{Peer, Route};
+use crate::signalling::{Signalling, WsEvent};
+
+/// What the person chose on the pre-join screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinSettings {
+    /// The checked display name.
+    pub name: String,
+    /// Microphone on when entering.
+    pub mic: bool,
+    /// Camera on when entering.
+    pub cam: bool,
+    /// Chosen microphone (`deviceId`), `None` for the default.
+    pub mic_device: Option<String>,
+    /// Chosen camera (`deviceId`), `None` for the default.
+    pub cam_device: Option<String>,
+}
+
+/// A participant as the tiles show them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Server-assigned id.
+    pub id: ParticipantId,
+    /// Display name.
+    pub name: String,
+    /// Microphone on.
+    pub mic: bool,
+    /// Camera on.
+    pub cam: bool,
+}
+
+impl From<ParticipantInfo> for Member {
+    fn from(p: ParticipantInfo) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            mic: p.mic,
+            cam: p.cam,
+        }
+    }
+}
+
+/// Where the room is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Socket opening, `Hello` and `Join` under way.
+    Connecting,
+    /// In the room.
+    Joined,
+    /// The server refused the join (full room, bad name, ...).
+    Refused(ErrorCode),
+    /// The socket closed without us asking.
+    Lost(LostReason),
+}
+
+/// Why the connection ended, as far as the close code tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LostReason {
+    /// Network trouble, timeouts, anything not listed below.
+    Connection,
+    /// The server speaks another protocol version: this page is outdated.
+    Outdated,
+    /// The server is shutting down.
+    ServerRestart,
+}
+
+/// A message shown over the running room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A user error from the server.
+    Server(ErrorCode),
+    /// A device could not be opened.
+    Media(MediaError),
+    /// The media connection failed (ICE/DTLS).
+    MediaConnection,
+}
+
+/// The reactive state of a room, all `Copy` signal handles owned by the room component.
+#[derive(Clone, Copy)]
+pub struct RoomUi {
+    /// Life cycle.
+    pub phase: RwSignal<Phase>,
+    /// Our own id once joined.
+    pub me: RwSignal<Option<ParticipantId>>,
+    /// Everyone in the room in joining order, ourselves included.
+    pub members: RwSignal<Vec<Member>>,
+    /// One stream per remote participant holding their current audio and video tracks.
+    pub streams: RwSignal<HashMap<ParticipantId, MediaStream>, LocalStorage>,
+    /// Our own camera, for the own tile.
+    pub local_video: RwSignal<Option<MediaStream>, LocalStorage>,
+    /// Microphone switched on (the person's intent).
+    pub mic: RwSignal<bool>,
+    /// Camera switched on (the person's intent).
+    pub cam: RwSignal<bool>,
+    /// The microphone is being opened.
+    pub mic_busy: RwSignal<bool>,
+    /// The camera is being opened.
+    pub cam_busy: RwSignal<bool>,
+    /// A message over the room, until dismissed.
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+impl RoomUi {
+    /// Fresh state; must be called inside the room component so the signals are owned by it.
+    pub fn new(settings: &JoinSettings) -> Self {
+        Self {
+            phase: RwSignal::new(Phase::Connecting),
+            me: RwSignal::new(None),
+            members: RwSignal::new(Vec::new()),
+            streams: RwSignal::new_local(HashMap::new()),
+            local_video: RwSignal::new_local(None),
+            mic: RwSignal::new(settings.mic),
+            cam: RwSignal::new(settings.cam),
+            mic_busy: RwSignal::new(false),
+            cam_busy: RwSignal::new(false),
+            notice: RwSignal::new(None),
+        }
+    }
+
+    fn switch(&self, device: Device) -> RwSignal<bool> {
+        match device {
+            Device::Mic => self.mic,
+            Device::Cam => self.cam,
+        }
+    }
+
+    fn busy(&self, device: Device) -> RwSignal<bool> {
+        match device {
+            Device::Mic => self.mic_busy,
+            Device::Cam => self.cam_busy,
+        }
+    }
+}
+
+/// A remote participant's current tracks.
+#[derive(Default)]
+struct Remote {
+    audio: Option<MediaStreamTrack>,
+    video: Option<MediaStreamTrack>,
+}
+
+/// One stay in a room, from connecting to shutdown.
+pub struct Session {
+    ui: RoomUi,
+    room: RoomId,
+    name: String,
+    mic_device: Option<String>,
+    cam_device: Option<String>,
+    ws: RefCell<Option<Signalling>>,
+    peer: RefCell<Option<Rc<Peer>>>,
+    publish: RefCell<Option<PublishMids>>,
+    local: RefCell<LocalTracks>,
+    remote: RefCell<HashMap<ParticipantId, Remote>>,
+    closed: Cell<bool>,
+}
+
+impl Session {
+    /// Connects, joins, and opens the devices the person switched on before joining.
+    pub fn start(ui: RoomUi, room: RoomId, settings: JoinSettings) -> Rc<Self> {
+        let session = Rc::new(Self {
+            ui,
+            room,
+            name: settings.name,
+            mic_device: settings.mic_device,
+            cam_device: settings.cam_device,
+            ws: RefCell::new(None),
+            peer: RefCell::new(None),
+            publish: RefCell::new(None),
+            local: RefCell::default(),
+            remote: RefCell::default(),
+            closed: Cell::new(false),
+        });
+
+        let (tx, rx) = mpsc::unbounded::<WsEvent>();
+        match Signalling::connect(move |event| {
+            // The receiver lives as long as the session; after shutdown a failed send is expected.
+            let _ = tx.unbounded_send(event);
+        }) {
+            Ok(ws) => *session.ws.borrow_mut() = Some(ws),
+            Err(e) => {
+                web_sys::console::error_2(&"treff: cannot open the signalling socket".into(), &e);
+                ui.phase.set(Phase::Lost(LostReason::Connection));
+                session.shutdown();
+                return session;
+            }
+        }
+        spawn_local(Self::run(session.clone(), rx));
+
+        for device in [Device::Mic, Device::Cam] {
+            if ui.switch(device).get_untracked() {
+                session.set_device(device, true);
+            }
+        }
+        session
+    }
+
+    /// The message loop: one event at a time, in arrival order. Ends when the socket's sender is
+    /// dropped (shutdown) or the session is closed.
+    async fn run(self: Rc<Self>, mut rx: mpsc::UnboundedReceiver<WsEvent>) {
+        while let Some(event) = rx.next().await {
+            if self.closed.get() {
+                break;
+            }
+            self.handle(event).await;
+        }
+    }
+
+    async fn handle(self: &Rc<Self>, event: WsEvent) {
+        match event {
+            WsEvent::Open => self.send(&ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+            }),
+            WsEvent::Undecodable => {
+                web_sys::console::warn_1(&"treff: ignored an undecodable server message".into());
+            }
+            WsEvent::Closed { code } => {
+                let reason = match code {
+                    close_code::UNSUPPORTED_PROTOCOL => LostReason::Outdated,
+                    close_code::GOING_AWAY => LostReason::ServerRestart,
+                    _ => LostReason::Connection,
+                };
+                // A refusal already told the person what happened; the close that follows adds nothing.
+                if !matches!(self.ui.phase.get_untracked(), Phase::Refused(_)) {
+                    self.ui.phase.set(Phase::Lost(reason));
+                }
+                self.shutdown();
+            }
+            WsEvent::Message(msg) => self.on_message(msg).await,
+        }
+    }
+
+    async fn on_message(self: &Rc<Self>, msg: ServerMsg) {
+        let ui = self.ui;
+        match msg {
+            ServerMsg::Welcome { protocol } => {
+                if protocol != PROTOCOL_VERSION {
+                    ui.phase.set(Phase::Lost(LostReason::Outdated));
+                    self.shutdown();
+                    return;
+                }
+                // The running devices, not the intent: one still opening is announced by `SetMedia`.
+                let (mic, cam) = {
+                    let local = self.local.borrow();
+                    (
+                        local.get(Device::Mic).is_some(),
+                        local.get(Device::Cam).is_some(),
+                    )
+                };
+                self.send(&ClientMsg::Join {
+                    room: self.room.clone(),
+                    name: self.name.clone(),
+                    mic,
+                    cam,
+                });
+            }
+            ServerMsg::Joined { you, participants } => {
+                ui.me.set(Some(you));
+                ui.members
+                    .set(participants.into_iter().map(Member::from).collect());
+                ui.phase.set(Phase::Joined);
+                // A device may have finished opening (or failed) between Join and Joined.
+                self.send_media_state();
+            }
+            ServerMsg::ParticipantJoined { participant } => {
+                let member = Member::from(participant);
+                ui.members
+                    .update(|ms| match ms.iter_mut().find(|m| m.id == member.id) {
+                        Some(existing) => *existing = member,
+                        None => ms.push(member),
+                    });
+            }
+            ServerMsg::ParticipantLeft { id } => {
+                ui.members.update(|ms| ms.retain(|m| m.id != id));
+                self.remote.borrow_mut().remove(&id);
+                ui.streams.update(|s| {
+                    s.remove(&id);
+                });
+            }
+            ServerMsg::MediaState { id, mic, cam } => {
+                ui.members.update(|ms| {
+                    if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
+                        m.mic = mic;
+                        m.cam = cam;
+                    }
+                });
+            }
+            ServerMsg::Offer {
+                sdp,
+                publish,
+                tracks,
+            } => self.on_offer(sdp, publish, tracks).await,
+            ServerMsg::Error { code, message } => {
+                web_sys::console::warn_1(
+                    &format!("treff: server error {code:?}: {message}").into(),
+                );
+                if ui.phase.get_untracked() == Phase::Connecting {
+                    ui.phase.set(Phase::Refused(code));
+                    self.shutdown();
+                } else {
+                    ui.notice.set(Some(Notice::Server(code)));
+                }
+            }
+        }
+    }
+
+    async fn on_offer(
+        self: &Rc<Self>,
+        sdp: String,
+        publish: PublishMids,
+        tracks: Vec<RemoteTrack>,
+    ) {
+        *self.publish.borrow_mut() = Some(publish.clone());
+        let Some(peer) = self.peer() else {
+            self.ui.notice.set(Some(Notice::MediaConnection));
+            return;
+        };
+        let local = |kind: TrackKind| {
+            self.local.borrow().get(match kind {
+                TrackKind::Audio => Device::Mic,
+                TrackKind::Video => Device::Cam,
+            })
+        };
+        let on_route = |route: Route, track: MediaStreamTrack| self.attach(route, track);
+        let result = peer
+            .answer(&sdp, &publish, &tracks, &local, &on_route)
+            .await;
+        if self.closed.get() {
+            return;
+        }
+        match result {
+            Ok(answer) => self.send(&ClientMsg::Answer { sdp: answer }),
+            Err(e) => {
+                web_sys::console::error_2(&"treff: could not answer the offer".into(), &e);
+                self.ui.notice.set(Some(Notice::MediaConnection));
+            }
+        }
+    }
+
+    /// The peer connection, created on the first offer (no media connection before the server wants one).
+    fn peer(self: &Rc<Self>) -> Option<Rc<Peer>> {
+        if let Some(peer) = self.peer.borrow().as_ref() {
+            return Some(peer.clone());
+        }
+        // The handlers hold the session weakly: the session owns the peer, not the other way round.
+        let on_track: Weak<Self> = Rc::downgrade(self);
+        let on_failed: Weak<Self> = Rc::downgrade(self);
+        let peer = Peer::new(
+            move |route, track| {
+                if let Some(s) = on_track.upgrade() {
+                    s.attach(route, track);
+                }
+            },
+            move || {
+                if let Some(s) = on_failed.upgrade()
+                    && !s.closed.get()
+                {
+                    s.ui.notice.set(Some(Notice::MediaConnection));
+                }
+            },
+        );
+        match peer {
+            Ok(peer) => {
+                let peer = Rc::new(peer);
+                *self.peer.borrow_mut() = Some(peer.clone());
+                Some(peer)
+            }
+            Err(e) => {
+                web_sys::console::error_2(&"treff: cannot create RTCPeerConnection".into(), &e);
+                None
+            }
+        }
+    }
+
+    /// Gives a remote track to its participant. Idempotent; moves the track away from anyone else
+    /// who had it (a mid reused after its former owner left).
+    fn attach(&self, (owner, kind): Route, track: MediaStreamTrack) {
+        if self.closed.get() || Some(owner) == self.ui.me.get_untracked() {
+            return;
+        }
+        let is_member = self
+            .ui
+            .members
+            .with_untracked(|ms| ms.iter().any(|m| m.id == owner));
+        let mut changed: Vec<ParticipantId> = Vec::new();
+        {
+            let mut remote = self.remote.borrow_mut();
+            for (id, r) in remote.iter_mut() {
+                let slot = match kind {
+                    TrackKind::Audio => &mut r.audio,
+                    TrackKind::Video => &mut r.video,
+                };
+                if *id != owner
+                    && slot
+                        .as_ref()
+                        .is_some_and(|t| JsValue::from(t) == JsValue::from(&track))
+                {
+                    *slot = None;
+                    changed.push(*id);
+                }
+            }
+            // Media for someone who already left (their `ParticipantLeft` overtook the offer) is dropped.
+            if is_member {
+                let r = remote.entry(owner).or_default();
+                let slot = match kind {
+                    TrackKind::Audio => &mut r.audio,
+                    TrackKind::Video => &mut r.video,
+                };
+                if slot.as_ref().map(JsValue::from) != Some(JsValue::from(&track)) {
+                    *slot = Some(track);
+                    changed.push(owner);
+                }
+            }
+        }
+        for id in changed {
+            self.refresh_stream(id);
+        }
+    }
+
+    /// Rebuilds a participant's stream from their current tracks. A new `MediaStream` (rather than
+    /// `addTrack` on the old one) makes every media element load it afresh.
+    fn refresh_stream(&self, id: ParticipantId) {
+        let stream = self.remote.borrow().get(&id).and_then(|r| {
+            let tracks: Vec<&MediaStreamTrack> = r.audio.iter().chain(r.video.iter()).collect();
+            if tracks.is_empty() {
+                None
+            } else {
+                media::stream_of(&tracks)
+            }
+        });
+        self.ui.streams.update(|s| match stream {
+            Some(stream) => {
+                s.insert(id, stream);
+            }
+            None => {
+                s.remove(&id);
+            }
+        });
+    }
+
+    /// The person pressed the mic or camera button.
+    pub fn toggle(self: &Rc<Self>, device: Device) {
+        let on = !self.ui.switch(device).get_untracked();
+        self.set_device(device, on);
+    }
+
+    /// Switches a device on (opens it, then publishes it) or off (stops it at once).
+    fn set_device(self: &Rc<Self>, device: Device, on: bool) {
+        if self.closed.get() {
+            return;
+        }
+        let ui = self.ui;
+        ui.switch(device).set(on);
+        if !on {
+            self.local.borrow_mut().stop(device);
+            ui.busy(device).set(false);
+            self.track_changed(device);
+            return;
+        }
+        let generation = self.local.borrow_mut().begin(device);
+        ui.busy(device).set(true);
+        let session = self.clone();
+        let device_id = match device {
+            Device::Mic => self.mic_device.clone(),
+            Device::Cam => self.cam_device.clone(),
+        };
+        spawn_local(async move {
+            let result = media::open(device, device_id.as_deref()).await;
+            let installed = match result {
+                Ok(track) => session.local.borrow_mut().finish(device, generation, track),
+                Err(e) => {
+                    if session.local.borrow().is_current(device, generation) {
+                        ui.switch(device).set(false);
+                        ui.notice.set(Some(Notice::Media(e)));
+                        true
+                    } else {
+                        false
+                    }
+                }
+            };
+            // A stale result (the person switched again, or left) changed nothing.
+            if installed {
+                ui.busy(device).set(false);
+                session.track_changed(device);
+            }
+        });
+    }
+
+    /// After a local track appeared or went: show it, publish it, tell the room.
+    fn track_changed(self: &Rc<Self>, device: Device) {
+        let track = self.local.borrow().get(device);
+        if device == Device::Cam {
+            let stream = track.as_ref().and_then(|t| media::stream_of(&[t]));
+            self.ui.local_video.set(stream);
+        }
+        let mid = self.publish.borrow().as_ref().map(|p| match device {
+            Device::Mic => p.audio.clone(),
+            Device::Cam => p.video.clone(),
+        });
+        let peer = self.peer.borrow().clone();
+        if let (Some(mid), Some(peer)) = (mid, peer) {
+            spawn_local(async move { peer.publish(&mid, track.as_ref()).await });
+        }
+        self.send_media_state();
+    }
+
+    /// Tells the room our mic/camera state and shows it on our own tile. Before `Joined` the `Join`
+    /// message carries it instead.
+    fn send_media_state(&self) {
+        let Some(me) = self.ui.me.get_untracked() else {
+            return;
+        };
+        let (mic, cam) = {
+            let local = self.local.borrow();
+            (
+                local.get(Device::Mic).is_some(),
+                local.get(Device::Cam).is_some(),
+            )
+        };
+        // While a device is still opening it counts as off for others: they see it when it works.
+        self.ui.members.update(|ms| {
+            if let Some(m) = ms.iter_mut().find(|m| m.id == me) {
+                m.mic = mic;
+                m.cam = cam;
+            }
+        });
+        self.send(&ClientMsg::SetMedia { mic, cam });
+    }
+
+    fn send(&self, msg: &ClientMsg) {
+        if self.closed.get() {
+            return;
+        }
+        if let Some(ws) = self.ws.borrow().as_ref() {
+            ws.send(msg);
+        }
+    }
+
+    /// The person leaves: say so, then release everything.
+    pub fn leave(&self) {
+        self.send(&ClientMsg::Leave);
+        self.shutdown();
+    }
+
+    /// Releases every browser resource: socket, peer connection, devices, media streams. Idempotent.
+    pub fn shutdown(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        // Dropping the socket detaches its handlers and closes it; that also ends the message loop.
+        drop(self.ws.borrow_mut().take());
+        if let Some(peer) = self.peer.borrow_mut().take() {
+            peer.close();
+        }
+        self.local.borrow_mut().close();
+        self.remote.borrow_mut().clear();
+        // The room component may already be tearing down; `try_set` tolerates disposed signals.
+        let _ = self.ui.streams.try_set(HashMap::new());
+        let _ = self.ui.local_video.try_set(None);
+        let _ = self.ui.mic_busy.try_set(false);
+        let _ = self.ui.cam_busy.try_set(false);
+    }
+}
