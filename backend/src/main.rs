@@ -2,15 +2,19 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// Treff at info, the WebRTC stack at warn.
+const DEFAULT_LOG_FILTER: &str =
+    "info,str0m=warn,str0m_proto=warn,is=warn,dimpl=warn,sctp_proto=warn";
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Operational logs go to stderr and never carry personal data. str0m is kept at warn: its
-    // debug output would describe peers.
+    // Operational logs go to stderr and never carry personal data. The WebRTC stack (str0m and its
+    // ICE, DTLS and SCTP crates) is kept at warn: its debug output describes peers, even redacted.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_env("TREFF_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,str0m=warn")),
+                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
         )
         .init();
     let config = match treff::Config::from_args() {

@@ -1,9 +1,13 @@
 //! Signalling over `/ws` against the real server: joining and presence, the Origin check, protocol
-//! errors that close only the offending socket, and user errors that keep it open.
+//! errors that close only the offending socket, transport limits (join timeout, message rate), and
+//! user errors that keep it open.
 
 mod support;
 
+use futures_util::SinkExt;
+use std::time::Duration;
 use support::{Closed, WsClient, new_room, own_origin, start, start_default, try_connect};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message};
 use treff_shared::{
     ClientMsg, ErrorCode, ParticipantId, ParticipantInfo, RoomId, ServerMsg, close_code,
@@ -420,6 +424,141 @@ async fn an_oversized_message_closes_that_socket() {
             _ => None,
         })
         .await;
+    server.shutdown().await;
+}
+
+// ----- Transport limits: join timeout and message rate ----------------------------------------
+
+/// The join timeout of [`idle_sockets_are_closed_after_the_join_timeout`].
+const JOIN_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// `c` (opened at `opened`) must still be open `JOIN_TIMEOUT / 2` after opening, then be closed with
+/// `TIMEOUT` no earlier than the timeout and well within 2 s.
+async fn expect_join_timeout(mut c: WsClient, opened: Instant, what: &str) {
+    let probe = opened + JOIN_TIMEOUT / 2;
+    if let Ok(next) = tokio::time::timeout_at(probe, futures_util::StreamExt::next(&mut c.ws)).await
+    {
+        panic!(
+            "{what}: the socket got {next:?} after {:?}, well before the join timeout of {JOIN_TIMEOUT:?}",
+            opened.elapsed()
+        );
+    }
+    c.expect_close_code(close_code::TIMEOUT, what).await;
+    let after = opened.elapsed();
+    assert!(
+        after >= JOIN_TIMEOUT,
+        "{what}: closed after {after:?}, before the join timeout of {JOIN_TIMEOUT:?}"
+    );
+    assert!(
+        after < Duration::from_secs(2),
+        "{what}: closed only after {after:?} (join timeout {JOIN_TIMEOUT:?})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_are_closed_after_the_join_timeout() {
+    let mut config = treff::Config::ephemeral();
+    config.limits.join_timeout_ms = JOIN_TIMEOUT.as_millis() as u64;
+    let server = start(config).await;
+    let room = new_room();
+
+    // One that joins in time: the deadline does not apply to it.
+    let mut member = WsClient::connect_hello(&server).await;
+    member.join(&room, "Member", false, false).await;
+
+    let opened = Instant::now();
+    let silent = WsClient::connect(&server).await;
+    let mut greeter = WsClient::connect(&server).await;
+    greeter.hello().await;
+    tokio::join!(
+        expect_join_timeout(silent, opened, "a socket that sends nothing"),
+        expect_join_timeout(greeter, opened, "a socket that sends Hello but never Join"),
+    );
+
+    // Past the deadline the member is still in: it sees a newcomer arrive.
+    let mut late = WsClient::connect_hello(&server).await;
+    let (l, _) = late.join(&room, "Late", false, false).await;
+    member
+        .recv_until(
+            "ParticipantJoined(Late) after the join timeout",
+            |m| match m {
+                ServerMsg::ParticipantJoined { participant } if participant.id == l => Some(()),
+                _ => None,
+            },
+        )
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_client_is_closed_and_a_slow_one_is_not() {
+    const PER_SECOND: u32 = 5;
+    let mut config = treff::Config::ephemeral();
+    config.limits.ws_messages_per_second = PER_SECOND;
+    let server = start(config).await;
+    let room = new_room();
+    let mut slow = WsClient::connect_hello(&server).await;
+    let (s, _) = slow.join(&room, "Slow", false, false).await;
+    let mut flood = WsClient::connect_hello(&server).await;
+    let (f, _) = flood.join(&room, "Flood", false, false).await;
+
+    let flooding = async {
+        // 4 x the per-second budget at once. The server may close mid-way; then sending fails.
+        for i in 0..4 * PER_SECOND {
+            let text = serde_json::to_string(&ClientMsg::SetMedia {
+                mic: i % 2 == 0,
+                cam: false,
+            })
+            .expect("ClientMsg serialises");
+            if flood.ws.send(Message::text(text)).await.is_err() {
+                break;
+            }
+        }
+        flood
+            .expect_close_code(close_code::RATE_LIMITED, "a flood of SetMedia")
+            .await;
+    };
+    let slow_but_steady = async {
+        // 4 messages a second for 2 s: over the per-second count in total, under the rate. Each is
+        // a `Join` again, answered by a user error, so every one proves the socket still works.
+        let mut flooder_left = false;
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            slow.send(&ClientMsg::Join {
+                room: room.clone(),
+                name: "Slow".into(),
+                mic: false,
+                cam: false,
+            })
+            .await;
+            slow.recv_until("Error(AlreadyJoined) for a slow client", |m| match m {
+                ServerMsg::ParticipantLeft { id } if *id == f => {
+                    flooder_left = true;
+                    None
+                }
+                m => expect_error(ErrorCode::AlreadyJoined)(m),
+            })
+            .await;
+        }
+        if !flooder_left {
+            slow.recv_until("ParticipantLeft(Flood)", |m| match m {
+                ServerMsg::ParticipantLeft { id } if *id == f => Some(()),
+                _ => None,
+            })
+            .await;
+        }
+    };
+    tokio::join!(flooding, slow_but_steady);
+
+    // The slow client is still in the room: a newcomer sees it.
+    let mut next = WsClient::connect_hello(&server).await;
+    let (_, list) = next.join(&room, "Next", false, false).await;
+    assert_eq!(
+        list.iter().map(|p| p.id).collect::<Vec<_>>()[..1],
+        [s],
+        "the slow client is still in the room, the flooder is gone: {list:?}"
+    );
+    assert_eq!(list.len(), 2, "slow client and newcomer only: {list:?}");
     server.shutdown().await;
 }
 

@@ -610,13 +610,15 @@ impl WebrtcParticipant {
         // `negotiate` checks that the mids agree with `Offer.publish`. (In webrtc-rs 0.17 a
         // transceiver created by the offer has a sender without an encoding, so `replace_track` on
         // it fails; pre-made transceivers are the supported way to answer with a sending track.)
-        let stream_id = format!("treff-test-{name}");
+        // Random ids, as browsers make them: the name must not travel in SDP (it would reach str0m's
+        // debug logs, which the log-privacy test reads at DEBUG).
+        let stream_id = new_room().as_str().to_owned();
         let mut audio_sender = None;
         let mut video_sender = None;
         if publish.audio {
             let track = Arc::new(TrackLocalStaticSample::new(
                 opus_codec(),
-                format!("{name}-audio"),
+                "audio".to_owned(),
                 stream_id.clone(),
             ));
             let t =
@@ -629,7 +631,7 @@ impl WebrtcParticipant {
         if publish.video {
             let track = Arc::new(TrackLocalStaticSample::new(
                 vp8_codec(),
-                format!("{name}-video"),
+                "video".to_owned(),
                 stream_id.clone(),
             ));
             let t =
