@@ -1,1 +1,206 @@
-fn main() {}
+//! `cargo xtask <command>`: Treff's one developer entry point (the cargo-xtask convention).
+//!
+//! A fresh Debian machine with Rust needs only `cargo xtask run` (build and start the server) and
+//! `cargo xtask test` (everything CI checks). Every tool is installed on first use and skipped when
+//! present, so a second run costs nothing but the checks.
+//!
+//! Layout: `main.rs` parses the command line and strings the steps together, `setup.rs` installs the
+//! toolchain and test dependencies, `step.rs` runs processes and reports their outcome.
+//!
+//! Only `std`: this crate is compiled on every `cargo xtask` call, so every dependency is paid for
+//! again and again.
+
+mod setup;
+mod step;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use step::{Result, announce, cargo, run};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [-- <args>]
+
+commands:
+  setup        install the wasm32 target, trunk and wasm-bindgen-cli (skips what is present)
+  setup-test   setup, plus Chromium, ffmpeg (apt) and the e2e npm packages
+  build-ui     build the web UI into dist/ (trunk build --release --offline)
+  run          build everything in release mode and start the server; args go to the server
+  test         everything CI checks: fmt, clippy, cargo test, the UI, the Playwright suite;
+               args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
+  e2e          only build and run the Playwright suite (args go to Playwright)
+  bench        build and run the benchmarks (join latency), printing figures
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    // `cargo xtask test -- two.spec.ts` arrives as `test -- two.spec.ts`: the `--` only separates.
+    let rest: Vec<String> = args.skip_while(|a| a == "--").collect();
+    let root = workspace_root();
+
+    let outcome = match command.as_str() {
+        "setup" => setup::toolchain(&root),
+        "setup-test" => setup::test_dependencies(&root),
+        "build-ui" => build_ui(&root),
+        "run" => run_server(&root, &rest),
+        "test" => timed(|| test(&root, &rest)),
+        "e2e" => timed(|| e2e(&root, &rest)),
+        "bench" => bench(&root, &rest),
+        "" | "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nerror: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, wherever `cargo xtask` was called from: every step runs there.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
+}
+
+/// Runs `f` and prints how long it took, failed or not: CI time on two cores is worth watching.
+fn timed(f: impl FnOnce() -> Result<()>) -> Result<()> {
+    let start = Instant::now();
+    let outcome = f();
+    let verdict = if outcome.is_ok() { "passed" } else { "FAILED" };
+    println!("\n==> {verdict}, total time {}", step::elapsed(start));
+    outcome
+}
+
+fn build_ui(root: &Path) -> Result<()> {
+    // `--offline`: Trunk must not fetch wasm-bindgen or anything else from GitHub; `setup` put the
+    // exact wasm-bindgen CLI on the PATH, which Trunk then uses.
+    run(
+        "building the web UI into dist/ (trunk build --release --offline)",
+        Command::new("trunk")
+            .args(["build", "--release", "--offline"])
+            .current_dir(root),
+    )
+}
+
+fn run_server(root: &Path, server_args: &[String]) -> Result<()> {
+    setup::toolchain(root)?;
+    build_ui(root)?;
+    run(
+        "building the server (cargo build --release -p treff)",
+        cargo(root).args(["build", "--release", "-p", "treff"]),
+    )?;
+    let http = http_address(server_args).replace("127.0.0.1", "localhost");
+    announce(&format!(
+        "starting Treff: open http://{http} (Ctrl-C stops it)"
+    ));
+    let bin = root.join("target/release/treff");
+    // exec, not spawn: Ctrl-C and the exit status belong to the server, not to a waiting xtask.
+    use std::os::unix::process::CommandExt;
+    let error = Command::new(&bin)
+        .args(server_args)
+        .current_dir(root)
+        .exec();
+    Err(format!("cannot start {}: {error}", bin.display()))
+}
+
+/// The HTTP address the server will listen on, for the banner: flag, then environment, then default.
+fn http_address(server_args: &[String]) -> String {
+    let mut args = server_args.iter();
+    while let Some(arg) = args.next() {
+        if let Some(value) = arg.strip_prefix("--http=") {
+            return value.to_string();
+        }
+        if arg == "--http"
+            && let Some(value) = args.next()
+        {
+            return value.clone();
+        }
+    }
+    std::env::var("TREFF_HTTP").unwrap_or_else(|_| "127.0.0.1:8080".to_string())
+}
+
+fn test(root: &Path, playwright_args: &[String]) -> Result<()> {
+    setup::test_dependencies(root)?;
+    run(
+        "checking formatting (cargo fmt --all --check)",
+        cargo(root).args(["fmt", "--all", "--check"]),
+    )?;
+    // The frontend only compiles for wasm32, so the host pass leaves it out and a second pass
+    // lints it for its real target.
+    run(
+        "linting the host crates (cargo clippy --workspace --exclude treff-frontend --all-targets)",
+        cargo(root).args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "treff-frontend",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "linting the frontend (cargo clippy -p treff-frontend --target wasm32-unknown-unknown)",
+        cargo(root).args([
+            "clippy",
+            "-p",
+            "treff-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "running the Rust tests (cargo test)",
+        cargo(root).arg("test"),
+    )?;
+    e2e_after_setup(root, playwright_args, &[])
+}
+
+fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
+    setup::test_dependencies(root)?;
+    e2e_after_setup(root, playwright_args, &[])
+}
+
+fn bench(root: &Path, playwright_args: &[String]) -> Result<()> {
+    setup::test_dependencies(root)?;
+    e2e_after_setup(
+        root,
+        playwright_args,
+        &["--config", "playwright.bench.config.ts"],
+    )
+}
+
+/// Builds the UI and the debug server (the tests' profile, so dependencies compile once) and runs
+/// Playwright on them.
+fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> Result<()> {
+    build_ui(root)?;
+    run(
+        "building the server for the browser tests (cargo build -p treff)",
+        cargo(root).args(["build", "-p", "treff"]),
+    )?;
+    let e2e_dir = root.join("e2e");
+    run(
+        "running the browser tests (npx playwright test)",
+        Command::new("npx")
+            // `--no-install`: npx must never fetch a package that package-lock.json did not pin.
+            .args(["--no-install", "playwright", "test"])
+            .args(config)
+            .args(playwright_args)
+            .env("TREFF_BIN", root.join("target/debug/treff"))
+            .env("TREFF_UI_DIR", root.join("dist"))
+            .current_dir(e2e_dir),
+    )
+}

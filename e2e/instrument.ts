@@ -1,0 +1,62 @@
+/**
+ * Test instrumentation injected into every page before the app's own scripts (`addInitScript`).
+ * The app does not know about it; it only lets specs observe what the app does:
+ *
+ * - `window.__pcs`: every RTCPeerConnection the app creates, for `getStats()` (proof of media).
+ * - `window.__gum`: every `getUserMedia` call and the tracks it returned, to check that camera and
+ *   microphone are only live when the user turned them on.
+ * - `window.__cspViolations`: Content-Security-Policy violations, also reported to the test runner
+ *   through the `__treffReport` binding so they survive navigations.
+ *
+ * `instrument` is serialised into the page, so it must not use anything from outside its body.
+ */
+
+/** Reports from the page to the test runner (exposed with `context.exposeBinding`). */
+export type Report = (kind: 'csp' | 'ice-server', detail: string) => void;
+
+declare global {
+  interface Window {
+    __pcs: RTCPeerConnection[];
+    __gum: { calls: number; tracks: MediaStreamTrack[] };
+    __cspViolations: string[];
+    __treffReport?: Report;
+  }
+}
+
+export function instrument(): void {
+  const report: Report = (kind, detail) => window.__treffReport?.(kind, detail);
+
+  window.__cspViolations = [];
+  document.addEventListener(
+    'securitypolicyviolation',
+    (e) => {
+      const detail = `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`;
+      window.__cspViolations.push(detail);
+      report('csp', detail);
+    },
+    true,
+  );
+
+  window.__pcs = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  class InstrumentedPeerConnection extends NativePeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      window.__pcs.push(this);
+      // Any STUN or TURN server is a third party the browser would reveal its address to (R9):
+      // the SFU is ICE-lite with its own host candidate and needs none.
+      const servers = config?.iceServers ?? [];
+      if (servers.length > 0) report('ice-server', JSON.stringify(servers));
+    }
+  }
+  window.RTCPeerConnection = InstrumentedPeerConnection;
+
+  window.__gum = { calls: 0, tracks: [] };
+  const nativeGetUserMedia = MediaDevices.prototype.getUserMedia;
+  MediaDevices.prototype.getUserMedia = async function (this: MediaDevices, constraints?: MediaStreamConstraints) {
+    window.__gum.calls += 1;
+    const stream = await nativeGetUserMedia.call(this, constraints);
+    window.__gum.tracks.push(...stream.getTracks());
+    return stream;
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Playwright configuration of Treff's end-to-end suite: Debian's Chromium with a fake camera and
+ * microphone, one worker, against one Treff server started for the run.
+ */
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM, HTTP_PORT, MEDIA_PORT, ORIGIN, OUTPUT_DIR, SERVER_LOG, TREFF_BIN, TREFF_UI_DIR } from './server';
+
+/** Single-quotes a string for `sh -c`. */
+const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+// A missing binary or UI would otherwise only show as "timed out waiting for config.webServer".
+const preflight = [
+  `test -x ${sh(TREFF_BIN)} || { echo "no server binary at ${TREFF_BIN}: run cargo build -p treff" >&2; exit 1; }`,
+  `test -f ${sh(path.join(TREFF_UI_DIR, 'index.html'))} || { echo "no built UI in ${TREFF_UI_DIR}: run cargo xtask build-ui" >&2; exit 1; }`,
+  `mkdir -p ${sh(OUTPUT_DIR)}`,
+].join(' && ');
+
+const serverCommand = [
+  'exec',
+  sh(TREFF_BIN),
+  `--http 127.0.0.1:${HTTP_PORT}`,
+  `--media-bind 127.0.0.1:${MEDIA_PORT}`,
+  `--ui-dir ${sh(TREFF_UI_DIR)}`,
+].join(' ');
+
+export default defineConfig({
+  testDir: './specs',
+  outputDir: OUTPUT_DIR,
+  // Two cores, and every participant encodes and decodes real video: one browser at a time.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL: ORIGIN,
+    // A missing element fails in seconds with its own message, not as the whole test's timeout.
+    actionTimeout: 15_000,
+    navigationTimeout: 30_000,
+    permissions: ['camera', 'microphone'],
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: CHROMIUM,
+          args: [
+            '--no-sandbox',
+            '--headless=new',
+            '--disable-gpu',
+            '--no-first-run',
+            // No traffic of the browser's own, so the only network activity is the app's.
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--disable-quic',
+            // A fake camera and microphone, granted without a prompt.
+            '--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            // The server announces a loopback ICE candidate in tests; Chromium ignores those otherwise.
+            '--allow-loopback-in-peer-connection',
+            '--autoplay-policy=no-user-gesture-required',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    // Through `sh` so that the server's whole output lands in a file the fixtures can read
+    // (specs check it for personal data); `exec` so Playwright stops the server itself.
+    command: `${preflight} && ${serverCommand} > ${sh(SERVER_LOG)} 2>&1`,
+    // Plain text in the log: colour codes would split what specs search for.
+    env: { NO_COLOR: '1' },
+    url: `${ORIGIN}/`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  },
+});

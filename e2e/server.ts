@@ -1,0 +1,30 @@
+/**
+ * The Treff server under test: where it runs, which binary and UI it serves, where its log goes.
+ *
+ * One module for these facts, because the Playwright config starts the server and the fixtures
+ * check requests against its origin and read its log: they must agree.
+ */
+import path from 'node:path';
+
+/** Fixed ports, far from the defaults (8080/10000), so a developer's running Treff does not clash. */
+export const HTTP_PORT = Number(process.env.TREFF_E2E_HTTP_PORT ?? 18080);
+export const MEDIA_PORT = Number(process.env.TREFF_E2E_MEDIA_PORT ?? 18000);
+
+/** The only origin any test may talk to (R9: no third party, by test). */
+export const ORIGIN = `http://127.0.0.1:${HTTP_PORT}`;
+
+/**
+ * The server binary and the built UI. `cargo xtask test` sets both; the defaults are what a plain
+ * `cargo build -p treff` and `trunk build` leave behind, so `npx playwright test` works after those.
+ */
+export const TREFF_BIN = path.resolve(process.env.TREFF_BIN ?? path.join(__dirname, '..', 'target', 'debug', 'treff'));
+export const TREFF_UI_DIR = path.resolve(process.env.TREFF_UI_DIR ?? path.join(__dirname, '..', 'dist'));
+
+/** Playwright's output directory; it is emptied before the server starts, so the log is per run. */
+export const OUTPUT_DIR = path.join(__dirname, 'test-results');
+
+/** Everything the server writes (stdout and stderr): specs check it never holds personal data. */
+export const SERVER_LOG = path.join(OUTPUT_DIR, 'server.log');
+
+/** Debian's Chromium (never Playwright's download, which would come from outside the allowed registries). */
+export const CHROMIUM = process.env.TREFF_E2E_CHROMIUM ?? '/usr/bin/chromium';

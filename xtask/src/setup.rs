@@ -1,0 +1,213 @@
+//! Installing what building and testing Treff needs, idempotently: each tool is checked first and only
+//! installed when missing or at the wrong version, so the second run is a few version queries.
+//!
+//! - Build: the `wasm32-unknown-unknown` target, Trunk, and the wasm-bindgen CLI at exactly the
+//!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
+//!   fetch one itself).
+//! - Test: Debian's Chromium and ffmpeg (apt), and the e2e npm packages (`npm ci`). Playwright's own
+//!   browser download is never used: it comes from GitHub-hosted storage and would be a second,
+//!   unpinned Chromium.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+use crate::step::{Result, announce, capture, cargo, on_path, run};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const TRUNK_VERSION: &str = "0.21.14";
+/// Playwright 1.65 refuses older Node.js versions.
+const NODE_MAJOR_MIN: u32 = 20;
+
+/// The build toolchain: wasm32 target, Trunk, wasm-bindgen CLI.
+pub fn toolchain(root: &Path) -> Result<()> {
+    let wasm_bindgen = wasm_bindgen_version(&read_lock(root)?)
+        .ok_or("Cargo.lock has no `wasm-bindgen` package: cannot tell which CLI to install")?;
+    let mut installed_something = false;
+
+    let targets = capture(Command::new("rustup").args(["target", "list", "--installed"]))
+        .ok_or("`rustup target list --installed` failed: Treff needs a rustup-managed toolchain")?;
+    if !targets.lines().any(|t| t.trim() == WASM_TARGET) {
+        run(
+            &format!("adding the {WASM_TARGET} target (rustup, once)"),
+            Command::new("rustup").args(["target", "add", WASM_TARGET]),
+        )?;
+        installed_something = true;
+    }
+
+    if !reports_version("trunk", TRUNK_VERSION) {
+        // `--locked`: Trunk's own lock file, the dependency set its release was tested with.
+        run(
+            &format!("installing trunk {TRUNK_VERSION} (about 10 minutes, once)"),
+            cargo(root).args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]),
+        )?;
+        installed_something = true;
+    }
+
+    if !reports_version("wasm-bindgen", &wasm_bindgen) {
+        // No `--locked`: older wasm-bindgen-cli lock files pin crates that no longer build on
+        // current Rust; the CLI's version is what must match the library, not its dependencies.
+        run(
+            &format!("installing wasm-bindgen-cli {wasm_bindgen} (about 5 minutes, once)"),
+            cargo(root).args(["install", "wasm-bindgen-cli", "--version", &wasm_bindgen]),
+        )?;
+        installed_something = true;
+    }
+
+    for (tool, version) in [
+        ("trunk", TRUNK_VERSION),
+        ("wasm-bindgen", wasm_bindgen.as_str()),
+    ] {
+        if !reports_version(tool, version) {
+            return Err(format!(
+                "`{tool} --version` does not report {version} after installing it: is \
+                 ~/.cargo/bin on the PATH, before any other {tool}?"
+            ));
+        }
+    }
+    if !installed_something {
+        announce(&format!(
+            "toolchain present: {WASM_TARGET} target, trunk {TRUNK_VERSION}, wasm-bindgen {wasm_bindgen}"
+        ));
+    }
+    Ok(())
+}
+
+/// The toolchain plus what the browser tests need: Chromium, ffmpeg, Node packages.
+pub fn test_dependencies(root: &Path) -> Result<()> {
+    toolchain(root)?;
+    debian_packages()?;
+    node_packages(root)
+}
+
+fn debian_packages() -> Result<()> {
+    let mut missing = Vec::new();
+    // The path the Playwright config launches; Debian's package puts its wrapper there.
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("chromium");
+    }
+    if !on_path("ffmpeg") {
+        missing.push("ffmpeg");
+    }
+    if missing.is_empty() {
+        announce("test tools present: chromium, ffmpeg");
+        return Ok(());
+    }
+    if !on_path("apt-get") {
+        return Err(format!(
+            "missing {}, and there is no apt-get to install them: install them by hand",
+            missing.join(", ")
+        ));
+    }
+    let as_root = capture(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let apt = |args: &[&str]| {
+        let mut command = if as_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    let sudo_note = if as_root { "" } else { " with sudo" };
+    run(
+        &format!("updating the apt package lists{sudo_note}"),
+        &mut apt(&["update"]),
+    )?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    run(
+        &format!("installing {} (apt{sudo_note}, once)", missing.join(", ")),
+        &mut apt(&install),
+    )
+}
+
+fn node_packages(root: &Path) -> Result<()> {
+    let node = capture(Command::new("node").arg("--version"));
+    let major = node.as_deref().and_then(|v| {
+        v.trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    if major.is_none_or(|m| m < NODE_MAJOR_MIN) || !on_path("npm") {
+        return Err(format!(
+            "the browser tests need Node.js {NODE_MAJOR_MIN} or newer with npm (found: {}); \
+             Debian bookworm's own nodejs is too old, install a newer one (e.g. NodeSource)",
+            node.as_deref().unwrap_or("no node")
+        ));
+    }
+    let e2e = root.join("e2e");
+    let lock =
+        modified(&e2e.join("package-lock.json")).ok_or("e2e/package-lock.json is missing")?;
+    // npm writes this file at the end of every install: older than the lock file means stale.
+    let installed = modified(&e2e.join("node_modules/.package-lock.json"));
+    if installed.is_some_and(|at| at >= lock) {
+        announce("e2e npm packages present");
+        return Ok(());
+    }
+    run(
+        "installing the e2e npm packages (npm ci)",
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            // Belt and braces: Playwright must use Debian's Chromium, never download its own.
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .current_dir(e2e),
+    )
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// Whether `<tool> --version` runs and its second word is `version` (`trunk 0.21.14`).
+fn reports_version(tool: &str, version: &str) -> bool {
+    capture(Command::new(tool).arg("--version"))
+        .is_some_and(|out| out.split_whitespace().nth(1) == Some(version))
+}
+
+fn read_lock(root: &Path) -> Result<String> {
+    let path = root.join("Cargo.lock");
+    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// The version of the `wasm-bindgen` package in a Cargo.lock. The format is stable and flat
+/// (`[[package]]`, then `name = "…"` and `version = "…"` lines), so a TOML parser is not worth
+/// compiling on every xtask run.
+fn wasm_bindgen_version(lock: &str) -> Option<String> {
+    let mut lines = lock.lines().map(str::trim);
+    lines.find(|line| *line == r#"name = "wasm-bindgen""#)?;
+    let version = lines.next()?.strip_prefix(r#"version = ""#)?;
+    Some(version.strip_suffix('"')?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wasm_bindgen_version;
+
+    #[test]
+    fn finds_the_wasm_bindgen_version_and_not_its_namesakes() {
+        let lock = r#"
+[[package]]
+name = "wasm-bindgen-backend"
+version = "0.2.99"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+        assert_eq!(wasm_bindgen_version(lock).as_deref(), Some("0.2.130"));
+    }
+
+    #[test]
+    fn no_wasm_bindgen_means_none() {
+        assert_eq!(
+            wasm_bindgen_version("[[package]]\nname = \"serde\"\n"),
+            None
+        );
+    }
+}
