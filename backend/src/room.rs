@@ -25,8 +25,8 @@ use treff_shared::{
 };
 
 use crate::media_socket::{Datagram, Routes};
-use crate::sfu::{Peer, PeerEvent, Source};
-use crate::signalling::Outgoing;
+use crate::sfu::{AnswerError, Peer, PeerEvent, Source};
+use crate::signalling::{Fault, Outgoing};
 
 /// What a signalling session asks of the room.
 #[derive(Debug)]
@@ -228,13 +228,15 @@ impl Room {
                         }
                         self.negotiate(from);
                     }
-                    Err(e) => self.send(
-                        from,
-                        ServerMsg::Error {
-                            code: ErrorCode::InvalidSdp,
-                            message: e.to_string(),
-                        },
-                    ),
+                    Err(AnswerError::Fatal) => {
+                        self.send(from, invalid_sdp(AnswerError::Fatal));
+                        self.close(from, Fault::REFUSED_SDP);
+                    }
+                    Err(e) => {
+                        self.send(from, invalid_sdp(e));
+                        // A refused (not merely unparsable) answer put its changes back: offer again.
+                        self.negotiate(from);
+                    }
                 }
             }
             ClientMsg::SetMedia { mic, cam } => {
@@ -358,11 +360,26 @@ impl Room {
         }
     }
 
+    /// Removes a participant and closes its socket with `fault` (the session then ends).
+    fn close(&mut self, id: ParticipantId, fault: Fault) {
+        if let Some(p) = self.participants.get(&id) {
+            let _ = p.out.try_send(Outgoing::Close(fault));
+        }
+        self.leave(id);
+    }
+
     /// Ends the conference: every participant and peer goes, with their routes.
     pub fn end(&mut self) {
         for (_, p) in std::mem::take(&mut self.participants) {
             self.media.routes.remove(p.peer.ufrag());
         }
+    }
+}
+
+fn invalid_sdp(e: AnswerError) -> ServerMsg {
+    ServerMsg::Error {
+        code: ErrorCode::InvalidSdp,
+        message: e.to_string(),
     }
 }
 
@@ -417,6 +434,7 @@ mod tests {
     //! The room driven directly, without WebSockets or browsers: joins, offers, leaves, limits.
 
     use super::*;
+    use str0m::Rtc;
     use treff_shared::RemoteTrack;
 
     async fn room(max: usize) -> (Room, mpsc::Receiver<Datagram>) {
@@ -568,19 +586,89 @@ mod tests {
         );
     }
 
+    /// A real answer to an offer, made by a second str0m stack playing the browser.
+    fn answer_for(offer: &ServerMsg) -> String {
+        let ServerMsg::Offer { sdp, .. } = offer else {
+            panic!("not an offer: {offer:?}")
+        };
+        let mut browser = Rtc::builder()
+            .set_crypto_provider(Arc::new(str0m::crypto::from_feature_flags()))
+            .build(Instant::now());
+        let offer = str0m::change::SdpOffer::from_sdp_string(sdp).expect("our offer parses");
+        browser
+            .sdp_api()
+            .accept_offer(offer)
+            .expect("a browser accepts our offer")
+            .to_sdp_string()
+    }
+
     #[tokio::test]
-    async fn an_answer_without_an_offer_or_with_garbage_is_a_user_error() {
+    async fn a_garbage_answer_is_a_user_error_and_the_offer_stays_open() {
         let (mut room, _d) = room(20).await;
         let (a, mut a_rx) = join(&mut room, "Anna");
         let a = a.expect("joins");
-        drain(&mut a_rx);
+        let offer = drain(&mut a_rx).pop().expect("an offer");
+        for _ in 0..2 {
+            let garbage = ClientMsg::Answer {
+                sdp: "garbage".into(),
+            };
+            room.command(
+                Instant::now(),
+                Command::Client {
+                    from: a,
+                    msg: garbage,
+                },
+            );
+            let msgs = drain(&mut a_rx);
+            assert!(
+                matches!(
+                    msgs.as_slice(),
+                    [ServerMsg::Error {
+                        code: ErrorCode::InvalidSdp,
+                        ..
+                    }]
+                ),
+                "{msgs:?}"
+            );
+        }
+        let good = ClientMsg::Answer {
+            sdp: answer_for(&offer),
+        };
+        room.command(Instant::now(), Command::Client { from: a, msg: good });
+        assert!(drain(&mut a_rx).is_empty(), "the real answer is taken");
+        // Negotiation goes on: a newcomer's tracks reach A in a new offer.
+        let (b, _b_rx) = join(&mut room, "Ben");
+        let b = b.expect("joins");
+        let msgs = drain(&mut a_rx);
+        assert!(
+            offers(&msgs)
+                .iter()
+                .any(|(_, tracks)| tracks.iter().any(|t| t.participant == b)),
+            "{msgs:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_an_offer_is_a_user_error() {
+        let (mut room, _d) = room(20).await;
+        let (a, mut a_rx) = join(&mut room, "Anna");
+        let a = a.expect("joins");
+        let offer = drain(&mut a_rx).pop().expect("an offer");
+        let answer = answer_for(&offer);
         room.command(
             Instant::now(),
             Command::Client {
                 from: a,
                 msg: ClientMsg::Answer {
-                    sdp: "garbage".into(),
+                    sdp: answer.clone(),
                 },
+            },
+        );
+        room.command(
+            Instant::now(),
+            Command::Client {
+                from: a,
+                msg: ClientMsg::Answer { sdp: answer },
             },
         );
         let msgs = drain(&mut a_rx);
@@ -594,29 +682,6 @@ mod tests {
             ),
             "{msgs:?}"
         );
-        room.command(
-            Instant::now(),
-            Command::Client {
-                from: a,
-                msg: ClientMsg::Answer {
-                    sdp: "garbage".into(),
-                },
-            },
-        );
-        let msgs = drain(&mut a_rx);
-        assert!(
-            matches!(
-                msgs.as_slice(),
-                [ServerMsg::Error {
-                    code: ErrorCode::InvalidSdp,
-                    ..
-                }]
-            ),
-            "{msgs:?}"
-        );
-        assert!(
-            !room.is_empty(),
-            "a bad answer does not remove the participant"
-        );
+        assert!(!room.is_empty());
     }
 }

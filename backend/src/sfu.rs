@@ -54,9 +54,12 @@ pub enum AnswerError {
     /// An answer arrived while no offer was outstanding.
     #[error("no offer is waiting for an answer")]
     Unexpected,
-    /// The SDP text did not parse or str0m refused it.
+    /// The SDP text did not parse or str0m refused it; the peer goes on.
     #[error("the SDP answer was not accepted")]
     Invalid,
+    /// str0m refused the answer to the first offer: the peer has no publish m-lines and cannot recover.
+    #[error("the SDP answer to the first offer was refused")]
+    Fatal,
 }
 
 /// Negotiation state of one outgoing (server → browser) m-line.
@@ -91,6 +94,8 @@ pub struct Peer {
     rtc: Rtc,
     ufrag: Arc<str>,
     publish: Option<(Mid, Mid)>,
+    /// The first offer (with the publish m-lines) was answered.
+    publish_negotiated: bool,
     outgoing: Vec<TrackOut>,
     pending: Option<SdpPendingOffer>,
     last_keyframe_request: Vec<(Mid, Instant)>,
@@ -129,6 +134,7 @@ impl Peer {
             rtc,
             ufrag,
             publish: None,
+            publish_negotiated: false,
             outgoing: Vec::new(),
             pending: None,
             last_keyframe_request: Vec::new(),
@@ -239,13 +245,17 @@ impl Peer {
 
     /// Applies the browser's answer to the outstanding offer. Returns the video sources that just
     /// became receivable here, so the room can ask their owners for a keyframe (a picture at once).
+    ///
+    /// An answer that does not parse leaves the offer outstanding (the browser may still send a good
+    /// one). An answer str0m refuses ends that offer: its changes go back to be offered again, except
+    /// for the very first offer, without which this peer has no publish m-lines ([`AnswerError::Fatal`]).
     pub fn accept_answer(&mut self, sdp: &str) -> Result<Vec<Source>, AnswerError> {
-        let pending = self.pending.take().ok_or(AnswerError::Unexpected)?;
         let answer = SdpAnswer::from_sdp_string(sdp).map_err(|_| AnswerError::Invalid)?;
-        self.rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .map_err(|_| AnswerError::Invalid)?;
+        let pending = self.pending.take().ok_or(AnswerError::Unexpected)?;
+        if self.rtc.sdp_api().accept_answer(pending, answer).is_err() {
+            return Err(self.abandon_offer());
+        }
+        self.publish_negotiated = true;
         let mut opened = Vec::new();
         self.outgoing.retain_mut(|t| match t.state {
             OutState::Negotiating(mid) if t.orphaned => {
@@ -263,6 +273,27 @@ impl Peer {
             _ => true,
         });
         Ok(opened)
+    }
+
+    /// str0m dropped the refused offer's changes: schedule them again for the next offer.
+    fn abandon_offer(&mut self) -> AnswerError {
+        self.outgoing.retain_mut(|t| match t.state {
+            OutState::Negotiating(_) if t.orphaned => false,
+            OutState::Negotiating(_) => {
+                t.state = OutState::ToOpen;
+                true
+            }
+            OutState::Stopping(mid) => {
+                t.state = OutState::ToStop(mid);
+                true
+            }
+            _ => true,
+        });
+        if self.publish_negotiated {
+            AnswerError::Invalid
+        } else {
+            AnswerError::Fatal
+        }
     }
 
     /// Feeds one UDP datagram that the demux routed here by its ICE ufrag or source address.

@@ -52,6 +52,11 @@ impl Fault {
         code: close_code::RATE_LIMITED,
         reason: "too many messages",
     };
+    /// The answer to the first offer was refused: this socket can never carry media.
+    pub const REFUSED_SDP: Self = Self {
+        code: close_code::MALFORMED,
+        reason: "the SDP answer was refused",
+    };
     /// RFC 6455's "message too big".
     const TOO_BIG: Self = Self {
         code: 1009,
