@@ -150,6 +150,18 @@ test('security headers on every page', async ({ request }) => {
   }
 });
 
+test('the UI is served brotli-compressed when the browser accepts it', async ({ request }) => {
+  const index = await (await request.get('/')).text();
+  const wasm = index.match(/href="(\/[^"]+_bg\.wasm)"/)?.[1];
+  expect(wasm, 'index.html links the wasm').toBeTruthy();
+  const plain = await request.get(wasm!, { headers: { 'accept-encoding': 'identity' } });
+  const brotli = await request.get(wasm!, { headers: { 'accept-encoding': 'br' } });
+  expect(plain.headers()['content-encoding']).toBeUndefined();
+  expect(brotli.headers()['content-encoding']).toBe('br');
+  // Playwright decodes the body: the same bytes arrive either way.
+  expect((await brotli.body()).equals(await plain.body())).toBe(true);
+});
+
 /** A CSP header as directive → source list. */
 function parseCsp(header: string): Map<string, string[]> {
   const directives = new Map<string, string[]>();
