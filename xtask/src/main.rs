@@ -183,13 +183,14 @@ fn bench(root: &Path, playwright_args: &[String]) -> Result<()> {
     )
 }
 
-/// Builds the UI and the debug server (the tests' profile, so dependencies compile once) and runs
-/// Playwright on them.
+/// Builds the UI and the debug server and runs Playwright on them. The server is built with its tests
+/// (`--tests`): that resolves dependency features as `cargo test` does, so after `cargo test` this is
+/// a no-op, where a plain `cargo build -p treff` would recompile tokio, axum and str0m (3 minutes).
 fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> Result<()> {
     build_ui(root)?;
     run(
-        "building the server for the browser tests (cargo build -p treff)",
-        cargo(root).args(["build", "-p", "treff"]),
+        "building the server for the browser tests (cargo build -p treff --tests)",
+        cargo(root).args(["build", "-p", "treff", "--tests"]),
     )?;
     let e2e_dir = root.join("e2e");
     run(
