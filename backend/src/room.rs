@@ -482,6 +482,26 @@ mod tests {
         .collect()
     }
 
+    /// A message from a joined participant, as its session would pass it on.
+    fn say(room: &mut Room, from: ParticipantId, msg: ClientMsg) {
+        room.command(Instant::now(), Command::Client { from, msg });
+    }
+
+    /// The participant got exactly one message: the user error for a bad SDP answer.
+    fn expect_only_invalid_sdp(rx: &mut mpsc::Receiver<Outgoing>) {
+        let msgs = drain(rx);
+        assert!(
+            matches!(
+                msgs.as_slice(),
+                [ServerMsg::Error {
+                    code: ErrorCode::InvalidSdp,
+                    ..
+                }]
+            ),
+            "{msgs:?}"
+        );
+    }
+
     fn offers(msgs: &[ServerMsg]) -> Vec<(&str, &Vec<RemoteTrack>)> {
         msgs.iter()
             .filter_map(|m| match m {
@@ -544,13 +564,7 @@ mod tests {
         let (a, b) = (a.expect("joins"), b.expect("joins"));
         assert_eq!(room.media.routes.peers(), 2);
         drain(&mut a_rx);
-        room.command(
-            Instant::now(),
-            Command::Client {
-                from: b,
-                msg: ClientMsg::Leave,
-            },
-        );
+        say(&mut room, b, ClientMsg::Leave);
         let to_a = drain(&mut a_rx);
         assert!(to_a.contains(&ServerMsg::ParticipantLeft { id: b }));
         assert_eq!(room.media.routes.peers(), 1);
@@ -566,14 +580,12 @@ mod tests {
         let (_b, mut b_rx) = join(&mut room, "Ben");
         let a = a.expect("joins");
         drain(&mut b_rx);
-        room.command(
-            Instant::now(),
-            Command::Client {
-                from: a,
-                msg: ClientMsg::SetMedia {
-                    mic: true,
-                    cam: false,
-                },
+        say(
+            &mut room,
+            a,
+            ClientMsg::SetMedia {
+                mic: true,
+                cam: false,
             },
         );
         assert_eq!(
@@ -612,29 +624,13 @@ mod tests {
             let garbage = ClientMsg::Answer {
                 sdp: "garbage".into(),
             };
-            room.command(
-                Instant::now(),
-                Command::Client {
-                    from: a,
-                    msg: garbage,
-                },
-            );
-            let msgs = drain(&mut a_rx);
-            assert!(
-                matches!(
-                    msgs.as_slice(),
-                    [ServerMsg::Error {
-                        code: ErrorCode::InvalidSdp,
-                        ..
-                    }]
-                ),
-                "{msgs:?}"
-            );
+            say(&mut room, a, garbage);
+            expect_only_invalid_sdp(&mut a_rx);
         }
         let good = ClientMsg::Answer {
             sdp: answer_for(&offer),
         };
-        room.command(Instant::now(), Command::Client { from: a, msg: good });
+        say(&mut room, a, good);
         assert!(drain(&mut a_rx).is_empty(), "the real answer is taken");
         // Negotiation goes on: a newcomer's tracks reach A in a new offer.
         let (b, _b_rx) = join(&mut room, "Ben");
@@ -655,33 +651,15 @@ mod tests {
         let a = a.expect("joins");
         let offer = drain(&mut a_rx).pop().expect("an offer");
         let answer = answer_for(&offer);
-        room.command(
-            Instant::now(),
-            Command::Client {
-                from: a,
-                msg: ClientMsg::Answer {
-                    sdp: answer.clone(),
-                },
+        say(
+            &mut room,
+            a,
+            ClientMsg::Answer {
+                sdp: answer.clone(),
             },
         );
-        room.command(
-            Instant::now(),
-            Command::Client {
-                from: a,
-                msg: ClientMsg::Answer { sdp: answer },
-            },
-        );
-        let msgs = drain(&mut a_rx);
-        assert!(
-            matches!(
-                msgs.as_slice(),
-                [ServerMsg::Error {
-                    code: ErrorCode::InvalidSdp,
-                    ..
-                }]
-            ),
-            "{msgs:?}"
-        );
+        say(&mut room, a, ClientMsg::Answer { sdp: answer });
+        expect_only_invalid_sdp(&mut a_rx);
         assert!(!room.is_empty());
     }
 }
