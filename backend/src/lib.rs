@@ -33,8 +33,6 @@ pub struct Server {
     pub http_addr: SocketAddr,
     /// Where the media UDP socket is bound.
     pub media_addr: SocketAddr,
-    rooms: rooms::Rooms,
-    routes: media_socket::Routes,
     stop: oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -53,7 +51,7 @@ impl Server {
         };
         let rooms = rooms::Rooms::new(config.limits.clone(), media);
         let state = http::AppState {
-            rooms: rooms.clone(),
+            rooms,
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
         };
@@ -69,25 +67,13 @@ impl Server {
                 tracing::error!(error = %e, "http server failed");
             }
         });
-        let demux = tokio::spawn(media_socket::demux(udp, routes.clone()));
+        let demux = tokio::spawn(media_socket::demux(udp, routes));
         Ok(Server {
             http_addr,
             media_addr,
-            rooms,
-            routes,
             stop,
             tasks: vec![http, demux],
         })
-    }
-
-    /// Number of open rooms.
-    pub fn open_rooms(&self) -> usize {
-        self.rooms.len()
-    }
-
-    /// Number of media peers the UDP demux routes to.
-    pub fn media_peers(&self) -> usize {
-        self.routes.peers()
     }
 
     /// Stops accepting, then ends the tasks.

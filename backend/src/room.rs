@@ -20,12 +20,10 @@ use std::time::Instant;
 use str0m::crypto::CryptoProvider;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use treff_shared::{
-    ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg, TrackKind,
-};
+use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg};
 
 use crate::media_socket::{Datagram, Routes};
-use crate::sfu::{AnswerError, Peer, PeerEvent, Source};
+use crate::sfu::{AnswerError, Peer, PeerEvent};
 use crate::signalling::{Fault, Outgoing};
 
 /// What a signalling session asks of the room.
@@ -146,17 +144,8 @@ impl Room {
         self.media.routes.register(ufrag, self.datagrams.clone());
         // The newcomer receives everyone already here...
         for p in self.participants.values() {
-            if let Some((audio, video)) = p.peer.publish_mids() {
-                peer.add_source(Source {
-                    owner: p.info.id,
-                    mid: audio,
-                    kind: TrackKind::Audio,
-                });
-                peer.add_source(Source {
-                    owner: p.info.id,
-                    mid: video,
-                    kind: TrackKind::Video,
-                });
+            if let Some(mids) = p.peer.publish_mids() {
+                peer.add_publisher(p.info.id, mids);
             }
         }
         let info = ParticipantInfo { id, name, mic, cam };
@@ -182,23 +171,14 @@ impl Room {
         );
         // ...and everyone already here receives the newcomer, once its publish m-lines exist.
         self.negotiate(id);
-        if let Some((audio, video)) = self
+        if let Some(mids) = self
             .participants
             .get(&id)
             .and_then(|p| p.peer.publish_mids())
         {
             for (other_id, other) in self.participants.iter_mut() {
                 if *other_id != id {
-                    other.peer.add_source(Source {
-                        owner: id,
-                        mid: audio,
-                        kind: TrackKind::Audio,
-                    });
-                    other.peer.add_source(Source {
-                        owner: id,
-                        mid: video,
-                        kind: TrackKind::Video,
-                    });
+                    other.peer.add_publisher(id, mids);
                 }
             }
         }

@@ -51,16 +51,6 @@ impl Rooms {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Number of open rooms.
-    pub fn len(&self) -> usize {
-        self.map().rooms.len()
-    }
-
-    /// True when no room is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The command queue of room `id`, opening the room if it is not open.
     pub fn get_or_open(&self, id: &RoomId) -> Result<mpsc::Sender<Command>, ErrorCode> {
         let mut map = self.map();

@@ -156,13 +156,16 @@ impl Peer {
         self.rtc.is_alive()
     }
 
-    /// Schedules another participant's track to be sent to this peer.
-    pub fn add_source(&mut self, source: Source) {
-        self.outgoing.push(TrackOut {
-            source,
-            state: OutState::ToOpen,
-            orphaned: false,
-        });
+    /// Schedules another participant's audio and video (their publish m-lines) to be sent here.
+    pub fn add_publisher(&mut self, owner: ParticipantId, (audio, video): (Mid, Mid)) {
+        for (mid, kind) in [(audio, TrackKind::Audio), (video, TrackKind::Video)] {
+            let source = Source { owner, mid, kind };
+            self.outgoing.push(TrackOut {
+                source,
+                state: OutState::ToOpen,
+                orphaned: false,
+            });
+        }
     }
 
     /// Schedules every track of `owner` to be stopped (they left).

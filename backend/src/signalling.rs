@@ -144,13 +144,10 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
             // tungstenite reports an over-limit message or frame as a capacity error; anything else
             // is a broken connection with nobody left to tell.
             Some(Err(e)) => {
-                let too_big = std::error::Error::source(&e)
-                    .map(|s| {
-                        s.to_string().contains("too long") || s.to_string().contains("Space limit")
-                    })
-                    .unwrap_or(false)
-                    || e.to_string().contains("too long")
-                    || e.to_string().contains("Space limit");
+                let says_too_big =
+                    |text: String| text.contains("too long") || text.contains("Space limit");
+                let too_big = says_too_big(e.to_string())
+                    || std::error::Error::source(&e).is_some_and(|s| says_too_big(s.to_string()));
                 break too_big.then_some(Fault::TOO_BIG);
             }
         };
