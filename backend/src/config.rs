@@ -23,6 +23,10 @@ pub struct Config {
     pub ui_dir: PathBuf,
     /// Origins allowed to open `/ws` besides the server's own (checked against `Host`).
     pub allowed_origins: Vec<String>,
+    /// Where conferences keep their encrypted attachments while they run. The server owns the
+    /// `conf-*` directories in it: it removes them at start-up and shutdown (a crash leaves them),
+    /// so two servers must not share it.
+    pub attachment_dir: PathBuf,
     /// All limits; see [`Limits`].
     pub limits: Limits,
 }
@@ -35,17 +39,23 @@ impl Default for Config {
             public_ip: None,
             ui_dir: PathBuf::from("dist"),
             allowed_origins: Vec::new(),
+            attachment_dir: std::env::temp_dir().join("treff-attachments"),
             limits: Limits::default(),
         }
     }
 }
 
 impl Config {
-    /// Loopback on ephemeral ports: what tests and benchmarks start.
+    /// Loopback on ephemeral ports and an attachment directory of its own: what tests and
+    /// benchmarks start (several at once, so they must not sweep each other's files).
     pub fn ephemeral() -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self {
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            attachment_dir: std::env::temp_dir()
+                .join(format!("treff-test-{}-{n}", std::process::id())),
             ..Self::default()
         }
     }
@@ -85,6 +95,10 @@ impl Config {
             } else {
                 cli.allowed_origin
             },
+            attachment_dir: cli
+                .attachment_dir
+                .or(file.attachment_dir)
+                .unwrap_or(d.attachment_dir),
             limits: file.limits.unwrap_or_default(),
         })
     }
@@ -127,6 +141,9 @@ struct Cli {
     /// Extra origin allowed to open the WebSocket (repeatable; comma-separated in the environment).
     #[arg(long, env = "TREFF_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origin: Vec<String>,
+    /// Directory for the encrypted attachments of running conferences [default: <temp>/treff-attachments].
+    #[arg(long, env = "TREFF_ATTACHMENT_DIR")]
+    attachment_dir: Option<PathBuf>,
 }
 
 /// The TOML file.
@@ -138,6 +155,7 @@ struct FileConfig {
     public_ip: Option<IpAddr>,
     ui_dir: Option<PathBuf>,
     allowed_origins: Option<Vec<String>>,
+    attachment_dir: Option<PathBuf>,
     limits: Option<Limits>,
 }
 

@@ -15,12 +15,13 @@ use axum::routing::get;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use treff_shared::Limits;
 
 use crate::rooms::Rooms;
-use crate::signalling;
+use crate::{api, signalling};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -41,9 +42,14 @@ pub fn router(state: AppState, ui_dir: &Path) -> Router {
     let set = |name, value: HeaderValue| SetResponseHeaderLayer::overriding(name, value);
     Router::new()
         .route("/ws", get(websocket))
+        .merge(api::routes())
         .fallback_service(ui)
         .with_state(state)
-        .layer(set(header::CONTENT_SECURITY_POLICY, csp))
+        // Downloads bring their own, stricter policy (`sandbox`).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
         .layer(set(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -56,7 +62,11 @@ pub fn router(state: AppState, ui_dir: &Path) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         // The UI's wasm is the bulk of a first visit (575 KB raw, about 175 KB as brotli).
-        .layer(CompressionLayer::new())
+        // Attachments are not compressed: mostly compressed formats already, and up to 25 MiB of
+        // brotli per download would cost the server far more CPU than it saves.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+        ))
 }
 
 /// The CSP for a given `index.html`: its inline scripts are allowed by hash, nothing else inline.

@@ -3,15 +3,24 @@
 //! Layout:
 //! - [`config`]: flags, environment and TOML over embedded defaults.
 //! - [`http`]: the router, security headers (CSP), `Origin` check, static UI.
+//! - [`api`]: `/api`: attachment upload and download, authorised by a participant's token.
 //! - [`signalling`]: one session per WebSocket: handshake, join, relay to the room; the error boundary.
 //! - [`rooms`]: the registry of open rooms.
-//! - [`room`]: one conference's state, owned by one task (participants, peers, forwarding).
+//! - [`room`]: one conference's state, owned by one task (participants, peers, forwarding, chat,
+//!   attachments, the end of the conference and its deletion receipt).
+//! - [`chat`]: a conference's chat history, visibility and rate limit.
+//! - [`attachments`]: encrypted attachment files of a conference and their key.
 //! - [`sfu`]: one participant's str0m peer and its negotiation state.
 //! - [`media_socket`]: the single UDP socket for all rooms and its demux by ICE ufrag / address.
 //!
-//! Data lifecycle (DESIGN.md): names and media state live in the room task's memory only and go
-//! when the participant leaves or the conference ends; operational logs carry no personal data.
+//! Data lifecycle (DESIGN.md): names, media state and chat live in the room task's memory only and
+//! go when the participant leaves or the conference ends; attachments are encrypted on disk with a
+//! key in that memory and removed at the end (and at start-up and shutdown); operational logs carry
+//! no personal data.
 
+pub mod api;
+pub mod attachments;
+pub mod chat;
 pub mod config;
 pub mod http;
 pub mod media_socket;
@@ -21,6 +30,7 @@ pub mod sfu;
 pub mod signalling;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use config::Config;
@@ -35,11 +45,20 @@ pub struct Server {
     pub media_addr: SocketAddr,
     stop: oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
+    attachment_dir: PathBuf,
 }
 
 impl Server {
     /// Binds both sockets, starts serving, and returns at once.
     pub async fn start(config: Config) -> std::io::Result<Server> {
+        // No conference runs yet: whatever is in the attachment directory was left by a crash.
+        let swept = attachments::sweep(&config.attachment_dir)?;
+        if swept > 0 {
+            tracing::warn!(
+                conferences = swept,
+                "removed attachments left by an earlier run"
+            );
+        }
         let udp = Arc::new(tokio::net::UdpSocket::bind(config.media_bind).await?);
         let media_addr = udp.local_addr()?;
         let routes = media_socket::Routes::default();
@@ -49,7 +68,7 @@ impl Server {
             routes: routes.clone(),
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
         };
-        let rooms = rooms::Rooms::new(config.limits.clone(), media);
+        let rooms = rooms::Rooms::new(config.limits.clone(), media, config.attachment_dir.clone());
         let state = http::AppState {
             rooms,
             limits: config.limits.clone(),
@@ -73,10 +92,12 @@ impl Server {
             media_addr,
             stop,
             tasks: vec![http, demux],
+            attachment_dir: config.attachment_dir,
         })
     }
 
-    /// Stops accepting, then ends the tasks.
+    /// Stops accepting, ends the tasks, and removes the attachments of conferences still running
+    /// (the process is going; their keys go with it).
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let mut tasks = self.tasks.into_iter();
@@ -92,6 +113,9 @@ impl Server {
         }
         for t in tasks {
             t.abort();
+        }
+        if let Err(e) = attachments::sweep(&self.attachment_dir) {
+            tracing::error!(error = %e, "could not remove attachments at shutdown");
         }
     }
 }

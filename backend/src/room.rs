@@ -1,4 +1,5 @@
-//! One conference: its participants and their media peers, owned by a single task.
+//! One conference: its participants, their media peers, its chat and attachments, owned by a single
+//! task from the first join until the conference ends and everything of it is deleted.
 //!
 //! Socket handlers and the UDP demux only send this task commands and datagrams over channels; no
 //! lock guards room state. The logic is the synchronous [`Room`] (inputs in, messages and datagrams
@@ -9,19 +10,30 @@
 //!   join, never one the client sent.
 //! - A participant's outgoing queue is bounded; when it is full the participant is dropped, so one
 //!   slow browser never stalls the others.
-//! - The room holds names and media state in memory only; they go with the participant or the room.
-//!   The room ends when its last participant leaves.
+//! - The room holds names, media state, chat and the attachment key in memory only; they go with the
+//!   participant or the conference (R8). The conference ends when its last participant leaves by
+//!   choice, or when the room has been empty for `Limits::empty_room_grace_ms` (a reload or a short
+//!   network loss does not end it). Then [`Room::end`] deletes everything and logs a content-free
+//!   deletion receipt; whoever is present (or just left as the last) sees the receipt too.
+//! - `/api` requests are authorised by the participant's token, never by knowing a URL; a token
+//!   lives exactly as long as its participant is present.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use str0m::crypto::CryptoProvider;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use treff_shared::{ClientMsg, ErrorCode, Limits, ParticipantId, ParticipantInfo, ServerMsg};
+use treff_shared::{
+    Attachment, AttachmentId, ClientMsg, DeletionReceipt, ErrorCode, HttpToken, Limits,
+    ParticipantId, ParticipantInfo, RoomId, ServerMsg,
+};
 
+use crate::attachments::{DownloadTicket, Store, UploadTicket};
+use crate::chat::{self, Chat, Post};
 use crate::media_socket::{Datagram, Routes};
 use crate::sfu::{AnswerError, Peer, PeerEvent};
 use crate::signalling::{Fault, Outgoing};
@@ -54,6 +66,64 @@ pub enum Command {
         /// Who.
         id: ParticipantId,
     },
+    /// An `/api` request, with the secret part of the participant's token.
+    Api {
+        /// The token's secret; the room knows whose it is, if anyone's.
+        secret: String,
+        /// What is asked.
+        request: ApiRequest,
+    },
+    /// An upload handler finished writing (or gave up on) the file of an [`UploadTicket`].
+    UploadDone {
+        /// Which upload.
+        id: AttachmentId,
+        /// The sanitised file name and the bytes written, or `None` if the upload failed.
+        outcome: Option<(String, u64)>,
+        /// The attachment as chat will show it, or `None` if the upload is not wanted any more
+        /// (failed, its uploader left, or the conference ended).
+        reply: oneshot::Sender<Option<Attachment>>,
+    },
+}
+
+/// What an `/api` request asks of the room. Each is refused with `ErrorCode::Unauthorized` when the
+/// token belongs to nobody present.
+#[derive(Debug)]
+pub enum ApiRequest {
+    /// Reserve room for an upload of this many bytes.
+    BeginUpload {
+        /// The declared `Content-Length`.
+        size: u64,
+        /// Where to write, or why not.
+        reply: oneshot::Sender<Result<UploadTicket, ErrorCode>>,
+    },
+    /// Read an attachment.
+    Download {
+        /// Which.
+        id: AttachmentId,
+        /// How to read it, or `NotFound` for anything not visible to this participant.
+        reply: oneshot::Sender<Result<DownloadTicket, ErrorCode>>,
+    },
+}
+
+impl ApiRequest {
+    fn refuse(self, code: ErrorCode) {
+        // The handler may have gone (client hung up); nothing to tell then.
+        match self {
+            Self::BeginUpload { reply, .. } => drop(reply.send(Err(code))),
+            Self::Download { reply, .. } => drop(reply.send(Err(code))),
+        }
+    }
+}
+
+/// What a conference is made of besides its participants: its id, limits and where files go.
+#[derive(Clone)]
+pub struct Conference {
+    /// The room id (the prefix of every token, so `/api` requests find their room).
+    pub id: RoomId,
+    /// All limits.
+    pub limits: Limits,
+    /// The server's attachment directory; the conference makes its own directory inside.
+    pub attachment_dir: PathBuf,
 }
 
 /// Shared, read-only facts every room needs to make peers.
@@ -73,27 +143,72 @@ struct Participant {
     info: ParticipantInfo,
     out: mpsc::Sender<Outgoing>,
     peer: Peer,
+    /// The secret part of this participant's `/api` token.
+    secret: String,
 }
 
 /// A conference's state, driven by [`run`].
 pub struct Room {
+    id: RoomId,
     limits: Limits,
     media: MediaContext,
     datagrams: mpsc::Sender<Datagram>,
     participants: BTreeMap<ParticipantId, Participant>,
     next_id: u64,
+    chat: Chat,
+    attachments: Store,
+    /// Token secret → participant, for `/api` requests.
+    tokens: HashMap<String, ParticipantId>,
+    /// When the conference began, in both clocks: the monotonic one drives everything, the wall
+    /// clock only stamps messages and the receipt.
+    started: (Instant, SystemTime),
+    /// Joins so far, for the receipt.
+    joins: u64,
+    /// Since when nobody is here.
+    empty_since: Option<Instant>,
+    /// The last participant left by choice: end without waiting for the grace period.
+    end_now: bool,
+    /// Queues of participants who left as the last: they still get the deletion receipt.
+    witnesses: Vec<mpsc::Sender<Outgoing>>,
 }
 
 impl Room {
     /// An empty room whose peers get datagrams through `datagrams`.
-    pub fn new(limits: Limits, media: MediaContext, datagrams: mpsc::Sender<Datagram>) -> Self {
+    pub fn new(
+        conference: Conference,
+        media: MediaContext,
+        datagrams: mpsc::Sender<Datagram>,
+        now: Instant,
+    ) -> Self {
+        let Conference {
+            id,
+            limits,
+            attachment_dir,
+        } = conference;
         Self {
+            id,
+            chat: Chat::new(limits.clone()),
+            attachments: Store::new(limits.clone(), attachment_dir),
             limits,
             media,
             datagrams,
             participants: BTreeMap::new(),
             next_id: 1,
+            tokens: HashMap::new(),
+            started: (now, SystemTime::now()),
+            joins: 0,
+            empty_since: None,
+            end_now: false,
+            witnesses: Vec::new(),
         }
+    }
+
+    /// Wall-clock milliseconds since the Unix epoch at monotonic time `now`.
+    fn wall_ms(&self, now: Instant) -> u64 {
+        let (mono, wall) = self.started;
+        let at = wall + now.saturating_duration_since(mono);
+        at.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 
     /// True when nobody is in the room.
@@ -117,6 +232,33 @@ impl Room {
             }
             Command::Client { from, msg } => self.client_message(now, from, msg),
             Command::Disconnected { id } => self.leave(id),
+            Command::Api { secret, request } => self.api(&secret, request),
+            Command::UploadDone { id, outcome, reply } => {
+                let attachment = match outcome {
+                    Some((name, size)) => self.attachments.finish_upload(&id, name, size),
+                    None => None,
+                };
+                if attachment.is_none() {
+                    self.attachments.abort_upload(&id);
+                }
+                let _ = reply.send(attachment);
+            }
+        }
+    }
+
+    fn api(&mut self, secret: &str, request: ApiRequest) {
+        let Some(&who) = self.tokens.get(secret) else {
+            request.refuse(ErrorCode::Unauthorized);
+            return;
+        };
+        match request {
+            ApiRequest::BeginUpload { size, reply } => {
+                let _ = reply.send(self.attachments.begin_upload(who, size));
+            }
+            ApiRequest::Download { id, reply } => {
+                let ticket = self.attachments.download(&id, who);
+                let _ = reply.send(ticket.ok_or(ErrorCode::NotFound));
+            }
         }
     }
 
@@ -154,8 +296,19 @@ impl Room {
                 participant: info.clone(),
             }));
         }
-        self.participants
-            .insert(id, Participant { info, out, peer });
+        let secret = random_secret();
+        self.tokens.insert(secret.clone(), id);
+        let token = HttpToken(format!("{}.{secret}", self.id));
+        self.participants.insert(
+            id,
+            Participant {
+                info,
+                out,
+                peer,
+                secret,
+            },
+        );
+        self.joins += 1;
         let participants = self
             .participants
             .values()
@@ -167,6 +320,8 @@ impl Room {
             ServerMsg::Joined {
                 you: id,
                 participants,
+                chat: self.chat.visible_to(id),
+                token,
             },
         );
         // ...and everyone already here receives the newcomer, once its publish m-lines exist.
@@ -227,7 +382,30 @@ impl Room {
                 p.info.cam = cam;
                 self.broadcast_except(from, ServerMsg::MediaState { id: from, mic, cam });
             }
-            ClientMsg::Leave => self.leave(from),
+            ClientMsg::Leave => {
+                let out = self.participants.get(&from).map(|p| p.out.clone());
+                self.leave(from);
+                if self.participants.is_empty() {
+                    // The last one left by choice: the conference ends now, and they see its receipt.
+                    self.end_now = true;
+                    self.witnesses.extend(out);
+                }
+            }
+            ClientMsg::Chat {
+                text,
+                to,
+                attachment,
+            } => {
+                if let Err(code) = self.chat_message(now, from, &text, to, attachment) {
+                    self.send(
+                        from,
+                        ServerMsg::Error {
+                            code,
+                            message: chat_error_message(code).to_owned(),
+                        },
+                    );
+                }
+            }
             // The session only forwards the messages above; anything else is a bug there.
             ClientMsg::Hello { .. } | ClientMsg::Join { .. } => {
                 tracing::warn!("room got a session-level message");
@@ -235,10 +413,60 @@ impl Room {
         }
     }
 
+    /// Files and delivers a chat message: to everyone (the sender included, so every screen shows the
+    /// server's stamped version), or to the sender and the addressee only.
+    fn chat_message(
+        &mut self,
+        now: Instant,
+        from: ParticipantId,
+        text: &str,
+        to: Option<ParticipantId>,
+        attachment: Option<AttachmentId>,
+    ) -> Result<(), ErrorCode> {
+        let name = self
+            .participants
+            .get(&from)
+            .map(|p| p.info.name.clone())
+            .ok_or(ErrorCode::NotJoined)?;
+        if to.is_some_and(|to| to == from || !self.participants.contains_key(&to)) {
+            return Err(ErrorCode::UnknownRecipient);
+        }
+        let text = self.chat.check(now, from, text, attachment.is_some())?;
+        let attachment = attachment
+            .map(|id| self.attachments.claim(&id, from, to))
+            .transpose()?;
+        let post = Post {
+            from,
+            name: &name,
+            to,
+            attachment,
+            sent_at_ms: self.wall_ms(now),
+        };
+        let message = self.chat.post(post, text);
+        let audience: Vec<_> = self
+            .participants
+            .keys()
+            .copied()
+            .filter(|id| chat::may_see(&message, *id))
+            .collect();
+        for id in audience {
+            self.send(
+                id,
+                ServerMsg::Chat {
+                    message: message.clone(),
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn leave(&mut self, id: ParticipantId) {
         let Some(gone) = self.participants.remove(&id) else {
             return;
         };
+        self.tokens.remove(&gone.secret);
+        self.chat.forget(id);
+        self.attachments.forget_unsent(id);
         self.media.routes.remove(gone.peer.ufrag());
         for p in self.participants.values_mut() {
             p.peer.remove_owner(id);
@@ -348,12 +576,85 @@ impl Room {
         self.leave(id);
     }
 
-    /// Ends the conference: every participant and peer goes, with their routes.
-    pub fn end(&mut self) {
-        for (_, p) in std::mem::take(&mut self.participants) {
+    /// Whether the conference is over at `now`: nobody is here, and either the last one left by
+    /// choice or the grace period has run out. Call it after every input: the first call that sees
+    /// the room empty starts the grace period.
+    pub fn is_over(&mut self, now: Instant) -> bool {
+        if !self.participants.is_empty() {
+            self.empty_since = None;
+            return false;
+        }
+        let since = *self.empty_since.get_or_insert(now);
+        self.end_now || now >= since + self.grace()
+    }
+
+    /// When the grace period of an empty room runs out.
+    pub fn grace_deadline(&self) -> Option<Instant> {
+        self.empty_since.map(|since| since + self.grace())
+    }
+
+    fn grace(&self) -> Duration {
+        // At least a second: a fresh room is empty until its first join arrives a moment later.
+        Duration::from_millis(self.limits.empty_room_grace_ms.max(1000))
+    }
+
+    /// Ends the conference and deletes everything of it: participants and peers with their routes,
+    /// names, chat, tokens, attachment files and key. Logs the content-free receipt, sends it to
+    /// whoever is present or just left as the last, and returns it.
+    pub fn end(mut self, now: Instant) -> DeletionReceipt {
+        let purged = self.attachments.purge();
+        let receipt = DeletionReceipt {
+            started_at_ms: self.wall_ms(self.started.0),
+            ended_at_ms: self.wall_ms(now),
+            participants: self.joins,
+            messages: self.chat.len() as u64,
+            files: purged.files,
+            bytes: purged.bytes,
+        };
+        let present = std::mem::take(&mut self.participants);
+        for p in present.values() {
             self.media.routes.remove(p.peer.ufrag());
         }
+        let ended = Outgoing::Msg(ServerMsg::Ended {
+            receipt: receipt.clone(),
+        });
+        for out in present.values().map(|p| &p.out).chain(&self.witnesses) {
+            let _ = out.try_send(ended.clone());
+            let _ = out.try_send(Outgoing::Close(Fault::ENDED));
+        }
+        tracing::info!(
+            started_at_ms = receipt.started_at_ms,
+            ended_at_ms = receipt.ended_at_ms,
+            participants = receipt.participants,
+            messages = receipt.messages,
+            files = receipt.files,
+            bytes = receipt.bytes,
+            "conference ended; names, chat and attachments deleted"
+        );
+        // `self` (chat, tokens, the attachment key) is dropped here.
+        receipt
     }
+}
+
+/// The English explanation for a refused chat message (the UI shows its own translation).
+fn chat_error_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::ChatEmpty => "the message is empty",
+        ErrorCode::ChatTooLong => "the message is too long",
+        ErrorCode::ChatRateLimited => "too many messages; wait a moment",
+        ErrorCode::ChatFull => "this meeting's chat is full",
+        ErrorCode::UnknownRecipient => "the addressee is not in the meeting",
+        ErrorCode::UnknownAttachment => "the attachment is unknown or already sent",
+        _ => "the message was refused",
+    }
+}
+
+/// A token secret: 32 bytes from the OS random source, URL-safe base64.
+fn random_secret() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn invalid_sdp(e: AnswerError) -> ServerMsg {
@@ -378,7 +679,7 @@ fn ice_credentials() -> (Arc<str>, String) {
     )
 }
 
-/// The room task: owns the [`Room`] until its last participant leaves, then calls `on_end`.
+/// The room task: owns the [`Room`] until the conference is over, then calls `on_end` and ends it.
 pub async fn run(
     mut room: Room,
     mut commands: mpsc::Receiver<Command>,
@@ -386,15 +687,15 @@ pub async fn run(
     on_end: impl FnOnce(),
 ) {
     loop {
-        let wake = room.drive(Instant::now());
+        let now = Instant::now();
+        if room.is_over(now) {
+            break;
+        }
+        let wake = room.drive(now);
+        let wake = room.grace_deadline().map_or(wake, |g| g.min(wake));
         tokio::select! {
             cmd = commands.recv() => match cmd {
-                Some(cmd) => {
-                    room.command(Instant::now(), cmd);
-                    if room.is_empty() {
-                        break;
-                    }
-                }
+                Some(cmd) => room.command(Instant::now(), cmd),
                 None => break,
             },
             Some(d) = datagrams.recv() => room.datagram(d),
@@ -405,8 +706,7 @@ pub async fn run(
     // session retries, now finding no room and opening a fresh one.
     on_end();
     drop(commands);
-    room.end();
-    tracing::info!("conference ended");
+    room.end(Instant::now());
 }
 
 #[cfg(test)]
@@ -431,11 +731,25 @@ mod tests {
             ..Limits::default()
         };
         let (tx, rx) = mpsc::channel(16);
-        (Room::new(limits, media, tx), rx)
+        let conference = Conference {
+            id: RoomId::from_random([1; 16]),
+            limits,
+            attachment_dir: std::env::temp_dir()
+                .join(format!("treff-room-test-{}", std::process::id())),
+        };
+        (Room::new(conference, media, tx, Instant::now()), rx)
     }
 
     fn join(
         room: &mut Room,
+        name: &str,
+    ) -> (Result<ParticipantId, ErrorCode>, mpsc::Receiver<Outgoing>) {
+        join_at(room, Instant::now(), name)
+    }
+
+    fn join_at(
+        room: &mut Room,
+        now: Instant,
         name: &str,
     ) -> (Result<ParticipantId, ErrorCode>, mpsc::Receiver<Outgoing>) {
         let (out, rx) = mpsc::channel(64);
@@ -447,7 +761,7 @@ mod tests {
             out,
             reply,
         };
-        room.command(Instant::now(), cmd);
+        room.command(now, cmd);
         (
             answer.try_recv().expect("the room answers a join at once"),
             rx,
@@ -464,7 +778,11 @@ mod tests {
 
     /// A message from a joined participant, as its session would pass it on.
     fn say(room: &mut Room, from: ParticipantId, msg: ClientMsg) {
-        room.command(Instant::now(), Command::Client { from, msg });
+        say_at(room, Instant::now(), from, msg);
+    }
+
+    fn say_at(room: &mut Room, now: Instant, from: ParticipantId, msg: ClientMsg) {
+        room.command(now, Command::Client { from, msg });
     }
 
     /// The participant got exactly one message: the user error for a bad SDP answer.
@@ -498,7 +816,7 @@ mod tests {
         let a = a.expect("joins");
         let first = drain(&mut a_rx);
         assert!(
-            matches!(&first[0], ServerMsg::Joined { you, participants } if *you == a && participants.len() == 1)
+            matches!(&first[0], ServerMsg::Joined { you, participants, .. } if *you == a && participants.len() == 1)
         );
         let (sdp, tracks) = offers(&first)[0];
         assert!(tracks.is_empty(), "alone: nothing to receive");
@@ -641,5 +959,325 @@ mod tests {
         say(&mut room, a, ClientMsg::Answer { sdp: answer });
         expect_only_invalid_sdp(&mut a_rx);
         assert!(!room.is_empty());
+    }
+
+    // ---- chat, the grace period and the purge, in simulated time ----
+
+    fn chat(text: &str, to: Option<ParticipantId>) -> ClientMsg {
+        ClientMsg::Chat {
+            text: text.into(),
+            to,
+            attachment: None,
+        }
+    }
+
+    /// The chat messages among `msgs`, as (sender, sender's name, text).
+    fn chats(msgs: &[ServerMsg]) -> Vec<(ParticipantId, String, String)> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Chat { message } => {
+                    Some((message.from, message.name.clone(), message.text.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn errors(msgs: &[ServerMsg]) -> Vec<ErrorCode> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                ServerMsg::Error { code, .. } => Some(*code),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn history(msgs: &[ServerMsg]) -> Vec<String> {
+        msgs.iter()
+            .find_map(|m| match m {
+                ServerMsg::Joined { chat, .. } => {
+                    Some(chat.iter().map(|c| c.text.clone()).collect())
+                }
+                _ => None,
+            })
+            .expect("a Joined")
+    }
+
+    fn token_secret(msgs: &[ServerMsg]) -> String {
+        msgs.iter()
+            .find_map(|m| match m {
+                ServerMsg::Joined { token, .. } => {
+                    Some(token.0.split_once('.').expect("room.secret").1.to_owned())
+                }
+                _ => None,
+            })
+            .expect("a Joined")
+    }
+
+    #[tokio::test]
+    async fn chat_is_stamped_private_stays_private_and_late_joiners_get_the_history() {
+        let (mut room, _d) = room(20).await;
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
+        let (a, b) = (a.expect("joins"), b.expect("joins"));
+        drain(&mut a_rx);
+        drain(&mut b_rx);
+        say_at(&mut room, t0, a, chat("  hello all ", None));
+        say_at(&mut room, t0, b, chat("psst", Some(a)));
+        let to_a = chats(&drain(&mut a_rx));
+        let to_b = chats(&drain(&mut b_rx));
+        // The server's record of who sent it, whatever the session was told; text trimmed.
+        let public = (a, "Anna".to_owned(), "hello all".to_owned());
+        let private = (b, "Ben".to_owned(), "psst".to_owned());
+        assert_eq!(to_a, [public.clone(), private.clone()]);
+        assert_eq!(to_b, [public, private], "the sender gets their own echo");
+
+        let (c, mut c_rx) = join_at(&mut room, t0, "Carl");
+        let c = c.expect("joins");
+        assert_eq!(
+            history(&drain(&mut c_rx)),
+            ["hello all"],
+            "no private message in history"
+        );
+        say_at(&mut room, t0, a, chat("for Ben only", Some(b)));
+        assert!(
+            chats(&drain(&mut c_rx)).is_empty(),
+            "Carl sees no private message"
+        );
+        assert_eq!(chats(&drain(&mut b_rx)).len(), 1);
+
+        say_at(&mut room, t0, c, chat("to nobody", Some(ParticipantId(99))));
+        say_at(&mut room, t0, c, chat("to myself", Some(c)));
+        assert_eq!(
+            errors(&drain(&mut c_rx)),
+            [ErrorCode::UnknownRecipient, ErrorCode::UnknownRecipient]
+        );
+        let to_a = chats(&drain(&mut a_rx));
+        assert_eq!(
+            to_a.len(),
+            1,
+            "Anna's echo of her message to Ben, none of Carl's refused ones"
+        );
+    }
+
+    #[tokio::test]
+    async fn chat_length_and_rate_are_limited_with_an_error_to_the_sender_only() {
+        let (mut room, _d) = room(20).await;
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
+        let a = a.expect("joins");
+        b.expect("joins");
+        drain(&mut a_rx);
+        drain(&mut b_rx);
+        let long = "x".repeat(room.limits.chat_max_chars + 1);
+        say_at(&mut room, t0, a, chat(&long, None));
+        for _ in 0..=room.limits.chat_burst {
+            say_at(&mut room, t0, a, chat("spam", None));
+        }
+        let msgs = drain(&mut a_rx);
+        assert_eq!(
+            errors(&msgs),
+            [ErrorCode::ChatTooLong, ErrorCode::ChatRateLimited]
+        );
+        assert_eq!(
+            chats(&drain(&mut b_rx)).len(),
+            room.limits.chat_burst as usize
+        );
+        // A couple of seconds later (60 per minute) the sender may write again.
+        say_at(
+            &mut room,
+            t0 + Duration::from_secs(2),
+            a,
+            chat("again", None),
+        );
+        assert_eq!(chats(&drain(&mut b_rx)).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_empty_room_keeps_the_conference_for_the_grace_period_only() {
+        let (mut room, _d) = room(20).await;
+        let grace = Duration::from_millis(room.limits.empty_room_grace_ms);
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let a = a.expect("joins");
+        say_at(&mut room, t0, a, chat("before the reload", None));
+        drain(&mut a_rx);
+        // A reload: the socket drops, the same person comes back within the grace period.
+        room.command(t0, Command::Disconnected { id: a });
+        assert!(!room.is_over(t0));
+        assert!(!room.is_over(t0 + grace - Duration::from_millis(1)));
+        let t1 = t0 + grace - Duration::from_millis(1);
+        let (a2, mut a2_rx) = join_at(&mut room, t1, "Anna");
+        let a2 = a2.expect("joins");
+        assert!(!room.is_over(t1));
+        assert_eq!(history(&drain(&mut a2_rx)), ["before the reload"]);
+        // Gone again: the grace period starts over, and when it runs out the conference is over.
+        room.command(t1, Command::Disconnected { id: a2 });
+        assert!(!room.is_over(t1));
+        assert_eq!(room.grace_deadline(), Some(t1 + grace));
+        assert!(!room.is_over(t1 + grace - Duration::from_millis(1)));
+        assert!(room.is_over(t1 + grace));
+        let receipt = room.end(t1 + grace);
+        assert_eq!(receipt.messages, 1);
+        assert_eq!(receipt.participants, 2);
+        assert_eq!(
+            receipt.ended_at_ms - receipt.started_at_ms,
+            u64::try_from((t1 + grace - t0).as_millis()).expect("small")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_to_leave_ends_the_conference_and_sees_the_receipt() {
+        let (mut room, _d) = room(20).await;
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
+        let (a, b) = (a.expect("joins"), b.expect("joins"));
+        say_at(&mut room, t0, a, chat("one", None));
+        say_at(&mut room, t0, b, chat("two", Some(a)));
+        say_at(&mut room, t0, b, ClientMsg::Leave);
+        assert!(!room.is_over(t0), "Anna is still here");
+        say_at(&mut room, t0, a, ClientMsg::Leave);
+        assert!(
+            room.is_over(t0),
+            "no grace period after the last one left by choice"
+        );
+        let receipt = room.end(t0 + Duration::from_secs(5));
+        let ended: Vec<_> = drain(&mut a_rx)
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMsg::Ended { receipt } => Some(receipt),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ended, [receipt.clone()], "Anna, the last, sees the receipt");
+        assert!(
+            !drain(&mut b_rx)
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Ended { .. })),
+            "Ben had left before the end"
+        );
+        assert_eq!((receipt.messages, receipt.participants), (2, 2));
+        assert_eq!(receipt.ended_at_ms - receipt.started_at_ms, 5000);
+    }
+
+    /// Uploads `data` as participant with token `secret`, the way the HTTP handler does.
+    async fn upload(room: &mut Room, secret: &str, data: &[u8]) -> Attachment {
+        let (reply, mut answer) = oneshot::channel();
+        room.command(
+            Instant::now(),
+            Command::Api {
+                secret: secret.to_owned(),
+                request: ApiRequest::BeginUpload {
+                    size: data.len() as u64,
+                    reply,
+                },
+            },
+        );
+        let ticket = answer.try_recv().expect("answered").expect("accepted");
+        let body = futures_util::stream::iter([Ok::<_, std::io::Error>(
+            bytes::Bytes::copy_from_slice(data),
+        )]);
+        let n = crate::attachments::write_encrypted(body, &ticket)
+            .await
+            .expect("written");
+        let (reply, mut answer) = oneshot::channel();
+        room.command(
+            Instant::now(),
+            Command::UploadDone {
+                id: ticket.id.clone(),
+                outcome: Some(("notes.txt".into(), n)),
+                reply,
+            },
+        );
+        answer.try_recv().expect("answered").expect("stored")
+    }
+
+    fn may_download(room: &mut Room, secret: &str, id: &AttachmentId) -> Result<(), ErrorCode> {
+        let (reply, mut answer) = oneshot::channel();
+        room.command(
+            Instant::now(),
+            Command::Api {
+                secret: secret.to_owned(),
+                request: ApiRequest::Download {
+                    id: id.clone(),
+                    reply,
+                },
+            },
+        );
+        answer.try_recv().expect("answered").map(|_| ())
+    }
+
+    #[tokio::test]
+    async fn attachments_follow_their_message_and_the_end_purges_them() {
+        let (mut room, _d) = room(20).await;
+        let (a, mut a_rx) = join(&mut room, "Anna");
+        let (b, mut b_rx) = join(&mut room, "Ben");
+        let (c, mut c_rx) = join(&mut room, "Carl");
+        let (a, b) = (a.expect("joins"), b.expect("joins"));
+        c.expect("joins");
+        let (sa, sb, sc) = (
+            token_secret(&drain(&mut a_rx)),
+            token_secret(&drain(&mut b_rx)),
+            token_secret(&drain(&mut c_rx)),
+        );
+        let file = upload(&mut room, &sa, b"meeting notes").await;
+        assert_eq!(
+            may_download(&mut room, &sb, &file.id),
+            Err(ErrorCode::NotFound),
+            "unsent"
+        );
+        assert_eq!(
+            may_download(&mut room, "forged", &file.id),
+            Err(ErrorCode::Unauthorized)
+        );
+        // Someone else cannot send Anna's upload.
+        say(
+            &mut room,
+            b,
+            ClientMsg::Chat {
+                text: String::new(),
+                to: None,
+                attachment: Some(file.id.clone()),
+            },
+        );
+        assert_eq!(errors(&drain(&mut b_rx)), [ErrorCode::UnknownAttachment]);
+        say(
+            &mut room,
+            a,
+            ClientMsg::Chat {
+                text: "for you".into(),
+                to: Some(b),
+                attachment: Some(file.id.clone()),
+            },
+        );
+        let got = drain(&mut b_rx);
+        assert!(
+            got.iter().any(|m| matches!(m, ServerMsg::Chat { message } if message.attachment.as_ref() == Some(&file))),
+            "Ben gets the message with the attachment"
+        );
+        assert_eq!(may_download(&mut room, &sb, &file.id), Ok(()));
+        assert_eq!(
+            may_download(&mut room, &sc, &file.id),
+            Err(ErrorCode::NotFound),
+            "private to Ben"
+        );
+        let dir = room
+            .attachments
+            .dir()
+            .expect("made at the first upload")
+            .to_owned();
+        assert!(dir.join(file.id.as_str()).exists());
+        // Ben leaves: his token is worthless at once.
+        say(&mut room, b, ClientMsg::Leave);
+        assert_eq!(
+            may_download(&mut room, &sb, &file.id),
+            Err(ErrorCode::Unauthorized)
+        );
+        let receipt = room.end(Instant::now());
+        assert_eq!((receipt.files, receipt.bytes, receipt.messages), (1, 13, 1));
+        assert!(!dir.exists(), "the conference's directory is gone");
     }
 }

@@ -5,12 +5,14 @@
 //! itself when it ends.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use treff_shared::{ErrorCode, Limits, RoomId};
 
-use crate::room::{self, Command, MediaContext, Room};
+use crate::room::{self, Command, Conference, MediaContext, Room};
 
 /// Commands queued towards one room: a burst of joins and answers, far above a person's pace.
 const ROOM_COMMAND_QUEUE: usize = 256;
@@ -34,16 +36,27 @@ pub struct Rooms {
     map: Arc<Mutex<Map>>,
     limits: Limits,
     media: MediaContext,
+    attachment_dir: PathBuf,
 }
 
 impl Rooms {
-    /// An empty registry.
-    pub fn new(limits: Limits, media: MediaContext) -> Self {
+    /// An empty registry; conferences keep their attachments under `attachment_dir`.
+    pub fn new(limits: Limits, media: MediaContext, attachment_dir: PathBuf) -> Self {
         Self {
             map: Arc::default(),
             limits,
             media,
+            attachment_dir,
         }
+    }
+
+    /// The command queue of room `id` if it is open (never opens one).
+    pub fn get(&self, id: &RoomId) -> Option<mpsc::Sender<Command>> {
+        self.map()
+            .rooms
+            .get(id)
+            .map(|e| e.commands.clone())
+            .filter(|c| !c.is_closed())
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, Map> {
@@ -73,7 +86,12 @@ impl Rooms {
                 generation,
             },
         );
-        let room = Room::new(self.limits.clone(), self.media.clone(), datagrams);
+        let conference = Conference {
+            id: id.clone(),
+            limits: self.limits.clone(),
+            attachment_dir: self.attachment_dir.clone(),
+        };
+        let room = Room::new(conference, self.media.clone(), datagrams, Instant::now());
         let registry = self.clone();
         let key = id.clone();
         tokio::spawn(room::run(room, command_rx, datagram_rx, move || {

@@ -57,6 +57,11 @@ impl Fault {
         code: close_code::MALFORMED,
         reason: "the SDP answer was refused",
     };
+    /// The conference ended (normal closure: nothing went wrong).
+    pub const ENDED: Self = Self {
+        code: 1000,
+        reason: "the conference ended",
+    };
     /// RFC 6455's "message too big".
     const TOO_BIG: Self = Self {
         code: 1009,
@@ -65,7 +70,7 @@ impl Fault {
 }
 
 /// What the writer sends: messages from the session and the room, then maybe a close reason.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outgoing {
     /// A message for the browser.
     Msg(ServerMsg),

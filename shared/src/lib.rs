@@ -3,19 +3,22 @@
 //! Layout:
 //! - [`ids`]: the id newtypes (`RoomId`, `ParticipantId`) and their validation.
 //! - [`protocol`]: `ClientMsg` and `ServerMsg`, one serde enum per direction, plus close and error codes.
+//! - [`attachment`]: the HTTP API of chat attachments (paths, headers, file-name hygiene).
 //! - [`limits`]: every limit of the system in one `Limits` struct, each default with its reason.
 //!
 //! This crate does no I/O, so the browser (wasm) and the server compile the very same definitions.
 //! Conventions (see DESIGN.md): variants and fields are added and deprecated, never reused; the first
 //! client message is `Hello`; the server stamps identity, never trusting a client's claim of it.
 
+pub mod attachment;
 pub mod ids;
 pub mod limits;
 pub mod protocol;
 
-pub use ids::{ParticipantId, RoomId, RoomIdError};
+pub use attachment::{ApiError, Attachment, sanitize_file_name};
+pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdError};
 pub use limits::Limits;
 pub use protocol::{
-    ClientMsg, ErrorCode, PROTOCOL_VERSION, ParticipantInfo, PublishMids, RemoteTrack, ServerMsg,
-    TrackKind, close_code,
+    ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, PROTOCOL_VERSION, ParticipantInfo,
+    PublishMids, RemoteTrack, ServerMsg, TrackKind, close_code,
 };

@@ -32,6 +32,25 @@ pub struct Limits {
     pub room_max_participants: usize,
     /// Rooms the server holds at once: bounds memory and UDP load against someone opening rooms in a loop.
     pub max_rooms: usize,
+    /// Longest chat message, in characters. A long paragraph fits; a pasted document belongs in an
+    /// attachment.
+    pub chat_max_chars: usize,
+    /// Chat messages one participant may send in a burst before the rate applies.
+    pub chat_burst: u32,
+    /// Chat messages one participant may send per minute on average: a fast typist stays below it,
+    /// a script flooding everyone's screen does not.
+    pub chat_messages_per_minute: u32,
+    /// Messages a conference's chat holds. Everything stays in memory until the end (R8), and a late
+    /// joiner receives it all at once, so it is bounded; a real meeting stays far below.
+    pub chat_history_max_messages: usize,
+    /// Largest attachment, in bytes (25 MiB): documents and photos, not videos.
+    pub attachment_max_bytes: u64,
+    /// All attachments of one conference together, in bytes (200 MiB): bounds the temp directory per
+    /// meeting.
+    pub conference_attachments_max_bytes: u64,
+    /// How long an empty room is kept before the conference ends, in milliseconds. A page reload or
+    /// a short network loss of the last participant must not end the meeting and delete its chat.
+    pub empty_room_grace_ms: u64,
 }
 
 impl Default for Limits {
@@ -45,6 +64,13 @@ impl Default for Limits {
             name_max_chars: 64,
             room_max_participants: 20,
             max_rooms: 200,
+            chat_max_chars: 4000,
+            chat_burst: 10,
+            chat_messages_per_minute: 60,
+            chat_history_max_messages: 5000,
+            attachment_max_bytes: 25 * 1024 * 1024,
+            conference_attachments_max_bytes: 200 * 1024 * 1024,
+            empty_room_grace_ms: 60_000,
         }
     }
 }
@@ -60,7 +86,38 @@ pub enum NameError {
     ControlCharacter,
 }
 
+/// Why a chat message was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatTextError {
+    /// Nothing but white space and no attachment.
+    Empty,
+    /// More than [`Limits::chat_max_chars`] characters.
+    TooLong,
+}
+
 impl Limits {
+    /// Checks a chat message's text and returns it with surrounding white space and carriage returns
+    /// removed. Line breaks and tabs stay; other control characters are dropped, since they could
+    /// forge lines or colours in a transcript. An empty text is fine when a file is attached.
+    pub fn check_chat_text(
+        &self,
+        text: &str,
+        has_attachment: bool,
+    ) -> Result<String, ChatTextError> {
+        let text: String = text
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect();
+        if text.is_empty() && !has_attachment {
+            return Err(ChatTextError::Empty);
+        }
+        if text.chars().count() > self.chat_max_chars {
+            return Err(ChatTextError::TooLong);
+        }
+        Ok(text)
+    }
+
     /// Checks a display name (R2: participants choose their own) and returns it trimmed.
     pub fn check_name(&self, name: &str) -> Result<String, NameError> {
         let name = name.trim();
@@ -92,6 +149,26 @@ mod tests {
             Ok(64)
         );
         assert_eq!(l.check_name("a\nb"), Err(NameError::ControlCharacter));
+    }
+
+    #[test]
+    fn chat_text_is_trimmed_and_checked() {
+        let l = Limits::default();
+        assert_eq!(
+            l.check_chat_text("  hi\r\nyou \u{1b}[31m ", false),
+            Ok("hi\nyou [31m".to_owned())
+        );
+        assert_eq!(l.check_chat_text(" \n ", false), Err(ChatTextError::Empty));
+        assert_eq!(l.check_chat_text("", true), Ok(String::new()));
+        assert_eq!(
+            l.check_chat_text(&"x".repeat(4001), false),
+            Err(ChatTextError::TooLong)
+        );
+        assert_eq!(
+            l.check_chat_text(&"ü".repeat(4000), false)
+                .map(|t| t.chars().count()),
+            Ok(4000)
+        );
     }
 
     #[test]

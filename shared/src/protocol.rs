@@ -11,7 +11,8 @@
 //! code from [`close_code`]; a user error (full room, bad name) is a `ServerMsg::Error` and the socket
 //! stays open.
 
-use crate::ids::{ParticipantId, RoomId};
+use crate::attachment::Attachment;
+use crate::ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. Bumped only for incompatible changes.
@@ -49,8 +50,20 @@ pub enum ClientMsg {
         /// Camera on.
         cam: bool,
     },
-    /// Leave the room; the server closes the socket after this.
+    /// Leave the room; the server closes the socket after this. If this participant was the last one,
+    /// the conference ends at once (a disconnect instead waits `Limits::empty_room_grace_ms`).
     Leave,
+    /// A chat message to everyone, or privately to one participant (R3).
+    Chat {
+        /// The text; checked with `Limits::check_chat_text`. May be empty when a file is attached.
+        text: String,
+        /// `None` for everyone, or the one participant who gets it privately.
+        #[serde(default)]
+        to: Option<ParticipantId>,
+        /// A file this participant uploaded beforehand and not yet sent.
+        #[serde(default)]
+        attachment: Option<AttachmentId>,
+    },
 }
 
 /// Messages from the server to the browser.
@@ -68,6 +81,11 @@ pub enum ServerMsg {
         you: ParticipantId,
         /// Everyone in the room, in order of joining, this participant last.
         participants: Vec<ParticipantInfo>,
+        /// The conference's chat so far that this participant may see (everything sent to everyone).
+        #[serde(default)]
+        chat: Vec<ChatMessage>,
+        /// The credential for `/api` requests (attachments) while this participant is present.
+        token: HttpToken,
     },
     /// Someone entered the room.
     ParticipantJoined {
@@ -97,6 +115,17 @@ pub enum ServerMsg {
         /// The m-lines that carry other participants' media to this client.
         tracks: Vec<RemoteTrack>,
     },
+    /// A chat message this participant may see: to everyone, or private from or to them.
+    Chat {
+        /// The message, stamped by the server.
+        message: ChatMessage,
+    },
+    /// The conference ended while this participant was in it; everything of it is deleted. The socket
+    /// closes after this.
+    Ended {
+        /// What was deleted, in counts only.
+        receipt: DeletionReceipt,
+    },
     /// A user error: the request was refused, the connection stays open.
     Error {
         /// Machine-readable reason; the UI translates it.
@@ -118,6 +147,45 @@ pub struct ParticipantInfo {
     pub mic: bool,
     /// Camera on.
     pub cam: bool,
+}
+
+/// A chat message as the server stamped it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessage {
+    /// Order within the conference.
+    pub id: MessageId,
+    /// Who sent it: the server's record, never the client's claim.
+    pub from: ParticipantId,
+    /// The sender's name when it was sent (the sender may have left since).
+    pub name: String,
+    /// `None` for everyone; the addressee of a private message.
+    pub to: Option<ParticipantId>,
+    /// The checked text.
+    pub text: String,
+    /// Server time of sending, milliseconds since the Unix epoch.
+    pub sent_at_ms: u64,
+    /// An attached file.
+    pub attachment: Option<Attachment>,
+}
+
+/// The content-free record of a conference's end: what was deleted, in numbers, and when (DESIGN.md,
+/// "a checkable purge"). No names, no text, no file names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionReceipt {
+    /// When the conference started, milliseconds since the Unix epoch.
+    pub started_at_ms: u64,
+    /// When it ended and was deleted.
+    pub ended_at_ms: u64,
+    /// How many people took part (joins, counted once per join).
+    pub participants: u64,
+    /// Chat messages deleted.
+    pub messages: u64,
+    /// Attachment files deleted from disk.
+    pub files: u64,
+    /// Bytes of those files.
+    pub bytes: u64,
 }
 
 /// The client's own sending m-lines, identified by their `mid`.
@@ -168,6 +236,28 @@ pub enum ErrorCode {
     NotJoined,
     /// The SDP answer could not be applied.
     InvalidSdp,
+    /// A chat message with neither text nor attachment.
+    ChatEmpty,
+    /// A chat message longer than `Limits::chat_max_chars`.
+    ChatTooLong,
+    /// More chat messages than `Limits::chat_burst` / `chat_messages_per_minute` allow; wait a moment.
+    ChatRateLimited,
+    /// The conference's chat holds `Limits::chat_history_max_messages` messages.
+    ChatFull,
+    /// A private message to someone who is not (or no longer) in the room.
+    UnknownRecipient,
+    /// The attachment is unknown, not this participant's upload, or already sent.
+    UnknownAttachment,
+    /// `/api`: the request has no valid participant credential.
+    Unauthorized,
+    /// `/api`: no such attachment for this participant (or the conference has ended).
+    NotFound,
+    /// `/api`: the file is larger than `Limits::attachment_max_bytes`.
+    FileTooLarge,
+    /// `/api`: the conference's attachments would exceed `Limits::conference_attachments_max_bytes`.
+    StorageFull,
+    /// `/api`: the upload has no `Content-Length` or a malformed file-name header.
+    BadUpload,
 }
 
 /// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).

@@ -56,7 +56,48 @@ fn client_messages() {
         r#"{"type":"SetMedia","mic":true,"cam":false}"#,
     );
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
+    check(
+        ClientMsg::Chat {
+            text: "Hallo".into(),
+            to: Some(ParticipantId(2)),
+            attachment: Some(attachment_id()),
+        },
+        r#"{"type":"Chat","text":"Hallo","to":2,"attachment":"CQkJCQkJCQkJCQkJCQkJCQ"}"#,
+    );
+    // `to` and `attachment` may be left out for a plain message to everyone.
+    let plain: ClientMsg = serde_json::from_str(r#"{"type":"Chat","text":"Hi"}"#).expect("parses");
+    assert_eq!(
+        plain,
+        ClientMsg::Chat {
+            text: "Hi".into(),
+            to: None,
+            attachment: None
+        }
+    );
 }
+
+fn attachment_id() -> AttachmentId {
+    AttachmentId::from_random([9; 16])
+}
+
+fn message() -> ChatMessage {
+    ChatMessage {
+        id: MessageId(3),
+        from: ParticipantId(1),
+        name: "Anna".into(),
+        to: None,
+        text: "Hallo".into(),
+        sent_at_ms: 1_795_000_000_000,
+        attachment: Some(Attachment {
+            id: attachment_id(),
+            name: "plan.pdf".into(),
+            size: 1234,
+        }),
+    }
+}
+
+const MESSAGE_JSON: &str = r#"{"id":3,"from":1,"name":"Anna","to":null,"text":"Hallo","sent_at_ms":1795000000000,
+    "attachment":{"id":"CQkJCQkJCQkJCQkJCQkJCQ","name":"plan.pdf","size":1234}}"#;
 
 #[test]
 fn server_messages() {
@@ -68,8 +109,38 @@ fn server_messages() {
         ServerMsg::Joined {
             you: ParticipantId(1),
             participants: vec![anna()],
+            chat: vec![message()],
+            token: HttpToken("t0ken".into()),
         },
-        r#"{"type":"Joined","you":1,"participants":[{"id":1,"name":"Anna","mic":false,"cam":true}]}"#,
+        &format!(
+            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true}}],
+            "chat":[{MESSAGE_JSON}],"token":"t0ken"}}"#
+        ),
+    );
+    check(
+        ServerMsg::Chat { message: message() },
+        &format!(r#"{{"type":"Chat","message":{MESSAGE_JSON}}}"#),
+    );
+    check(
+        ServerMsg::Ended {
+            receipt: DeletionReceipt {
+                started_at_ms: 1_795_000_000_000,
+                ended_at_ms: 1_795_000_600_000,
+                participants: 3,
+                messages: 12,
+                files: 2,
+                bytes: 4096,
+            },
+        },
+        r#"{"type":"Ended","receipt":{"started_at_ms":1795000000000,"ended_at_ms":1795000600000,
+            "participants":3,"messages":12,"files":2,"bytes":4096}}"#,
+    );
+    check(
+        ApiError {
+            code: ErrorCode::FileTooLarge,
+            message: "too large".into(),
+        },
+        r#"{"code":"file_too_large","message":"too large"}"#,
     );
     check(
         ServerMsg::ParticipantJoined {
@@ -125,6 +196,17 @@ fn every_error_code_has_a_stable_name() {
         (ErrorCode::AlreadyJoined, "already_joined"),
         (ErrorCode::NotJoined, "not_joined"),
         (ErrorCode::InvalidSdp, "invalid_sdp"),
+        (ErrorCode::ChatEmpty, "chat_empty"),
+        (ErrorCode::ChatTooLong, "chat_too_long"),
+        (ErrorCode::ChatRateLimited, "chat_rate_limited"),
+        (ErrorCode::ChatFull, "chat_full"),
+        (ErrorCode::UnknownRecipient, "unknown_recipient"),
+        (ErrorCode::UnknownAttachment, "unknown_attachment"),
+        (ErrorCode::Unauthorized, "unauthorized"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::FileTooLarge, "file_too_large"),
+        (ErrorCode::StorageFull, "storage_full"),
+        (ErrorCode::BadUpload, "bad_upload"),
     ] {
         check(code, &format!("\"{name}\""));
     }
@@ -140,6 +222,8 @@ fn malformed_input_is_an_error_not_a_panic() {
         r#"{"type":"Hello","protocol":1,"extra":true}"#,
         r#"{"type":"Join","room":"short","name":"A","mic":false,"cam":false}"#,
         "[1,2,3]",
+        r#"{"type":"Chat","text":"x","from":1}"#,
+        r#"{"type":"Chat","text":"x","attachment":"../../etc/passwd"}"#,
     ] {
         assert!(
             serde_json::from_str::<ClientMsg>(bad).is_err(),

@@ -179,7 +179,17 @@ pub fn msg_name(msg: &ServerMsg) -> String {
         ServerMsg::MediaState { id, mic, cam } => format!("MediaState({id},mic={mic},cam={cam})"),
         ServerMsg::Offer { tracks, .. } => format!("Offer({} tracks)", tracks.len()),
         ServerMsg::Error { code, message } => format!("Error({code:?}: {message})"),
+        ServerMsg::Chat { message } => format!("Chat(#{} from {})", message.id.0, message.from),
+        ServerMsg::Ended { receipt } => format!("Ended({receipt:?})"),
     }
+}
+
+/// What `Joined` told a participant.
+pub struct Joined {
+    pub id: ParticipantId,
+    pub participants: Vec<ParticipantInfo>,
+    pub chat: Vec<treff_shared::ChatMessage>,
+    pub token: treff_shared::HttpToken,
 }
 
 impl WsClient {
@@ -233,6 +243,12 @@ impl WsClient {
         mic: bool,
         cam: bool,
     ) -> (ParticipantId, Vec<ParticipantInfo>) {
+        let j = self.join_full(room, name, mic, cam).await;
+        (j.id, j.participants)
+    }
+
+    /// [`WsClient::join`] with everything `Joined` carries.
+    pub async fn join_full(&mut self, room: &RoomId, name: &str, mic: bool, cam: bool) -> Joined {
         self.send(&ClientMsg::Join {
             room: room.clone(),
             name: name.into(),
@@ -241,7 +257,17 @@ impl WsClient {
         })
         .await;
         self.recv_until(&format!("Joined for {name}"), |m| match m {
-            ServerMsg::Joined { you, participants } => Some((*you, participants.clone())),
+            ServerMsg::Joined {
+                you,
+                participants,
+                chat,
+                token,
+            } => Some(Joined {
+                id: *you,
+                participants: participants.clone(),
+                chat: chat.clone(),
+                token: token.clone(),
+            }),
             ServerMsg::Error { code, message } => {
                 panic!("Join of {name} was refused: {code:?}: {message}")
             }
