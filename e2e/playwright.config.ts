@@ -4,7 +4,18 @@
  */
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM, HTTP_PORT, MEDIA_PORT, ORIGIN, OUTPUT_DIR, SERVER_LOG, TREFF_BIN, TREFF_UI_DIR } from './server';
+import {
+  ATTACHMENT_DIR,
+  CHROMIUM,
+  HTTP_PORT,
+  MEDIA_PORT,
+  ORIGIN,
+  OUTPUT_DIR,
+  SERVER_CONFIG,
+  SERVER_LOG,
+  TREFF_BIN,
+  TREFF_UI_DIR,
+} from './server';
 
 /** Single-quotes a string for `sh -c`. */
 const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -22,6 +33,8 @@ const serverCommand = [
   `--http 127.0.0.1:${HTTP_PORT}`,
   `--media-bind 127.0.0.1:${MEDIA_PORT}`,
   `--ui-dir ${sh(TREFF_UI_DIR)}`,
+  `--config ${sh(SERVER_CONFIG)}`,
+  `--attachment-dir ${sh(ATTACHMENT_DIR)}`,
 ].join(' ');
 
 export default defineConfig({

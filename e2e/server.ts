@@ -4,6 +4,7 @@
  * One module for these facts, because the Playwright config starts the server and the fixtures
  * check requests against its origin and read its log: they must agree.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 /** Fixed ports, far from the defaults (8080/10000), so a developer's running Treff does not clash. */
@@ -28,3 +29,15 @@ export const SERVER_LOG = path.join(OUTPUT_DIR, 'server.log');
 
 /** Debian's Chromium (never Playwright's download, which would come from outside the allowed registries). */
 export const CHROMIUM = process.env.TREFF_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The server's attachment directory for the run: outside Playwright's output directory (which
+ * Playwright empties at start), so specs can check that a conference's files are gone after its end.
+ */
+export const ATTACHMENT_DIR = path.join(os.tmpdir(), `treff-e2e-attachments-${HTTP_PORT}`);
+
+/** The server's configuration file for the run: a short grace period, so specs can wait it out. */
+export const SERVER_CONFIG = path.join(__dirname, 'treff.e2e.toml');
+
+/** `empty_room_grace_ms` in {@link SERVER_CONFIG}. */
+export const GRACE_MS = 2000;

@@ -1152,7 +1152,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(ended, [receipt.clone()], "Anna, the last, sees the receipt");
+        assert_eq!(ended, std::slice::from_ref(&receipt), "Anna, the last, sees the receipt");
         assert!(
             !drain(&mut b_rx)
                 .iter()

@@ -1,5 +1,6 @@
 //! Operational logs never hold personal data (DESIGN.md, "Data lifecycle"): no display names, no room
-//! ids (they are the secret in the meeting link), no client addresses, no SDP, no ICE credentials.
+//! ids (they are the secret in the meeting link), no client addresses, no SDP, no ICE credentials, no
+//! chat text, no file names or contents, no tokens.
 //!
 //! This binary captures every log record of the process, at TRACE for the server and DEBUG for the
 //! libraries it uses (str0m included), runs a realistic session with real WebRTC peers, and searches
@@ -15,7 +16,8 @@ use support::{MEDIA, Publish, STEP, WebrtcParticipant, WsClient, new_room, poll_
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tracing_subscriber::fmt::MakeWriter;
-use treff_shared::{ClientMsg, ServerMsg, TrackKind, close_code};
+use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH, download_path};
+use treff_shared::{Attachment, ClientMsg, ServerMsg, TrackKind, close_code};
 
 /// Everything the subscriber wrote.
 #[derive(Clone, Default)]
@@ -130,6 +132,11 @@ async fn operational_logs_hold_no_personal_data() {
     const ANNA: &str = "Zyxwvu Privatname";
     const BEN: &str = "Qoppaq Geheimling";
     const MALLORY: &str = "Xaverius Vertraulich";
+    const CORDULA: &str = "Cordula Schweigsam";
+    const CHAT: &str = "Diagnose Plaudertext öffentlich";
+    const PRIVATE: &str = "Flüsterbotschaft nur für Anna";
+    const FILE_NAME: &str = "Geheimakte-Quirlig.pdf";
+    const FILE_CONTENT: &[u8] = b"Inhalt der Geheimakte, streng vertraulich";
 
     let log = capture_logs();
     let server = start(treff::Config::ephemeral()).await;
@@ -137,7 +144,7 @@ async fn operational_logs_hold_no_personal_data() {
     let room = new_room();
 
     // Two real peers exchange audio and video.
-    let anna = WebrtcParticipant::join(&server, &room, ANNA, Publish::BOTH).await;
+    let mut anna = WebrtcParticipant::join(&server, &room, ANNA, Publish::BOTH).await;
     let mut ben = WebrtcParticipant::join(&server, &room, BEN, Publish::BOTH).await;
     for (rx, from) in [(&ben, anna.id), (&anna, ben.id)] {
         for kind in [TrackKind::Audio, TrackKind::Video] {
@@ -182,6 +189,56 @@ async fn operational_logs_hold_no_personal_data() {
         _ => None,
     })
     .await;
+
+    // Chat to everyone and privately, and an attachment uploaded, sent and downloaded.
+    let mut cordula = WsClient::connect_hello(&server).await;
+    let c = cordula.join_full(&room, CORDULA, false, false).await;
+    for (text, to) in [(CHAT, None), (PRIVATE, Some(a))] {
+        cordula
+            .send(&ClientMsg::Chat {
+                text: text.into(),
+                to,
+                attachment: None,
+            })
+            .await;
+    }
+    let http = reqwest::Client::new();
+    let base = format!("http://{}", server.http_addr);
+    let file: Attachment = http
+        .post(format!("{base}{UPLOAD_PATH}"))
+        .bearer_auth(&c.token.0)
+        .header(FILE_NAME_HEADER, FILE_NAME)
+        .body(FILE_CONTENT)
+        .send()
+        .await
+        .expect("uploads")
+        .json()
+        .await
+        .expect("an attachment");
+    cordula
+        .send(&ClientMsg::Chat {
+            text: String::new(),
+            to: None,
+            attachment: Some(file.id.clone()),
+        })
+        .await;
+    let mut messages = 0;
+    anna.wait_event("Cordula's three messages", |m| {
+        messages += usize::from(matches!(m, ServerMsg::Chat { .. }));
+        (messages == 3).then_some(())
+    })
+    .await;
+    let downloaded = http
+        .get(format!("{base}{}", download_path(&file.id)))
+        .bearer_auth(&c.token.0)
+        .send()
+        .await
+        .expect("downloads")
+        .bytes()
+        .await
+        .expect("a body");
+    assert_eq!(downloaded.as_ref(), FILE_CONTENT);
+    cordula.send(&ClientMsg::Leave).await;
 
     // What the peers exchanged: the secrets of their SDPs and the clients' media ports.
     let mut sdp_texts = sdps(&anna).await;
@@ -246,7 +303,18 @@ async fn operational_logs_hold_no_personal_data() {
         ("an ICE candidate".into(), " typ relay".into()),
         ("an IPv6 loopback address".into(), "[::1]:".into()),
     ];
-    for name in [ANNA, BEN, MALLORY] {
+    let token = c.token.0.clone();
+    let secret = token.split_once('.').expect("room.secret").1.to_owned();
+    forbidden.extend([
+        ("a chat message".into(), CHAT.into()),
+        ("a private chat message".into(), PRIVATE.into()),
+        ("part of a chat message".into(), "Plaudertext".into()),
+        ("a file name".into(), FILE_NAME.into()),
+        ("part of a file name".into(), "Geheimakte".into()),
+        ("a token".into(), token),
+        ("a token's secret".into(), secret[..16].to_owned()),
+    ]);
+    for name in [ANNA, BEN, MALLORY, CORDULA] {
         forbidden.push((format!("the name {name:?}"), name.into()));
         for word in name.split_whitespace() {
             forbidden.push((format!("part of the name {name:?}"), word.into()));
