@@ -244,3 +244,26 @@ async fn an_oversized_upload_is_refused_before_its_body_is_read() {
         .expect("answers");
     assert_eq!(response.status(), StatusCode::LENGTH_REQUIRED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_left_by_a_crash_are_removed_at_start_up() {
+    let config = treff::Config::ephemeral();
+    let dir = config.attachment_dir.clone();
+    let leftover = dir.join("conf-AAAAAAAAAAAAAAAAAAAAAA");
+    std::fs::create_dir_all(&leftover).expect("made");
+    std::fs::write(
+        leftover.join("BBBBBBBBBBBBBBBBBBBBBB"),
+        b"ciphertext of a crashed run",
+    )
+    .expect("written");
+    let unrelated = dir.join("README");
+    std::fs::write(&unrelated, b"not ours").expect("written");
+    let server = start(config).await;
+    assert!(
+        !leftover.exists(),
+        "the crashed run's conference directory is gone"
+    );
+    assert!(unrelated.exists(), "nothing else is touched");
+    server.shutdown().await;
+    std::fs::remove_dir_all(dir).ok();
+}
