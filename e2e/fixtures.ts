@@ -71,6 +71,19 @@ export class ServerLog {
     return fs.readFileSync(SERVER_LOG).subarray(this.start).toString('utf8');
   }
 
+  /**
+   * Fails unless the server wrote none of `secrets` (names, chat texts, file names) since the test
+   * started, neither as they are nor percent-encoded (as file names travel in a header).
+   */
+  expectNoneOf(secrets: string[]): void {
+    const log = this.sinceTestStart();
+    for (const secret of secrets) {
+      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+        expect(log, `the server log holds no "${form}"`).not.toContain(form);
+      }
+    }
+  }
+
   /** Everything the server wrote in this run. */
   all(): string {
     return fs.existsSync(SERVER_LOG) ? fs.readFileSync(SERVER_LOG, 'utf8') : '';

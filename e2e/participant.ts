@@ -3,7 +3,9 @@
  * were a separate browser) with one page and the page objects on it.
  */
 import type { BrowserContext, Page } from '@playwright/test';
+import { ChatPanel } from './pages/chat';
 import { HomePage } from './pages/home';
+import { LeftPage } from './pages/left';
 import { PreJoinPage } from './pages/prejoin';
 import { RoomPage } from './pages/room';
 
@@ -13,6 +15,8 @@ export class Participant {
   readonly home: HomePage;
   readonly prejoin: PreJoinPage;
   readonly room: RoomPage;
+  readonly chat: ChatPanel;
+  readonly left: LeftPage;
 
   constructor(
     readonly name: string,
@@ -22,6 +26,8 @@ export class Participant {
     this.home = new HomePage(page);
     this.prejoin = new PreJoinPage(page);
     this.room = new RoomPage(page);
+    this.chat = new ChatPanel(page);
+    this.left = new LeftPage(page);
   }
 
   /** Starts a new meeting from the home page and returns its id (stays on the pre-join page). */

@@ -1152,7 +1152,11 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(ended, std::slice::from_ref(&receipt), "Anna, the last, sees the receipt");
+        assert_eq!(
+            ended,
+            std::slice::from_ref(&receipt),
+            "Anna, the last, sees the receipt"
+        );
         assert!(
             !drain(&mut b_rx)
                 .iter()

@@ -183,6 +183,64 @@ pub struct Texts {
     pub back: &'static str,
     /// Button that hides an error banner.
     pub dismiss: &'static str,
+    /// Shown between the click on "leave" and the server's goodbye.
+    pub leaving: &'static str,
+
+    // Chat.
+    /// The chat's name: toggle button label and panel heading.
+    pub chat: &'static str,
+    /// Added to the toggle's accessible name while messages are unread; `{n}` is their count.
+    pub chat_unread: &'static str,
+    /// Button that closes the chat panel.
+    pub chat_close: &'static str,
+    /// Shown in an empty chat.
+    pub chat_empty: &'static str,
+    /// Label of the message text area.
+    pub chat_input_label: &'static str,
+    /// Placeholder of the message text area (how Enter works).
+    pub chat_input_placeholder: &'static str,
+    /// The send button.
+    pub chat_send: &'static str,
+    /// Label of the recipient select.
+    pub chat_recipient_label: &'static str,
+    /// The recipient "everyone" (a message to the whole meeting).
+    pub chat_everyone: &'static str,
+    /// Appended to a chosen private recipient who has left since.
+    pub chat_recipient_left: &'static str,
+    /// The attach button.
+    pub chat_attach: &'static str,
+    /// Accessible name of the upload progress bar.
+    pub chat_uploading: &'static str,
+    /// Shown over the panel while a file is dragged onto it.
+    pub chat_drop_hint: &'static str,
+    /// The transcript download button.
+    pub chat_export: &'static str,
+    /// Marks a private message we sent; `{name}` is the recipient.
+    pub chat_private_to: &'static str,
+    /// Marks a private message we received.
+    pub chat_private_to_you: &'static str,
+    /// Stands in for a private recipient whose name is no longer known.
+    pub chat_someone: &'static str,
+    /// Accessible name of an attachment's download button; `{name}` and `{size}` are the file's.
+    pub chat_download_file: &'static str,
+    /// The word for an attachment in the transcript (`[file: name, size]`).
+    pub chat_file: &'static str,
+    /// First line of the transcript.
+    pub chat_transcript_title: &'static str,
+    /// Second line of the transcript; `{date}` is the meeting's date.
+    pub chat_transcript_date: &'static str,
+    /// The upload failed without an answer from the server (network).
+    pub chat_upload_failed: &'static str,
+    /// The download failed without an answer from the server (network).
+    pub chat_download_failed: &'static str,
+    /// Added to "too long"; `{max}` is the limit in characters.
+    pub chat_max_chars_hint: &'static str,
+    /// Added to "file too large"; `{max}` is the limit as a size.
+    pub chat_max_size_hint: &'static str,
+    /// The decimal separator of file sizes.
+    pub decimal_separator: char,
+    /// The BCP 47 locale for dates and times.
+    pub locale: &'static str,
 
     // Server error codes.
     /// `room_full`.
@@ -197,12 +255,54 @@ pub struct Texts {
     pub err_not_joined: &'static str,
     /// `invalid_sdp`.
     pub err_invalid_sdp: &'static str,
+    /// `chat_empty`.
+    pub err_chat_empty: &'static str,
+    /// `chat_too_long`.
+    pub err_chat_too_long: &'static str,
+    /// `chat_rate_limited`.
+    pub err_chat_rate_limited: &'static str,
+    /// `chat_full`.
+    pub err_chat_full: &'static str,
+    /// `unknown_recipient`.
+    pub err_unknown_recipient: &'static str,
+    /// `unknown_attachment`.
+    pub err_unknown_attachment: &'static str,
+    /// `unauthorized` (HTTP 401).
+    pub err_unauthorized: &'static str,
+    /// `not_found` (HTTP 404).
+    pub err_not_found: &'static str,
+    /// `file_too_large` (HTTP 413).
+    pub err_file_too_large: &'static str,
+    /// `storage_full` (HTTP 413).
+    pub err_storage_full: &'static str,
+    /// `bad_upload` (HTTP 400/411).
+    pub err_bad_upload: &'static str,
 
     // Left page.
     /// Heading after leaving.
     pub left_title: &'static str,
     /// Explanation under it.
     pub left_text: &'static str,
+    /// Heading when the conference ended (and was deleted) while this participant was in it.
+    pub ended_title: &'static str,
+    /// Explanation under it.
+    pub ended_text: &'static str,
+    /// Heading of the deletion receipt.
+    pub receipt_title: &'static str,
+    /// Receipt: when the conference started.
+    pub receipt_started: &'static str,
+    /// Receipt: when it ended.
+    pub receipt_ended: &'static str,
+    /// Receipt: how many joins.
+    pub receipt_participants: &'static str,
+    /// Receipt: chat messages deleted.
+    pub receipt_messages: &'static str,
+    /// Receipt: files deleted.
+    pub receipt_files: &'static str,
+    /// Receipt: bytes deleted.
+    pub receipt_bytes: &'static str,
+    /// Unit after the byte count.
+    pub receipt_bytes_unit: &'static str,
 
     // Privacy page.
     /// Heading of the privacy page.
@@ -227,7 +327,40 @@ impl Texts {
             ErrorCode::AlreadyJoined => self.err_already_joined,
             ErrorCode::NotJoined => self.err_not_joined,
             ErrorCode::InvalidSdp => self.err_invalid_sdp,
+            ErrorCode::ChatEmpty => self.err_chat_empty,
+            ErrorCode::ChatTooLong => self.err_chat_too_long,
+            ErrorCode::ChatRateLimited => self.err_chat_rate_limited,
+            ErrorCode::ChatFull => self.err_chat_full,
+            ErrorCode::UnknownRecipient => self.err_unknown_recipient,
+            ErrorCode::UnknownAttachment => self.err_unknown_attachment,
+            ErrorCode::Unauthorized => self.err_unauthorized,
+            ErrorCode::NotFound => self.err_not_found,
+            ErrorCode::FileTooLarge => self.err_file_too_large,
+            ErrorCode::StorageFull => self.err_storage_full,
+            ErrorCode::BadUpload => self.err_bad_upload,
         }
+    }
+
+    /// The mark of a private message we sent to `name`.
+    pub fn private_to(&self, name: &str) -> String {
+        self.chat_private_to.replace("{name}", name)
+    }
+
+    /// "3 unread".
+    pub fn unread(&self, count: usize) -> String {
+        self.chat_unread.replace("{n}", &count.to_string())
+    }
+
+    /// The accessible name of an attachment's download button.
+    pub fn download_file(&self, name: &str, size: &str) -> String {
+        self.chat_download_file
+            .replace("{name}", name)
+            .replace("{size}", size)
+    }
+
+    /// The transcript's date line.
+    pub fn transcript_date(&self, date: &str) -> String {
+        self.chat_transcript_date.replace("{date}", date)
     }
 }
 
@@ -289,14 +422,63 @@ pub const DE: Texts = Texts {
     rejoin: "Erneut beitreten",
     back: "Zurück",
     dismiss: "Schließen",
+    leaving: "Sie verlassen das Meeting …",
+    chat: "Chat",
+    chat_unread: "{n} ungelesen",
+    chat_close: "Chat schließen",
+    chat_empty: "Noch keine Nachrichten. Der Chat wird gelöscht, sobald das Meeting endet.",
+    chat_input_label: "Nachricht",
+    chat_input_placeholder: "Nachricht schreiben (Enter sendet, Umschalt+Enter für eine neue Zeile)",
+    chat_send: "Senden",
+    chat_recipient_label: "An",
+    chat_everyone: "Alle",
+    chat_recipient_left: "(hat das Meeting verlassen)",
+    chat_attach: "Datei anhängen",
+    chat_uploading: "Datei wird hochgeladen",
+    chat_drop_hint: "Datei hier ablegen, um sie zu senden",
+    chat_export: "Chat herunterladen (.txt)",
+    chat_private_to: "privat an {name}",
+    chat_private_to_you: "privat an Sie",
+    chat_someone: "jemanden",
+    chat_download_file: "{name} herunterladen ({size})",
+    chat_file: "Datei",
+    chat_transcript_title: "Treff – Chatverlauf",
+    chat_transcript_date: "Meeting vom {date}",
+    chat_upload_failed: "Die Datei konnte nicht hochgeladen werden.",
+    chat_download_failed: "Die Datei konnte nicht heruntergeladen werden.",
+    chat_max_chars_hint: "Erlaubt sind höchstens {max} Zeichen.",
+    chat_max_size_hint: "Erlaubt sind höchstens {max}.",
+    decimal_separator: ',',
+    locale: "de-DE",
     err_room_full: "Dieses Meeting ist voll.",
     err_server_full: "Der Server ist ausgelastet. Bitte versuchen Sie es später noch einmal.",
     err_invalid_name: "Dieser Name ist nicht zulässig.",
     err_already_joined: "Sie sind diesem Meeting bereits beigetreten.",
     err_not_joined: "Sie sind diesem Meeting nicht beigetreten.",
     err_invalid_sdp: "Bild und Ton konnten nicht ausgehandelt werden.",
+    err_chat_empty: "Die Nachricht ist leer.",
+    err_chat_too_long: "Die Nachricht ist zu lang.",
+    err_chat_rate_limited: "Sie senden zu viele Nachrichten. Bitte warten Sie einen Moment.",
+    err_chat_full: "Der Chat dieses Meetings ist voll.",
+    err_unknown_recipient: "Diese Person ist nicht mehr im Meeting.",
+    err_unknown_attachment: "Die Datei ist nicht mehr verfügbar. Bitte hängen Sie sie erneut an.",
+    err_unauthorized: "Sie sind nicht mehr in diesem Meeting.",
+    err_not_found: "Die Datei gibt es nicht mehr.",
+    err_file_too_large: "Die Datei ist zu groß.",
+    err_storage_full: "Der Speicher für Dateien in diesem Meeting ist voll.",
+    err_bad_upload: "Die Datei konnte nicht angenommen werden.",
     left_title: "Sie haben das Meeting verlassen.",
     left_text: "Ihr Name und Ihre Daten in diesem Meeting werden gelöscht, sobald es endet.",
+    ended_title: "Das Meeting ist beendet.",
+    ended_text: "Namen, Chat und Dateien dieses Meetings wurden vom Server gelöscht.",
+    receipt_title: "Löschbestätigung",
+    receipt_started: "Beginn",
+    receipt_ended: "Ende und Löschung",
+    receipt_participants: "Teilnahmen",
+    receipt_messages: "Gelöschte Nachrichten",
+    receipt_files: "Gelöschte Dateien",
+    receipt_bytes: "Gelöschte Datenmenge",
+    receipt_bytes_unit: "Byte",
     privacy_title: "Datenschutzinformation",
     privacy_placeholder: [
         "An dieser Stelle steht die vollständige Datenschutzinformation des Betreibers dieses Servers.",
@@ -364,14 +546,63 @@ pub const EN: Texts = Texts {
     rejoin: "Rejoin",
     back: "Back",
     dismiss: "Dismiss",
+    leaving: "Leaving the meeting …",
+    chat: "Chat",
+    chat_unread: "{n} unread",
+    chat_close: "Close chat",
+    chat_empty: "No messages yet. The chat is deleted when the meeting ends.",
+    chat_input_label: "Message",
+    chat_input_placeholder: "Write a message (Enter sends, Shift+Enter starts a new line)",
+    chat_send: "Send",
+    chat_recipient_label: "To",
+    chat_everyone: "Everyone",
+    chat_recipient_left: "(has left the meeting)",
+    chat_attach: "Attach a file",
+    chat_uploading: "Uploading the file",
+    chat_drop_hint: "Drop a file here to send it",
+    chat_export: "Download chat (.txt)",
+    chat_private_to: "private to {name}",
+    chat_private_to_you: "private to you",
+    chat_someone: "someone",
+    chat_download_file: "Download {name} ({size})",
+    chat_file: "file",
+    chat_transcript_title: "Treff – chat transcript",
+    chat_transcript_date: "Meeting on {date}",
+    chat_upload_failed: "The file could not be uploaded.",
+    chat_download_failed: "The file could not be downloaded.",
+    chat_max_chars_hint: "At most {max} characters are allowed.",
+    chat_max_size_hint: "At most {max} is allowed.",
+    decimal_separator: '.',
+    locale: "en-GB",
     err_room_full: "This meeting is full.",
     err_server_full: "The server is busy. Please try again later.",
     err_invalid_name: "This name is not allowed.",
     err_already_joined: "You have already joined this meeting.",
     err_not_joined: "You have not joined this meeting.",
     err_invalid_sdp: "Audio and video could not be negotiated.",
+    err_chat_empty: "The message is empty.",
+    err_chat_too_long: "The message is too long.",
+    err_chat_rate_limited: "You are sending too many messages. Please wait a moment.",
+    err_chat_full: "This meeting's chat is full.",
+    err_unknown_recipient: "This person is no longer in the meeting.",
+    err_unknown_attachment: "The file is no longer available. Please attach it again.",
+    err_unauthorized: "You are no longer in this meeting.",
+    err_not_found: "The file no longer exists.",
+    err_file_too_large: "The file is too large.",
+    err_storage_full: "The file storage of this meeting is full.",
+    err_bad_upload: "The file could not be accepted.",
     left_title: "You left the meeting.",
     left_text: "Your name and your data in this meeting are deleted when it ends.",
+    ended_title: "The meeting has ended.",
+    ended_text: "The names, chat and files of this meeting have been deleted from the server.",
+    receipt_title: "Deletion receipt",
+    receipt_started: "Started",
+    receipt_ended: "Ended and deleted",
+    receipt_participants: "Joins",
+    receipt_messages: "Messages deleted",
+    receipt_files: "Files deleted",
+    receipt_bytes: "Data deleted",
+    receipt_bytes_unit: "bytes",
     privacy_title: "Privacy notice",
     privacy_placeholder: [
         "The full privacy notice of the operator of this server goes here.",

@@ -4,19 +4,26 @@
 //! - [`app`]: the router and the language context.
 //! - [`i18n`]: every user-visible string, German and English.
 //! - [`pages`]: one module per route (home, meeting, privacy, not found).
-//! - [`components`]: the pieces of the meeting page (stages, pre-join, room, tile, toggles, left view).
+//! - [`components`]: the pieces of the meeting page (stages, pre-join, room, tile, toggles, chat,
+//!   left view).
 //! - [`session`]: the in-room controller that turns server messages into UI state.
+//! - [`chat`]: the chat's state and plain-text forms. [`attachments`]: uploads and downloads (`/api`).
 //! - [`signalling`]: the WebSocket to `/ws`. [`peer`]: the RTCPeerConnection.
-//! - [`media`]: getUserMedia and device lists. [`room_link`], [`name_store`]: small browser helpers.
+//! - [`media`]: getUserMedia and device lists. [`room_link`], [`name_store`], [`local_time`],
+//!   [`save_file`]: small browser helpers.
 
 mod app;
+mod attachments;
+mod chat;
 mod components;
 mod i18n;
+mod local_time;
 mod media;
 mod name_store;
 mod pages;
 mod peer;
 mod room_link;
+mod save_file;
 mod session;
 mod signalling;
 

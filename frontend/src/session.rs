@@ -10,22 +10,32 @@
 //! - Mic and camera are `true` in the UI as soon as the person switches them on (the button reacts at
 //!   once); the server hears about it with `SetMedia` when the device actually runs, and hears the
 //!   way back to `false` if the device failed.
+//! - Leaving releases camera and microphone at once but keeps the socket until the server closes it
+//!   (or [`LEAVE_WAIT`] passes): when the person was the last one, the server's `Ended` with the
+//!   deletion receipt comes just before that close.
+//!
+//! The chat and attachment traffic is in [`chat`].
+
+mod chat;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
+use std::time::Duration;
 
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use treff_shared::{
-    ClientMsg, ErrorCode, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids,
-    RemoteTrack, RoomId, ServerMsg, TrackKind, close_code,
+    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, PROTOCOL_VERSION, ParticipantId,
+    ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg, TrackKind, close_code,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
 
+use crate::attachments::Upload;
+use crate::chat::ChatUi;
 use crate::media::{self, Device, LocalTracks, MediaError};
 use crate::peer::{Peer, Route};
 use crate::signalling::{Signalling, WsEvent};
@@ -69,13 +79,22 @@ impl From<ParticipantInfo> for Member {
     }
 }
 
+/// How long leaving waits for the server to close the socket (with `Ended` first, if this ended the
+/// conference) before it goes on without the receipt.
+const LEAVE_WAIT: Duration = Duration::from_secs(3);
+
 /// Where the room is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Socket opening, `Hello` and `Join` under way.
     Connecting,
     /// In the room.
     Joined,
+    /// The person left; waiting for the server to close the socket.
+    Leaving,
+    /// Gone on purpose or because the conference ended; `Some` receipt when it ended (and was
+    /// deleted) while this participant was in it.
+    Over(Option<DeletionReceipt>),
     /// The server refused the join (full room, bad name, ...).
     Refused(ErrorCode),
     /// The socket closed without us asking.
@@ -127,6 +146,8 @@ pub struct RoomUi {
     pub cam_busy: RwSignal<bool>,
     /// A message over the room, until dismissed.
     pub notice: RwSignal<Option<Notice>>,
+    /// The chat.
+    pub chat: ChatUi,
 }
 
 impl RoomUi {
@@ -143,6 +164,7 @@ impl RoomUi {
             mic_busy: RwSignal::new(false),
             cam_busy: RwSignal::new(false),
             notice: RwSignal::new(None),
+            chat: ChatUi::default(),
         }
     }
 
@@ -180,6 +202,13 @@ pub struct Session {
     publish: RefCell<Option<PublishMids>>,
     local: RefCell<LocalTracks>,
     remote: RefCell<HashMap<ParticipantId, Remote>>,
+    /// The credential for `/api` from `Joined`.
+    token: RefCell<Option<HttpToken>>,
+    /// Texts of our chat messages the server has neither echoed nor refused yet, oldest first: the
+    /// server answers a socket's messages in order, so a refusal belongs to the oldest.
+    unanswered_chat: RefCell<VecDeque<String>>,
+    /// The running upload (one at a time), so shutdown can abort it.
+    upload: RefCell<Option<Rc<Upload>>>,
     closed: Cell<bool>,
 }
 
@@ -197,6 +226,9 @@ impl Session {
             publish: RefCell::new(None),
             local: RefCell::default(),
             remote: RefCell::default(),
+            token: RefCell::new(None),
+            unanswered_chat: RefCell::default(),
+            upload: RefCell::new(None),
             closed: Cell::new(false),
         });
 
@@ -248,11 +280,16 @@ impl Session {
                     close_code::GOING_AWAY => LostReason::ServerRestart,
                     _ => LostReason::Connection,
                 };
-                // A refusal already told the person what happened; the close that follows adds nothing.
-                if !matches!(self.ui.phase.get_untracked(), Phase::Refused(_)) {
-                    self.ui.phase.set(Phase::Lost(reason));
+                match self.ui.phase.get_untracked() {
+                    // The server's goodbye after `Leave`.
+                    Phase::Leaving => self.finish(None),
+                    // A refusal already told the person what happened; the close adds nothing.
+                    Phase::Refused(_) => self.shutdown(),
+                    _ => {
+                        self.ui.phase.set(Phase::Lost(reason));
+                        self.shutdown();
+                    }
                 }
-                self.shutdown();
             }
             WsEvent::Message(msg) => self.on_message(msg).await,
         }
@@ -282,10 +319,17 @@ impl Session {
                     cam,
                 });
             }
-            ServerMsg::Joined { you, participants } => {
+            ServerMsg::Joined {
+                you,
+                participants,
+                chat,
+                token,
+            } => {
                 ui.me.set(Some(you));
                 ui.members
                     .set(participants.into_iter().map(Member::from).collect());
+                *self.token.borrow_mut() = Some(token);
+                self.on_chat(chat);
                 ui.phase.set(Phase::Joined);
                 // A device may have finished opening (or failed) between Join and Joined.
                 self.send_media_state();
@@ -318,11 +362,15 @@ impl Session {
                 publish,
                 tracks,
             } => self.on_offer(sdp, publish, tracks).await,
+            ServerMsg::Chat { message } => self.on_chat([message]),
+            ServerMsg::Ended { receipt } => self.finish(Some(receipt)),
             ServerMsg::Error { code, message } => {
                 web_sys::console::warn_1(
                     &format!("treff: server error {code:?}: {message}").into(),
                 );
-                if ui.phase.get_untracked() == Phase::Connecting {
+                if chat::is_chat_refusal(code) {
+                    self.on_chat_refused(code);
+                } else if ui.phase.get_untracked() == Phase::Connecting {
                     ui.phase.set(Phase::Refused(code));
                     self.shutdown();
                 } else {
@@ -338,6 +386,10 @@ impl Session {
         publish: PublishMids,
         tracks: Vec<RemoteTrack>,
     ) {
+        // Media was released on leaving; a late offer must not open a new connection.
+        if self.media_released() {
+            return;
+        }
         *self.publish.borrow_mut() = Some(publish.clone());
         let Some(peer) = self.peer() else {
             self.ui.notice.set(Some(Notice::MediaConnection));
@@ -474,7 +526,7 @@ impl Session {
 
     /// Switches a device on (opens it, then publishes it) or off (stops it at once).
     fn set_device(self: &Rc<Self>, device: Device, on: bool) {
-        if self.closed.get() {
+        if self.media_released() {
             return;
         }
         let ui = self.ui;
@@ -564,19 +616,58 @@ impl Session {
         }
     }
 
-    /// The person leaves: say so, then release everything.
-    pub fn leave(&self) {
+    /// The person leaves: say so and release camera and microphone at once, then wait for the
+    /// server to close the socket, which tells whether this ended the conference (see the module's
+    /// invariants).
+    pub fn leave(self: &Rc<Self>) {
+        if self.closed.get() || self.ui.phase.get_untracked() == Phase::Leaving {
+            return;
+        }
         self.send(&ClientMsg::Leave);
-        self.shutdown();
+        self.ui.phase.set(Phase::Leaving);
+        self.release_media();
+        let session = Rc::downgrade(self);
+        set_timeout(
+            move || {
+                if let Some(s) = session.upgrade() {
+                    s.finish(None);
+                }
+            },
+            LEAVE_WAIT,
+        );
     }
 
-    /// Releases every browser resource: socket, peer connection, devices, media streams. Idempotent.
+    /// The stay is over: on purpose, or because the conference ended with `receipt`.
+    fn finish(&self, receipt: Option<DeletionReceipt>) {
+        if self.closed.get() {
+            return;
+        }
+        self.shutdown();
+        let _ = self.ui.phase.try_set(Phase::Over(receipt));
+    }
+
+    /// Releases every browser resource: socket, upload, peer connection, devices, media streams.
+    /// Idempotent.
     pub fn shutdown(&self) {
         if self.closed.replace(true) {
             return;
         }
         // Dropping the socket detaches its handlers and closes it; that also ends the message loop.
         drop(self.ws.borrow_mut().take());
+        if let Some(upload) = self.upload.borrow_mut().take() {
+            upload.abort();
+        }
+        self.token.borrow_mut().take();
+        self.release_media();
+    }
+
+    /// Whether camera, microphone and media connection are gone for good (left, or shut down).
+    fn media_released(&self) -> bool {
+        self.closed.get() || self.ui.phase.get_untracked() == Phase::Leaving
+    }
+
+    /// Stops the devices and the media connection; the socket stays.
+    fn release_media(&self) {
         if let Some(peer) = self.peer.borrow_mut().take() {
             peer.close();
         }

@@ -27,7 +27,7 @@ commands:
   setup-test   setup, plus Chromium, ffmpeg (apt) and the e2e npm packages
   build-ui     build the web UI into dist/ (trunk build --release --offline)
   run          build everything in release mode and start the server; args go to the server
-  test         everything CI checks: fmt, clippy, cargo test, the UI, the Playwright suite;
+  test         everything CI checks: fmt, clippy, cargo test --workspace, the UI, the Playwright suite;
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
   e2e          only build and run the Playwright suite (args go to Playwright)
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
@@ -134,8 +134,8 @@ fn test(root: &Path, playwright_args: &[String]) -> Result<()> {
         "checking formatting (cargo fmt --all --check)",
         cargo(root).args(["fmt", "--all", "--check"]),
     )?;
-    // The frontend only compiles for wasm32, so the host pass leaves it out and a second pass
-    // lints it for its real target.
+    // The frontend is linted for its real target, wasm32, where its browser code paths are; the
+    // host pass leaves it out rather than lint it twice.
     run(
         "linting the host crates (cargo clippy --workspace --exclude treff-frontend --all-targets)",
         cargo(root).args([
@@ -162,9 +162,11 @@ fn test(root: &Path, playwright_args: &[String]) -> Result<()> {
             "warnings",
         ]),
     )?;
+    // `--workspace`: the frontend's unit tests (transcript, sizes, links) are plain Rust and run on
+    // the host too; only its browser code needs wasm32, and that is what the Playwright suite covers.
     run(
-        "running the Rust tests (cargo test)",
-        cargo(root).arg("test"),
+        "running the Rust tests (cargo test --workspace)",
+        cargo(root).args(["test", "--workspace"]),
     )?;
     e2e_after_setup(root, playwright_args, &[])
 }

@@ -42,3 +42,53 @@ pub fn LeaveIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A speech bubble, for the chat.
+#[component]
+pub fn ChatIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M4 5h16v11H9l-5 4z" />
+        </svg>
+    }
+}
+
+/// A paper clip, for attaching a file.
+#[component]
+pub fn AttachIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M20 11l-8 8a5 5 0 0 1-7-7l9-9a3.5 3.5 0 0 1 5 5l-9 9a2 2 0 0 1-3-3l8-8" />
+        </svg>
+    }
+}
+
+/// A paper plane, for sending.
+#[component]
+pub fn SendIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M3 11l18-8-8 18-2-8z" />
+        </svg>
+    }
+}
+
+/// An arrow into a tray, for downloading.
+#[component]
+pub fn DownloadIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+        </svg>
+    }
+}
+
+/// A cross, for closing.
+#[component]
+pub fn CloseIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M6 6l12 12M18 6L6 18" />
+        </svg>
+    }
+}

@@ -1,20 +1,33 @@
-//! What someone sees after leaving: a confirmation, a way back in, and a way home.
+//! What someone sees after leaving: a confirmation, a way back in, and a way home; when the
+//! conference ended while they were in it, that it ended and the deletion receipt.
 
 use leptos::prelude::*;
+use treff_shared::DeletionReceipt;
 
+use crate::components::deletion_receipt::DeletionReceiptView;
 use crate::i18n::texts;
 
-/// The "you left the meeting" view.
+/// The "you left the meeting" / "the meeting has ended" view.
 #[component]
 pub fn Left(
+    /// The server's receipt when the conference ended (and was deleted) while this participant was
+    /// in it; `None` after leaving a meeting that goes on.
+    receipt: Option<DeletionReceipt>,
     /// Called when the person wants to enter the same meeting again.
     on_rejoin: Callback<()>,
 ) -> impl IntoView {
     let t = texts();
+    let ended = if receipt.is_some() { "true" } else { "false" };
+    let (title, text) = if receipt.is_some() {
+        (t.ended_title, t.ended_text)
+    } else {
+        (t.left_title, t.left_text)
+    };
     view! {
-        <main class="page-card" data-testid="left-page">
-            <h1>{t.left_title}</h1>
-            <p>{t.left_text}</p>
+        <main class="page-card" data-testid="left-page" data-ended=ended>
+            <h1>{title}</h1>
+            <p>{text}</p>
+            {receipt.map(|receipt| view! { <DeletionReceiptView receipt /> })}
             <button type="button" class="primary" data-testid="rejoin" on:click=move |_| on_rejoin.run(())>
                 {t.rejoin}
             </button>

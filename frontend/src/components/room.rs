@@ -1,14 +1,18 @@
-//! The room: the tile grid, the control bar (mic, camera, leave), and the states around it
-//! (connecting, refused, connection lost, error banners).
+//! The room: the tile grid, the chat panel beside it, the control bar (mic, camera, chat, leave),
+//! and the states around it (connecting, refused, connection lost, leaving, error banners).
 //!
 //! The component owns one [`Session`]; unmounting it (leaving, rejoining, navigating away) shuts the
-//! session down, which releases socket, peer connection and devices.
+//! session down, which releases socket, peer connection and devices. When the session is over (left,
+//! or the conference ended) the component hands over to the "left" view with the session's receipt.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use treff_shared::RoomId;
+use treff_shared::{DeletionReceipt, RoomId};
 
+use crate::chat::ChatActions;
+use crate::components::chat_panel::ChatPanel;
+use crate::components::chat_toggle::ChatToggle;
 use crate::components::icons::LeaveIcon;
 use crate::components::media_toggle::MediaToggle;
 use crate::components::tile::Tile;
@@ -34,8 +38,9 @@ pub fn Room(
     room: RoomId,
     /// Name, devices and initial mic/camera from the pre-join screen.
     settings: JoinSettings,
-    /// Called after the person left on purpose.
-    on_left: Callback<()>,
+    /// Called when the stay is over: after leaving on purpose, or when the conference ended, then
+    /// with the server's deletion receipt.
+    on_left: Callback<Option<DeletionReceipt>>,
     /// Called when the person asks to connect again after a connection loss, with the settings to
     /// use (mic and camera as they were).
     on_rejoin: Callback<JoinSettings>,
@@ -52,9 +57,22 @@ pub fn Room(
     let with_session = move |f: &dyn Fn(&Rc<Session>)| session.with_value(|s| f(s));
     let toggle_mic = Callback::new(move |()| with_session(&|s| s.toggle(Device::Mic)));
     let toggle_cam = Callback::new(move |()| with_session(&|s| s.toggle(Device::Cam)));
-    let leave = move |_| {
-        with_session(&|s| s.leave());
-        on_left.run(());
+    let leave = move |_| with_session(&|s| s.leave());
+    Effect::new(move |_| {
+        if let Phase::Over(receipt) = ui.phase.get() {
+            on_left.run(receipt);
+        }
+    });
+    let chat = ui.chat;
+    let toggle_chat = Callback::new(move |()| chat.set_open(!chat.open.get_untracked()));
+    let chat_actions = ChatActions {
+        send: Callback::new(move |()| with_session(&|s| s.send_chat())),
+        send_file: Callback::new(move |file: web_sys::File| {
+            with_session(&|s| s.send_file(file.clone()));
+        }),
+        download: Callback::new(move |attachment: treff_shared::Attachment| {
+            with_session(&|s| s.download(attachment.clone()));
+        }),
     };
     let rejoin = {
         let settings = settings.clone();
@@ -103,9 +121,18 @@ pub fn Room(
         }
         .into_any(),
         Phase::Joined => view! {
-            <section class=grid_class aria-label=t.participants_label data-testid="grid">
-                {tiles}
-            </section>
+            <div class="stage">
+                <section class=grid_class aria-label=t.participants_label data-testid="grid">
+                    {tiles}
+                </section>
+                <ChatPanel room=ui actions=chat_actions />
+            </div>
+        }
+        .into_any(),
+        Phase::Leaving | Phase::Over(_) => view! {
+            <p class="status" role="status" data-testid="leaving">
+                {t.leaving}
+            </p>
         }
         .into_any(),
         Phase::Refused(code) => view! {
@@ -181,6 +208,7 @@ pub fn Room(
                         test_id="toggle-cam"
                         on_toggle=toggle_cam
                     />
+                    <ChatToggle open=chat.open unread=chat.unread on_toggle=toggle_chat />
                     <button type="button" class="leave" data-testid="leave" on:click=leave>
                         <LeaveIcon />
                         <span class="toggle-label">{t.leave}</span>

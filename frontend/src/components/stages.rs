@@ -1,11 +1,11 @@
-//! The stages of a meeting page: the pre-join screen, then the room, then the "you left" view, all
-//! on the same URL.
+//! The stages of a meeting page: the pre-join screen, then the room, then the "you left" (or "the
+//! meeting has ended") view, all on the same URL.
 //!
 //! Which of them shows is a signal of this component, not a route, so the meeting link stays the one
 //! thing people share and a reload always lands on the pre-join screen (privacy by default again).
 
 use leptos::prelude::*;
-use treff_shared::RoomId;
+use treff_shared::{DeletionReceipt, RoomId};
 
 use crate::components::left::Left;
 use crate::components::prejoin::PreJoin;
@@ -22,10 +22,11 @@ enum Stage {
         settings: JoinSettings,
         attempt: u32,
     },
-    /// Left on purpose.
+    /// Left on purpose, or the conference ended (then with the server's deletion receipt).
     Left {
         settings: JoinSettings,
         attempt: u32,
+        receipt: Option<DeletionReceipt>,
     },
 }
 
@@ -50,12 +51,13 @@ pub fn MeetingStages(
             }
         });
     });
-    let on_left = Callback::new(move |()| {
+    let on_left = Callback::new(move |receipt: Option<DeletionReceipt>| {
         stage.update(|s| {
             if let Stage::Room { settings, attempt } = s {
                 *s = Stage::Left {
                     settings: settings.clone(),
                     attempt: *attempt,
+                    receipt,
                 };
             }
         });
@@ -74,7 +76,10 @@ pub fn MeetingStages(
     // Coming back after leaving on purpose is a new join: privacy defaults, mic and camera off.
     let on_rejoin_left = Callback::new(move |()| {
         stage.update(|s| {
-            if let Stage::Left { settings, attempt } = s {
+            if let Stage::Left {
+                settings, attempt, ..
+            } = s
+            {
                 *s = Stage::Room {
                     settings: JoinSettings {
                         mic: false,
@@ -99,6 +104,8 @@ pub fn MeetingStages(
             />
         }
         .into_any(),
-        Stage::Left { .. } => view! { <Left on_rejoin=on_rejoin_left /> }.into_any(),
+        Stage::Left { receipt, .. } => {
+            view! { <Left receipt on_rejoin=on_rejoin_left /> }.into_any()
+        }
     }
 }
