@@ -27,7 +27,7 @@ commands:
   setup-test   setup, plus Chromium, ffmpeg (apt) and the e2e npm packages
   build-ui     build the web UI into dist/ (trunk build --release --offline)
   run          build everything in release mode and start the server; args go to the server
-  test         everything CI checks: fmt, clippy, cargo test --workspace, the UI, the Playwright suite;
+  test         everything CI checks: fmt, clippy, cargo test (server and UI), the UI, the Playwright suite;
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
   e2e          only build and run the Playwright suite (args go to Playwright)
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
@@ -162,11 +162,17 @@ fn test(root: &Path, playwright_args: &[String]) -> Result<()> {
             "warnings",
         ]),
     )?;
-    // `--workspace`: the frontend's unit tests (transcript, sizes, links) are plain Rust and run on
-    // the host too; only its browser code needs wasm32, and that is what the Playwright suite covers.
     run(
-        "running the Rust tests (cargo test --workspace)",
-        cargo(root).args(["test", "--workspace"]),
+        "running the Rust tests (cargo test)",
+        cargo(root).arg("test"),
+    )?;
+    // The frontend's unit tests (transcript, sizes, links) are plain Rust and run on the host; only
+    // its browser code needs wasm32, and that is what the Playwright suite covers. A run of its own
+    // rather than `--workspace`: one build for all would unify dependency features with the
+    // frontend's and rebuild the server's dependencies for the e2e build below.
+    run(
+        "running the frontend's unit tests on the host (cargo test -p treff-frontend)",
+        cargo(root).args(["test", "-p", "treff-frontend"]),
     )?;
     e2e_after_setup(root, playwright_args, &[])
 }
