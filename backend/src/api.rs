@@ -1,4 +1,8 @@
-//! `/api`: uploading and downloading chat attachments over HTTP.
+//! `/api`: creating meetings, and uploading and downloading chat attachments over HTTP.
+//!
+//! `POST /api/meetings` makes a meeting id and its moderator key (see `meetings`); with organiser
+//! protection on it needs the organiser password, checked against its argon2 hash off the async
+//! runtime (argon2 is slow on purpose).
 //!
 //! Every request carries `Authorization: Bearer <room id>.<secret>`, the token a participant got in
 //! `Joined`; the room task decides whether the secret belongs to someone present and whether they may
@@ -21,6 +25,7 @@ use axum::routing::{get, post};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use tokio::sync::{mpsc, oneshot};
 use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH};
+use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
 use treff_shared::{ApiError, AttachmentId, ErrorCode, RoomId, sanitize_file_name};
 
 use crate::attachments::{self, UploadError};
@@ -32,6 +37,37 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(UPLOAD_PATH, post(upload))
         .route(&format!("{UPLOAD_PATH}/{{id}}"), get(download))
+        .route(MEETINGS_PATH, post(create_meeting))
+}
+
+/// `POST /api/meetings`: a new meeting id and its moderator key.
+async fn create_meeting(
+    State(state): State<AppState>,
+    body: Option<Json<CreateMeeting>>,
+) -> Response {
+    if let Some(hash) = state.organiser_password_hash.clone() {
+        let given = body.and_then(|Json(b)| b.organiser_password);
+        let allowed = match given {
+            Some(password) => tokio::task::spawn_blocking(move || {
+                crate::meetings::verify_password(&password, &hash)
+            })
+            .await
+            .unwrap_or(false),
+            None => false,
+        };
+        if !allowed {
+            return error(ErrorCode::OrganiserPasswordRequired);
+        }
+    }
+    let (room, moderator_key) = state.rooms.keys().create();
+    (
+        StatusCode::CREATED,
+        Json(NewMeeting {
+            room,
+            moderator_key,
+        }),
+    )
+        .into_response()
 }
 
 /// `POST /api/attachments`: stores the body as a new attachment of the caller's conference.
@@ -230,6 +266,10 @@ fn error(code: ErrorCode) -> Response {
             "a participant's token is required",
         ),
         ErrorCode::NotFound => (StatusCode::NOT_FOUND, "no such attachment"),
+        ErrorCode::OrganiserPasswordRequired => (
+            StatusCode::FORBIDDEN,
+            "creating a meeting needs the organiser password",
+        ),
         ErrorCode::FileTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "the file is too large"),
         ErrorCode::StorageFull => (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::rate::TokenBucket;
 use treff_shared::limits::ChatTextError;
 use treff_shared::{Attachment, ChatMessage, ErrorCode, Limits, MessageId, ParticipantId};
 
@@ -31,7 +32,7 @@ pub struct Post<'a> {
 pub struct Chat {
     limits: Limits,
     messages: Vec<ChatMessage>,
-    rates: HashMap<ParticipantId, Bucket>,
+    rates: HashMap<ParticipantId, TokenBucket>,
 }
 
 impl Chat {
@@ -67,8 +68,8 @@ impl Chat {
         let bucket = self
             .rates
             .entry(from)
-            .or_insert_with(|| Bucket::new(now, burst));
-        if !bucket.take(now, burst, per_minute) {
+            .or_insert_with(|| TokenBucket::new(now, burst, f64::from(per_minute) / 60.0));
+        if !bucket.take(now) {
             return Err(ErrorCode::ChatRateLimited);
         }
         Ok(text)
@@ -117,34 +118,6 @@ impl Chat {
 /// Whether `viewer` may see `m`.
 pub fn may_see(m: &ChatMessage, viewer: ParticipantId) -> bool {
     m.to.is_none_or(|to| to == viewer || m.from == viewer)
-}
-
-/// A token bucket: `burst` messages at once, refilled at `per_minute`.
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn new(now: Instant, burst: u32) -> Self {
-        Self {
-            tokens: f64::from(burst),
-            last: now,
-        }
-    }
-
-    fn take(&mut self, now: Instant, burst: u32, per_minute: u32) -> bool {
-        let refill =
-            now.saturating_duration_since(self.last).as_secs_f64() * f64::from(per_minute) / 60.0;
-        self.tokens = (self.tokens + refill).min(f64::from(burst.max(1)));
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }
 
 #[cfg(test)]

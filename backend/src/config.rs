@@ -27,6 +27,14 @@ pub struct Config {
     /// `conf-*` directories in it: it removes them at start-up and shutdown (a crash leaves them),
     /// so two servers must not share it.
     pub attachment_dir: PathBuf,
+    /// Organiser protection: an argon2 hash (PHC string, from `treff --hash-password`) of the
+    /// password needed to create meetings. `None`: anyone who reaches the server creates meetings.
+    pub organiser_password_hash: Option<String>,
+    /// The secret behind moderator keys and created meetings' ids (32 bytes, URL-safe base64). With
+    /// none, one is drawn at start-up and moderator links stop working after a restart.
+    pub meeting_secret: Option<[u8; 32]>,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for a moderator's ban).
+    pub trusted_proxies: Vec<IpAddr>,
     /// All limits; see [`Limits`].
     pub limits: Limits,
 }
@@ -40,6 +48,9 @@ impl Default for Config {
             ui_dir: PathBuf::from("dist"),
             allowed_origins: Vec::new(),
             attachment_dir: std::env::temp_dir().join("treff-attachments"),
+            organiser_password_hash: None,
+            meeting_secret: None,
+            trusted_proxies: Vec::new(),
             limits: Limits::default(),
         }
     }
@@ -70,8 +81,12 @@ impl Config {
     }
 
     /// Reads flags and environment (and the TOML file they name) over the defaults.
-    pub fn from_args() -> Result<Self, ConfigError> {
-        Self::from_cli(Cli::parse())
+    pub fn from_args() -> Result<Invocation, ConfigError> {
+        let cli = Cli::parse();
+        if cli.hash_password {
+            return Ok(Invocation::HashPassword);
+        }
+        Self::from_cli(cli).map(|c| Invocation::Serve(Box::new(c)))
     }
 
     fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
@@ -99,9 +114,28 @@ impl Config {
                 .attachment_dir
                 .or(file.attachment_dir)
                 .unwrap_or(d.attachment_dir),
+            organiser_password_hash: cli.organiser_password_hash.or(file.organiser_password_hash),
+            meeting_secret: match cli.meeting_secret.or(file.meeting_secret) {
+                Some(text) => Some(parse_secret(&text).ok_or(ConfigError::MeetingSecret)?),
+                None => None,
+            },
+            trusted_proxies: if cli.trusted_proxy.is_empty() {
+                file.trusted_proxies.unwrap_or_default()
+            } else {
+                cli.trusted_proxy
+            },
             limits: file.limits.unwrap_or_default(),
         })
     }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Run the server with this configuration.
+    Serve(Box<Config>),
+    /// Hash a password from standard input for `organiser_password_hash`, print it, exit.
+    HashPassword,
 }
 
 /// Why the configuration could not be read.
@@ -113,6 +147,18 @@ pub enum ConfigError {
     /// The TOML file is not valid.
     #[error("invalid config file {0}: {1}")]
     Parse(PathBuf, Box<toml::de::Error>),
+    /// The meeting secret is not 32 bytes of URL-safe base64.
+    #[error("the meeting secret must be 32 bytes in URL-safe base64 (43 characters)")]
+    MeetingSecret,
+}
+
+fn parse_secret(text: &str) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()?
+        .try_into()
+        .ok()
 }
 
 /// Command line and environment.
@@ -144,6 +190,20 @@ struct Cli {
     /// Directory for the encrypted attachments of running conferences [default: <temp>/treff-attachments].
     #[arg(long, env = "TREFF_ATTACHMENT_DIR")]
     attachment_dir: Option<PathBuf>,
+    /// Organiser protection: argon2 hash of the password needed to create meetings (make one with
+    /// --hash-password) [default: none, anyone may create meetings].
+    #[arg(long, env = "TREFF_ORGANISER_PASSWORD_HASH")]
+    organiser_password_hash: Option<String>,
+    /// Secret behind moderator links, 32 bytes in URL-safe base64, so they survive restarts
+    /// [default: drawn at start-up].
+    #[arg(long, env = "TREFF_MEETING_SECRET")]
+    meeting_secret: Option<String>,
+    /// Reverse proxy whose X-Forwarded-For header names the client (repeatable).
+    #[arg(long, env = "TREFF_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<IpAddr>,
+    /// Read a password from standard input, print its argon2 hash for organiser_password_hash, exit.
+    #[arg(long)]
+    pub hash_password: bool,
 }
 
 /// The TOML file.
@@ -156,6 +216,9 @@ struct FileConfig {
     ui_dir: Option<PathBuf>,
     allowed_origins: Option<Vec<String>>,
     attachment_dir: Option<PathBuf>,
+    organiser_password_hash: Option<String>,
+    meeting_secret: Option<String>,
+    trusted_proxies: Option<Vec<IpAddr>>,
     limits: Option<Limits>,
 }
 

@@ -5,10 +5,12 @@
 //! from `index.html` at start-up (its content names the hashed wasm file, so it changes per build).
 //! No `unsafe-inline`, no `unsafe-eval`, nothing from any other origin (R9).
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,6 +34,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Origins allowed to open `/ws` besides our own.
     pub allowed_origins: Vec<String>,
+    /// Organiser protection: the argon2 hash of the password that creates meetings.
+    pub organiser_password_hash: Option<Arc<str>>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// The router with UI, `/ws` and headers.
@@ -101,17 +107,35 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 /// `GET /ws`: checks the `Origin`, sets the transport limits, and hands the socket to a session.
 async fn websocket(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&headers, &state.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let addr = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let AppState { rooms, limits, .. } = state;
     upgrade
         .max_message_size(limits.ws_max_message_bytes)
         .max_frame_size(limits.ws_max_frame_bytes)
-        .on_upgrade(move |socket| signalling::session(socket, rooms, limits))
+        .on_upgrade(move |socket| signalling::session(socket, rooms, limits, addr))
+}
+
+/// The client's address: the peer's, or behind a trusted proxy the last hop it names in
+/// `X-Forwarded-For`. `None` behind a trusted proxy that names none: a ban must never hit the proxy
+/// (and with it everyone).
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|last| last.trim().parse().ok())
 }
 
 /// A page of ours (same scheme-less host and port as `Host`) or an explicitly allowed origin. A

@@ -9,6 +9,8 @@
 //! - [`room`]: one conference's state, owned by one task (participants, peers, forwarding, chat,
 //!   attachments, the end of the conference and its deletion receipt).
 //! - [`chat`]: a conference's chat history, visibility and rate limit.
+//! - [`meetings`]: moderator keys, created meetings and password hashing.
+//! - [`rate`]: the token bucket behind every per-participant rate limit.
 //! - [`attachments`]: encrypted attachment files of a conference and their key.
 //! - [`sfu`]: one participant's str0m peer and its negotiation state.
 //! - [`media_socket`]: the single UDP socket for all rooms and its demux by ICE ufrag / address.
@@ -24,6 +26,8 @@ pub mod chat;
 pub mod config;
 pub mod http;
 pub mod media_socket;
+pub mod meetings;
+pub mod rate;
 pub mod room;
 pub mod rooms;
 pub mod sfu;
@@ -68,17 +72,29 @@ impl Server {
             routes: routes.clone(),
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
         };
-        let rooms = rooms::Rooms::new(config.limits.clone(), media, config.attachment_dir.clone());
+        let keys = config
+            .meeting_secret
+            .map_or_else(meetings::MeetingKeys::random, meetings::MeetingKeys::new);
+        let rooms = rooms::Rooms::new(
+            config.limits.clone(),
+            media,
+            config.attachment_dir.clone(),
+            keys,
+            config.organiser_password_hash.is_some(),
+        );
         let state = http::AppState {
             rooms,
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
+            organiser_password_hash: config.organiser_password_hash.clone().map(Arc::from),
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         let app = http::router(state, &config.ui_dir);
         let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let http = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = stopped.await;
             });

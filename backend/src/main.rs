@@ -18,7 +18,20 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let config = match treff::Config::from_args() {
-        Ok(c) => c,
+        Ok(treff::config::Invocation::Serve(c)) => *c,
+        Ok(treff::config::Invocation::HashPassword) => {
+            let mut password = String::new();
+            if std::io::stdin().read_line(&mut password).is_err() {
+                eprintln!("treff: could not read a password from standard input");
+                return std::process::ExitCode::FAILURE;
+            }
+            let password = password.trim_end_matches(['\r', '\n']);
+            println!(
+                "{}",
+                treff::meetings::hash_password(password, argon2::Params::default())
+            );
+            return std::process::ExitCode::SUCCESS;
+        }
         Err(e) => {
             eprintln!("treff: {e}");
             return std::process::ExitCode::FAILURE;

@@ -19,7 +19,7 @@
 //!   lives exactly as long as its participant is present.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -35,23 +35,41 @@ use treff_shared::{
 use crate::attachments::{DownloadTicket, Store, UploadTicket};
 use crate::chat::{self, Chat, Post};
 use crate::media_socket::{Datagram, Routes};
+use crate::meetings::MeetingKeys;
+use crate::rate::TokenBucket;
 use crate::sfu::{AnswerError, Peer, PeerEvent};
 use crate::signalling::{Fault, Outgoing};
+
+mod moderation;
+
+/// Someone who wants in, as their signalling session passes them on.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    /// Display name, already checked with `Limits::check_name`.
+    pub name: String,
+    /// Microphone on at entry.
+    pub mic: bool,
+    /// Camera on at entry.
+    pub cam: bool,
+    /// The moderator key from a moderator link, if any.
+    pub moderator_key: Option<String>,
+    /// The meeting password, if any.
+    pub password: Option<String>,
+    /// The client's address: kept in the room's memory only, so a moderator's ban can hold.
+    pub addr: Option<IpAddr>,
+    /// The session's outgoing queue.
+    pub out: mpsc::Sender<Outgoing>,
+}
 
 /// What a signalling session asks of the room.
 #[derive(Debug)]
 pub enum Command {
-    /// A checked name wants in. The reply carries the new id, or why not.
+    /// A checked name wants in. The reply carries the new id (in the room, or waiting in the lobby
+    /// under that id), or why not.
     Join {
-        /// Display name, already checked with `Limits::check_name`.
-        name: String,
-        /// Microphone on at entry.
-        mic: bool,
-        /// Camera on at entry.
-        cam: bool,
-        /// The session's outgoing queue.
-        out: mpsc::Sender<Outgoing>,
-        /// Answered once the participant is in (and `Joined` is queued) or refused.
+        /// Who, and with what.
+        request: JoinRequest,
+        /// Answered at once: `Joined` or `Waiting` is queued by then, or the join was refused.
         reply: oneshot::Sender<Result<ParticipantId, ErrorCode>>,
     },
     /// A message from a joined participant (`Answer`, `SetMedia`, `Leave`).
@@ -124,6 +142,8 @@ pub struct Conference {
     pub limits: Limits,
     /// The server's attachment directory; the conference makes its own directory inside.
     pub attachment_dir: PathBuf,
+    /// What checks moderator keys.
+    pub keys: MeetingKeys,
 }
 
 /// Shared, read-only facts every room needs to make peers.
@@ -145,6 +165,10 @@ struct Participant {
     peer: Peer,
     /// The secret part of this participant's `/api` token.
     secret: String,
+    /// Their reactions' rate.
+    reactions: TokenBucket,
+    /// Their address, for a ban (memory only, never logged).
+    addr: Option<IpAddr>,
 }
 
 /// A conference's state, driven by [`run`].
@@ -170,6 +194,8 @@ pub struct Room {
     end_now: bool,
     /// Queues of participants who left as the last: they still get the deletion receipt.
     witnesses: Vec<mpsc::Sender<Outgoing>>,
+    /// Lock, lobby, password, bans and who waits.
+    access: moderation::Access,
 }
 
 impl Room {
@@ -184,6 +210,7 @@ impl Room {
             id,
             limits,
             attachment_dir,
+            keys,
         } = conference;
         Self {
             id,
@@ -200,6 +227,7 @@ impl Room {
             empty_since: None,
             end_now: false,
             witnesses: Vec::new(),
+            access: moderation::Access::new(keys),
         }
     }
 
@@ -219,19 +247,17 @@ impl Room {
     /// Handles one command from a signalling session.
     pub fn command(&mut self, now: Instant, cmd: Command) {
         match cmd {
-            Command::Join {
-                name,
-                mic,
-                cam,
-                out,
-                reply,
-            } => {
-                let result = self.join(now, name, mic, cam, out);
+            Command::Join { request, reply } => {
+                let result = self.join(now, request);
                 // The session may have gone meanwhile; then its disconnect follows and cleans up.
                 let _ = reply.send(result);
             }
             Command::Client { from, msg } => self.client_message(now, from, msg),
-            Command::Disconnected { id } => self.leave(id),
+            Command::Disconnected { id } => {
+                if !self.withdraw(id) {
+                    self.leave(id);
+                }
+            }
             Command::Api { secret, request } => self.api(&secret, request),
             Command::UploadDone { id, outcome, reply } => {
                 let attachment = match outcome {
@@ -262,19 +288,47 @@ impl Room {
         }
     }
 
-    fn join(
-        &mut self,
-        now: Instant,
-        name: String,
-        mic: bool,
-        cam: bool,
-        out: mpsc::Sender<Outgoing>,
-    ) -> Result<ParticipantId, ErrorCode> {
-        if self.participants.len() >= self.limits.room_max_participants {
+    /// Checks access (key, ban, lock, password, room size); lets the newcomer in, or into the lobby.
+    fn join(&mut self, now: Instant, request: JoinRequest) -> Result<ParticipantId, ErrorCode> {
+        let moderator = self.admission(now, &request)?;
+        if self.participants.len() + self.access.waiting() >= self.limits.room_max_participants {
             return Err(ErrorCode::RoomFull);
         }
         let id = ParticipantId(self.next_id);
         self.next_id += 1;
+        let JoinRequest {
+            name,
+            mic,
+            cam,
+            addr,
+            out,
+            ..
+        } = request;
+        let info = ParticipantInfo {
+            id,
+            name,
+            mic,
+            cam,
+            hand: None,
+            moderator,
+        };
+        if self.access.settings().lobby && !moderator {
+            self.wait_in_lobby(info, out, addr);
+        } else {
+            self.enter(now, info, out, addr);
+        }
+        Ok(id)
+    }
+
+    /// Lets a participant in: peers, token, `Joined`, and everyone else hears of them.
+    fn enter(
+        &mut self,
+        now: Instant,
+        info: ParticipantInfo,
+        out: mpsc::Sender<Outgoing>,
+        addr: Option<IpAddr>,
+    ) {
+        let id = info.id;
         let (ufrag, pass) = ice_credentials();
         let mut peer = Peer::new(
             now,
@@ -290,7 +344,6 @@ impl Room {
                 peer.add_publisher(p.info.id, mids);
             }
         }
-        let info = ParticipantInfo { id, name, mic, cam };
         for p in self.participants.values() {
             let _ = p.out.try_send(Outgoing::Msg(ServerMsg::ParticipantJoined {
                 participant: info.clone(),
@@ -306,6 +359,12 @@ impl Room {
                 out,
                 peer,
                 secret,
+                reactions: TokenBucket::new(
+                    now,
+                    self.limits.reactions_burst,
+                    f64::from(self.limits.reactions_per_minute) / 60.0,
+                ),
+                addr,
             },
         );
         self.joins += 1;
@@ -322,6 +381,7 @@ impl Room {
                 participants,
                 chat: self.chat.visible_to(id),
                 token,
+                settings: self.access.settings(),
             },
         );
         // ...and everyone already here receives the newcomer, once its publish m-lines exist.
@@ -339,7 +399,6 @@ impl Room {
         }
         self.negotiate_all();
         tracing::info!(participants = self.participants.len(), "participant joined");
-        Ok(id)
     }
 
     fn client_message(&mut self, now: Instant, from: ParticipantId, msg: ClientMsg) {
@@ -378,17 +437,61 @@ impl Room {
                 let Some(p) = self.participants.get_mut(&from) else {
                     return;
                 };
+                let camera_came_on = cam && !p.info.cam;
                 p.info.mic = mic;
                 p.info.cam = cam;
+                // Video of a camera that was off was not forwarded (see `propagate`): the
+                // receivers need a keyframe to start from.
+                if camera_came_on && let Some((_, video)) = p.peer.publish_mids() {
+                    p.peer
+                        .request_keyframe(now, video, str0m::media::KeyframeRequestKind::Pli);
+                }
                 self.broadcast_except(from, ServerMsg::MediaState { id: from, mic, cam });
             }
+            ClientMsg::Moderate { action } => self.moderate(now, from, action),
             ClientMsg::Leave => {
+                if self.withdraw(from) {
+                    return;
+                }
                 let out = self.participants.get(&from).map(|p| p.out.clone());
                 self.leave(from);
                 if self.participants.is_empty() {
                     // The last one left by choice: the conference ends now, and they see its receipt.
                     self.end_now = true;
                     self.witnesses.extend(out);
+                }
+            }
+            ClientMsg::RaiseHand { raised } => {
+                let at = self.wall_ms(now);
+                let Some(p) = self.participants.get_mut(&from) else {
+                    return;
+                };
+                // Raising a raised hand keeps its place in the queue.
+                p.info.hand = if raised {
+                    p.info.hand.or(Some(at))
+                } else {
+                    None
+                };
+                let msg = ServerMsg::Hand {
+                    id: from,
+                    raised_at_ms: p.info.hand,
+                };
+                self.broadcast(msg);
+            }
+            ClientMsg::React { reaction } => {
+                let Some(p) = self.participants.get_mut(&from) else {
+                    return;
+                };
+                if p.reactions.take(now) {
+                    self.broadcast(ServerMsg::Reacted { id: from, reaction });
+                } else {
+                    self.send(
+                        from,
+                        ServerMsg::Error {
+                            code: ErrorCode::ReactionRateLimited,
+                            message: "too many reactions; wait a moment".to_owned(),
+                        },
+                    );
                 }
             }
             ClientMsg::Chat {
@@ -515,6 +618,19 @@ impl Room {
     fn propagate(&mut self, now: Instant, from: ParticipantId, event: PeerEvent) {
         match event {
             PeerEvent::Media(data) => {
+                // The server forwards only what the publisher has switched on: a participant a
+                // moderator muted is silent for everyone even if their browser keeps sending.
+                let switched_on =
+                    self.participants
+                        .get(&from)
+                        .is_some_and(|p| match p.peer.publish_mids() {
+                            Some((audio, _)) if audio == data.mid => p.info.mic,
+                            Some((_, video)) if video == data.mid => p.info.cam,
+                            _ => false,
+                        });
+                if !switched_on {
+                    return;
+                }
                 for (id, p) in self.participants.iter_mut() {
                     if *id != from {
                         p.peer.forward(from, &data);
@@ -542,6 +658,14 @@ impl Room {
         let ids: Vec<_> = self.participants.keys().copied().collect();
         for id in ids {
             self.negotiate(id);
+        }
+    }
+
+    /// Sends `msg` to everyone, the participant it is about included (the UI acts on the echo).
+    fn broadcast(&mut self, msg: ServerMsg) {
+        let ids: Vec<_> = self.participants.keys().copied().collect();
+        for id in ids {
+            self.send(id, msg.clone());
         }
     }
 
@@ -580,6 +704,10 @@ impl Room {
     /// choice or the grace period has run out. Call it after every input: the first call that sees
     /// the room empty starts the grace period.
     pub fn is_over(&mut self, now: Instant) -> bool {
+        if self.end_now {
+            // The last one left by choice, or a moderator ended the meeting for all.
+            return true;
+        }
         if !self.participants.is_empty() {
             self.empty_since = None;
             return false;
@@ -618,7 +746,13 @@ impl Room {
         let ended = Outgoing::Msg(ServerMsg::Ended {
             receipt: receipt.clone(),
         });
-        for out in present.values().map(|p| &p.out).chain(&self.witnesses) {
+        let waiting = self.access.waiting_outs();
+        for out in present
+            .values()
+            .map(|p| &p.out)
+            .chain(&self.witnesses)
+            .chain(waiting)
+        {
             let _ = out.try_send(ended.clone());
             let _ = out.try_send(Outgoing::Close(Fault::ENDED));
         }
@@ -716,6 +850,7 @@ mod tests {
     use super::*;
     use str0m::Rtc;
     use treff_shared::RemoteTrack;
+    use treff_shared::{ModeratorAction, RoomSettings};
 
     async fn room(max: usize) -> (Room, mpsc::Receiver<Datagram>) {
         let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
@@ -736,8 +871,14 @@ mod tests {
             limits,
             attachment_dir: std::env::temp_dir()
                 .join(format!("treff-room-test-{}", std::process::id())),
+            keys: test_keys(),
         };
         (Room::new(conference, media, tx, Instant::now()), rx)
+    }
+
+    /// The meeting keys of every test room, so tests can make moderator keys.
+    fn test_keys() -> MeetingKeys {
+        MeetingKeys::new([5; 32])
     }
 
     fn join(
@@ -752,16 +893,29 @@ mod tests {
         now: Instant,
         name: &str,
     ) -> (Result<ParticipantId, ErrorCode>, mpsc::Receiver<Outgoing>) {
+        join_with(room, now, name, |_| {})
+    }
+
+    /// A join whose request `adjust` may change (key, password, address).
+    fn join_with(
+        room: &mut Room,
+        now: Instant,
+        name: &str,
+        adjust: impl FnOnce(&mut JoinRequest),
+    ) -> (Result<ParticipantId, ErrorCode>, mpsc::Receiver<Outgoing>) {
         let (out, rx) = mpsc::channel(64);
         let (reply, mut answer) = oneshot::channel();
-        let cmd = Command::Join {
+        let mut request = JoinRequest {
             name: name.into(),
             mic: false,
             cam: true,
+            moderator_key: None,
+            password: None,
+            addr: None,
             out,
-            reply,
         };
-        room.command(now, cmd);
+        adjust(&mut request);
+        room.command(now, Command::Join { request, reply });
         (
             answer.try_recv().expect("the room answers a join at once"),
             rx,
@@ -1283,5 +1437,496 @@ mod tests {
         let receipt = room.end(Instant::now());
         assert_eq!((receipt.files, receipt.bytes, receipt.messages), (1, 13, 1));
         assert!(!dir.exists(), "the conference's directory is gone");
+    }
+
+    // ---- hands and reactions ----
+
+    #[tokio::test]
+    async fn hands_queue_in_the_order_raised_and_everyone_sees_them() {
+        let (mut room, _d) = room(20).await;
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
+        let (a, b) = (a.expect("joins"), b.expect("joins"));
+        drain(&mut a_rx);
+        drain(&mut b_rx);
+        let hands = |msgs: Vec<ServerMsg>| -> Vec<(ParticipantId, Option<u64>)> {
+            msgs.into_iter()
+                .filter_map(|m| match m {
+                    ServerMsg::Hand { id, raised_at_ms } => Some((id, raised_at_ms)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let start = room.wall_ms(t0);
+        say_at(
+            &mut room,
+            t0 + Duration::from_secs(1),
+            b,
+            ClientMsg::RaiseHand { raised: true },
+        );
+        say_at(
+            &mut room,
+            t0 + Duration::from_secs(2),
+            a,
+            ClientMsg::RaiseHand { raised: true },
+        );
+        // Raising again keeps Ben's place.
+        say_at(
+            &mut room,
+            t0 + Duration::from_secs(3),
+            b,
+            ClientMsg::RaiseHand { raised: true },
+        );
+        let expected = [
+            (b, Some(start + 1000)),
+            (a, Some(start + 2000)),
+            (b, Some(start + 1000)),
+        ];
+        assert_eq!(hands(drain(&mut a_rx)), expected);
+        assert_eq!(
+            hands(drain(&mut b_rx)),
+            expected,
+            "the raiser gets the echo too"
+        );
+        let (_, mut c_rx) = join_at(&mut room, t0 + Duration::from_secs(4), "Carl");
+        let joined = drain(&mut c_rx);
+        let listed: Vec<_> = joined
+            .iter()
+            .find_map(|m| match m {
+                ServerMsg::Joined { participants, .. } => Some(
+                    participants
+                        .iter()
+                        .map(|p| (p.id, p.hand))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .expect("Joined");
+        assert_eq!(
+            listed[..2],
+            [(a, Some(start + 2000)), (b, Some(start + 1000))]
+        );
+        say_at(&mut room, t0, b, ClientMsg::RaiseHand { raised: false });
+        assert_eq!(hands(drain(&mut a_rx)), [(b, None)]);
+    }
+
+    #[tokio::test]
+    async fn reactions_reach_everyone_and_a_flood_is_refused() {
+        let (mut room, _d) = room(20).await;
+        let t0 = Instant::now();
+        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+        let (_, mut b_rx) = join_at(&mut room, t0, "Ben");
+        let a = a.expect("joins");
+        drain(&mut a_rx);
+        drain(&mut b_rx);
+        let burst = room.limits.reactions_burst;
+        for _ in 0..=burst {
+            say_at(
+                &mut room,
+                t0,
+                a,
+                ClientMsg::React {
+                    reaction: treff_shared::Reaction::Clap,
+                },
+            );
+        }
+        let reacted = |msgs: &[ServerMsg]| {
+            msgs.iter()
+                .filter(|m| matches!(m, ServerMsg::Reacted { id, reaction: treff_shared::Reaction::Clap } if *id == a))
+                .count()
+        };
+        let to_b = drain(&mut b_rx);
+        assert_eq!(reacted(&to_b), burst as usize);
+        let to_a = drain(&mut a_rx);
+        assert_eq!(
+            reacted(&to_a),
+            burst as usize,
+            "the sender sees their own reaction"
+        );
+        assert_eq!(errors(&to_a), [ErrorCode::ReactionRateLimited]);
+        assert!(errors(&to_b).is_empty());
+    }
+
+    // ---- moderation: the permission table, passwords, lock, lobby, removal ----
+
+    /// A room with moderator Anna (by her link) and participants Ben and Carl, mic and camera on.
+    async fn moderated() -> (
+        Room,
+        mpsc::Receiver<Datagram>,
+        [(ParticipantId, mpsc::Receiver<Outgoing>); 3],
+    ) {
+        let (mut room, d) = room(20).await;
+        let key = test_keys().moderator_key(&room.id);
+        let t0 = Instant::now();
+        let on = |r: &mut JoinRequest| {
+            r.mic = true;
+            r.cam = true;
+        };
+        let (a, a_rx) = join_with(&mut room, t0, "Anna", |r| {
+            on(r);
+            r.moderator_key = Some(key);
+        });
+        let (b, b_rx) = join_with(&mut room, t0, "Ben", |r| {
+            on(r);
+            r.addr = Some([10, 0, 0, 2].into());
+        });
+        let (c, c_rx) = join_with(&mut room, t0, "Carl", on);
+        let people = [
+            (a.expect("joins"), a_rx),
+            (b.expect("joins"), b_rx),
+            (c.expect("joins"), c_rx),
+        ];
+        assert!(
+            room.is_moderator(people[0].0),
+            "the moderator link makes a moderator"
+        );
+        assert!(!room.is_moderator(people[1].0));
+        (room, d, people)
+    }
+
+    fn every_action(target: ParticipantId) -> Vec<ModeratorAction> {
+        vec![
+            ModeratorAction::MakeModerator { id: target },
+            ModeratorAction::Mute { id: target },
+            ModeratorAction::MuteAll,
+            ModeratorAction::StopVideo { id: target },
+            ModeratorAction::AskToUnmute { id: target },
+            ModeratorAction::Remove {
+                id: target,
+                ban: true,
+            },
+            ModeratorAction::EndForAll,
+            ModeratorAction::SetLock { locked: true },
+            ModeratorAction::SetLobby { enabled: true },
+            ModeratorAction::SetPassword {
+                password: Some("x".into()),
+            },
+            ModeratorAction::Admit { id: target },
+            ModeratorAction::Deny { id: target },
+        ]
+    }
+
+    fn media_of(room: &Room, id: ParticipantId) -> (bool, bool) {
+        let p = &room.participants[&id].info;
+        (p.mic, p.cam)
+    }
+
+    #[tokio::test]
+    async fn every_moderator_action_is_refused_from_a_non_moderator() {
+        let (mut room, _d, [(_, _), (b, mut b_rx), (c, mut c_rx)]) = moderated().await;
+        drain(&mut b_rx);
+        drain(&mut c_rx);
+        for action in every_action(c) {
+            say(
+                &mut room,
+                b,
+                ClientMsg::Moderate {
+                    action: action.clone(),
+                },
+            );
+            assert_eq!(
+                errors(&drain(&mut b_rx)),
+                [ErrorCode::NotModerator],
+                "{action:?}"
+            );
+            assert!(drain(&mut c_rx).is_empty(), "{action:?} reached nobody");
+        }
+        assert_eq!(media_of(&room, c), (true, true));
+        assert!(!room.is_moderator(c));
+        assert_eq!(room.access.settings(), RoomSettings::default());
+        assert!(!room.is_over(Instant::now()), "the meeting goes on");
+    }
+
+    #[tokio::test]
+    async fn no_moderator_action_turns_anyones_media_on() {
+        let (mut room, _d, [(a, mut a_rx), (b, mut b_rx), (c, mut c_rx)]) = moderated().await;
+        // Everyone's microphone off, Carl's camera off.
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::MuteAll,
+            },
+        );
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::StopVideo { id: c },
+            },
+        );
+        assert_eq!(media_of(&room, b), (false, true));
+        assert_eq!(media_of(&room, c), (false, false));
+        assert_eq!(
+            media_of(&room, a),
+            (true, true),
+            "mute-all spares the moderator"
+        );
+        let turned_off = |msgs: Vec<ServerMsg>| {
+            msgs.into_iter()
+                .filter(|m| matches!(m, ServerMsg::TurnedOff { .. }))
+                .count()
+        };
+        assert_eq!(turned_off(drain(&mut b_rx)), 1);
+        assert_eq!(turned_off(drain(&mut c_rx)), 2);
+        drain(&mut a_rx);
+        // Whatever else the moderator does, nobody's device comes back on (Remove, EndForAll and
+        // Deny are left out: they end someone's presence, which is tested below).
+        for action in every_action(b) {
+            if matches!(
+                action,
+                ModeratorAction::Remove { .. }
+                    | ModeratorAction::EndForAll
+                    | ModeratorAction::Deny { .. }
+            ) {
+                continue;
+            }
+            let before = [media_of(&room, b), media_of(&room, c)];
+            say(
+                &mut room,
+                a,
+                ClientMsg::Moderate {
+                    action: action.clone(),
+                },
+            );
+            let after = [media_of(&room, b), media_of(&room, c)];
+            for ((mic0, cam0), (mic1, cam1)) in before.into_iter().zip(after) {
+                assert!(mic0 || !mic1, "{action:?} switched a microphone on");
+                assert!(cam0 || !cam1, "{action:?} switched a camera on");
+            }
+        }
+        assert_eq!(
+            media_of(&room, b),
+            (false, false),
+            "StopVideo was among them"
+        );
+        assert!(
+            drain(&mut b_rx).contains(&ServerMsg::UnmuteAsked),
+            "the moderator can ask"
+        );
+        // Only Ben himself switches his microphone on again.
+        say(
+            &mut room,
+            b,
+            ClientMsg::SetMedia {
+                mic: true,
+                cam: false,
+            },
+        );
+        assert_eq!(media_of(&room, b), (true, false));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_refused_and_guessing_is_slowed_down() {
+        let (mut room, _d, [(a, _a_rx), _, _]) = moderated().await;
+        let t0 = Instant::now();
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::SetPassword {
+                    password: Some("richtig".into()),
+                },
+            },
+        );
+        assert!(room.access.settings().password);
+        let attempt = |room: &mut Room, at: Instant, pw: Option<&str>| {
+            join_with(room, at, "Gast", |r| r.password = pw.map(str::to_owned)).0
+        };
+        assert_eq!(
+            attempt(&mut room, t0, None),
+            Err(ErrorCode::PasswordRequired)
+        );
+        for _ in 0..moderation::FREE_ATTEMPTS {
+            assert_eq!(
+                attempt(&mut room, t0, Some("falsch")),
+                Err(ErrorCode::WrongPassword)
+            );
+        }
+        // Past the free attempts every wrong one makes the next wait: 1 s, then 2 s, ...
+        assert_eq!(
+            attempt(&mut room, t0, Some("falsch")),
+            Err(ErrorCode::WrongPassword)
+        );
+        assert_eq!(
+            attempt(&mut room, t0 + Duration::from_millis(900), Some("richtig")),
+            Err(ErrorCode::TooManyAttempts),
+            "even the right password waits"
+        );
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(
+            attempt(&mut room, t1, Some("falsch")),
+            Err(ErrorCode::WrongPassword)
+        );
+        assert_eq!(
+            attempt(&mut room, t1 + Duration::from_millis(1900), Some("richtig")),
+            Err(ErrorCode::TooManyAttempts)
+        );
+        attempt(&mut room, t1 + Duration::from_secs(2), Some("richtig"))
+            .expect("in with the right one");
+        // The moderator link needs no password.
+        let key = test_keys().moderator_key(&room.id);
+        join_with(&mut room, t1, "Moderatorin", |r| {
+            r.moderator_key = Some(key)
+        })
+        .0
+        .expect("in");
+    }
+
+    #[tokio::test]
+    async fn a_locked_room_refuses_newcomers_but_not_a_moderator_link() {
+        let (mut room, _d, [(a, _a_rx), _, _]) = moderated().await;
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::SetLock { locked: true },
+            },
+        );
+        assert_eq!(join(&mut room, "Dora").0, Err(ErrorCode::RoomLocked));
+        let forged = "AAAA".to_owned();
+        assert_eq!(
+            join_with(&mut room, Instant::now(), "Eve", |r| r.moderator_key =
+                Some(forged))
+            .0,
+            Err(ErrorCode::RoomLocked),
+            "a made-up key is no key"
+        );
+        let key = test_keys().moderator_key(&room.id);
+        join_with(&mut room, Instant::now(), "Mod", |r| {
+            r.moderator_key = Some(key)
+        })
+        .0
+        .expect("in");
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::SetLock { locked: false },
+            },
+        );
+        join(&mut room, "Dora").0.expect("unlocked");
+    }
+
+    #[tokio::test]
+    async fn the_lobby_admits_and_denies_and_tells_the_moderators() {
+        let (mut room, _d, [(a, mut a_rx), _, _]) = moderated().await;
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::SetLobby { enabled: true },
+            },
+        );
+        drain(&mut a_rx);
+        let (d, mut d_rx) = join(&mut room, "Dora");
+        let d = d.expect("waits");
+        assert_eq!(drain(&mut d_rx), [ServerMsg::Waiting]);
+        assert!(!room.participants.contains_key(&d), "not in the room yet");
+        assert!(matches!(
+            drain(&mut a_rx).as_slice(),
+            [ServerMsg::Knocking { participant }] if participant.id == d && participant.name == "Dora"
+        ));
+        // Messages of someone waiting do nothing.
+        say(
+            &mut room,
+            d,
+            ClientMsg::Chat {
+                text: "let me in".into(),
+                to: None,
+                attachment: None,
+            },
+        );
+        assert!(room.chat.is_empty());
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::Admit { id: d },
+            },
+        );
+        assert!(
+            drain(&mut d_rx)
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Joined { you, .. } if *you == d))
+        );
+        assert!(drain(&mut a_rx).contains(&ServerMsg::KnockEnded { id: d }));
+
+        let (e, mut e_rx) = join(&mut room, "Emil");
+        let e = e.expect("waits");
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::Deny { id: e },
+            },
+        );
+        let to_e: Vec<_> = std::iter::from_fn(|| e_rx.try_recv().ok()).collect();
+        assert!(to_e.iter().any(|o| matches!(
+            o,
+            Outgoing::Msg(ServerMsg::Error {
+                code: ErrorCode::EntryDenied,
+                ..
+            })
+        )));
+        assert!(
+            to_e.iter()
+                .any(|o| matches!(o, Outgoing::Close(f) if *f == Fault::DENIED))
+        );
+        assert!(!room.participants.contains_key(&e));
+
+        // Someone who gives up waiting disappears from the moderators' list.
+        let (f, _f_rx) = join(&mut room, "Fritz");
+        let f = f.expect("waits");
+        drain(&mut a_rx);
+        room.command(Instant::now(), Command::Disconnected { id: f });
+        assert_eq!(drain(&mut a_rx), [ServerMsg::KnockEnded { id: f }]);
+    }
+
+    #[tokio::test]
+    async fn a_removed_and_banned_participant_stays_out_and_end_for_all_ends_it() {
+        let (mut room, _d, [(a, mut a_rx), (b, mut b_rx), (_, mut c_rx)]) = moderated().await;
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::Remove { id: b, ban: true },
+            },
+        );
+        let to_b: Vec<_> = std::iter::from_fn(|| b_rx.try_recv().ok()).collect();
+        assert!(
+            to_b.iter()
+                .any(|o| matches!(o, Outgoing::Msg(ServerMsg::Removed { banned: true })))
+        );
+        assert!(
+            to_b.iter()
+                .any(|o| matches!(o, Outgoing::Close(f) if *f == Fault::REMOVED))
+        );
+        assert!(!room.participants.contains_key(&b));
+        let from_bens_address = |r: &mut JoinRequest| r.addr = Some([10, 0, 0, 2].into());
+        assert_eq!(
+            join_with(&mut room, Instant::now(), "Ben again", from_bens_address).0,
+            Err(ErrorCode::Banned)
+        );
+        drain(&mut a_rx);
+        drain(&mut c_rx);
+        say(
+            &mut room,
+            a,
+            ClientMsg::Moderate {
+                action: ModeratorAction::EndForAll,
+            },
+        );
+        assert!(
+            room.is_over(Instant::now()),
+            "ended although people are present"
+        );
+        let receipt = room.end(Instant::now());
+        for rx in [&mut a_rx, &mut c_rx] {
+            assert!(drain(rx).contains(&ServerMsg::Ended {
+                receipt: receipt.clone()
+            }));
+        }
     }
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use treff_shared::{ErrorCode, Limits, RoomId};
 
+use crate::meetings::MeetingKeys;
 use crate::room::{self, Command, Conference, MediaContext, Room};
 
 /// Commands queued towards one room: a burst of joins and answers, far above a person's pace.
@@ -37,17 +38,33 @@ pub struct Rooms {
     limits: Limits,
     media: MediaContext,
     attachment_dir: PathBuf,
+    keys: MeetingKeys,
+    only_created: bool,
 }
 
 impl Rooms {
-    /// An empty registry; conferences keep their attachments under `attachment_dir`.
-    pub fn new(limits: Limits, media: MediaContext, attachment_dir: PathBuf) -> Self {
+    /// An empty registry; conferences keep their attachments under `attachment_dir`. With
+    /// `only_created` (organiser protection), only meetings `keys` created are opened.
+    pub fn new(
+        limits: Limits,
+        media: MediaContext,
+        attachment_dir: PathBuf,
+        keys: MeetingKeys,
+        only_created: bool,
+    ) -> Self {
         Self {
             map: Arc::default(),
             limits,
             media,
             attachment_dir,
+            keys,
+            only_created,
         }
+    }
+
+    /// What creates meetings and checks moderator keys.
+    pub fn keys(&self) -> &MeetingKeys {
+        &self.keys
     }
 
     /// The command queue of room `id` if it is open (never opens one).
@@ -72,6 +89,9 @@ impl Rooms {
         {
             return Ok(e.commands.clone());
         }
+        if self.only_created && !self.keys.created(id) {
+            return Err(ErrorCode::UnknownMeeting);
+        }
         if map.rooms.len() >= self.limits.max_rooms {
             return Err(ErrorCode::ServerFull);
         }
@@ -90,6 +110,7 @@ impl Rooms {
             id: id.clone(),
             limits: self.limits.clone(),
             attachment_dir: self.attachment_dir.clone(),
+            keys: self.keys.clone(),
         };
         let room = Room::new(conference, self.media.clone(), datagrams, Instant::now());
         let registry = self.clone();

@@ -6,6 +6,7 @@
 //! from `close_code`; a user error is a `ServerMsg::Error` and the session goes on. Nothing of the
 //! messages' content (names, SDP) is logged.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -15,7 +16,8 @@ use treff_shared::{
     ClientMsg, ErrorCode, Limits, PROTOCOL_VERSION, ParticipantId, ServerMsg, close_code,
 };
 
-use crate::room::Command;
+use crate::rate::TokenBucket;
+use crate::room::{Command, JoinRequest};
 use crate::rooms::Rooms;
 
 /// A reason to close the socket: the close code and a short reason for the client.
@@ -62,6 +64,16 @@ impl Fault {
         code: 1000,
         reason: "the conference ended",
     };
+    /// A moderator removed this participant.
+    pub const REMOVED: Self = Self {
+        code: 1000,
+        reason: "removed by a moderator",
+    };
+    /// A moderator turned this newcomer away.
+    pub const DENIED: Self = Self {
+        code: 1000,
+        reason: "not admitted",
+    };
     /// RFC 6455's "message too big".
     const TOO_BIG: Self = Self {
         code: 1009,
@@ -91,45 +103,18 @@ enum Phase {
     },
 }
 
-/// Token bucket over a one-second window: `Limits::ws_messages_per_second` messages, refilled
-/// continuously, so a burst of an SDP answer plus a few clicks passes and a flood does not.
-struct RateLimit {
-    per_second: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl RateLimit {
-    fn new(per_second: u32) -> Self {
-        let per_second = f64::from(per_second.max(1));
-        Self {
-            per_second,
-            tokens: per_second,
-            last: Instant::now(),
-        }
-    }
-
-    fn allow(&mut self, now: Instant) -> bool {
-        let refill = now.duration_since(self.last).as_secs_f64() * self.per_second;
-        self.tokens = (self.tokens + refill).min(self.per_second);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-/// Runs one WebSocket to its end.
-pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
+/// Runs one WebSocket to its end. `addr` is the client's address (memory only: a moderator's ban
+/// holds on to it until the conference ends; it is never logged).
+pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Option<IpAddr>) {
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Outgoing>(limits.ws_send_queue);
     let writer = tokio::spawn(write_loop(sink, out_rx));
 
     let mut phase = Phase::Greeting;
-    let mut rate = RateLimit::new(limits.ws_messages_per_second);
+    // `ws_messages_per_second` over a one-second window: a burst of an SDP answer plus a few clicks
+    // passes, a flood does not.
+    let per_second = limits.ws_messages_per_second;
+    let mut rate = TokenBucket::new(Instant::now(), per_second, f64::from(per_second.max(1)));
     let join_deadline = tokio::time::Instant::now() + Duration::from_millis(limits.join_timeout_ms);
 
     let fault = loop {
@@ -156,13 +141,13 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits) {
                 break too_big.then_some(Fault::TOO_BIG);
             }
         };
-        if !rate.allow(Instant::now()) {
+        if !rate.take(Instant::now()) {
             break Some(Fault::RATE);
         }
         let Ok(msg) = serde_json::from_str::<ClientMsg>(&text) else {
             break Some(Fault::MALFORMED);
         };
-        match handle(&mut phase, msg, &rooms, &limits, &out).await {
+        match handle(&mut phase, msg, &rooms, &limits, &out, addr).await {
             Ok(Flow::Continue) => {}
             Ok(Flow::Leave) => break None,
             Err(fault) => break Some(fault),
@@ -197,6 +182,7 @@ async fn handle(
     rooms: &Rooms,
     limits: &Limits,
     out: &mpsc::Sender<Outgoing>,
+    addr: Option<IpAddr>,
 ) -> Result<Flow, Fault> {
     let reply = |msg: ServerMsg| {
         // The queue holds `ws_send_queue` messages; a client that let it fill before even joining
@@ -223,6 +209,8 @@ async fn handle(
                 name,
                 mic,
                 cam,
+                moderator_key,
+                password,
             },
         ) => {
             let Ok(name) = limits.check_name(&name) else {
@@ -232,16 +220,20 @@ async fn handle(
                 ));
                 return Ok(Flow::Continue);
             };
-            match join(rooms, &room, name, mic, cam, out).await {
+            let request = JoinRequest {
+                name,
+                mic,
+                cam,
+                moderator_key,
+                password,
+                addr,
+                out: out.clone(),
+            };
+            match join(rooms, &room, request).await {
+                // Joined, or waiting in the lobby under this id: either way the room decides what
+                // the session's messages may do from now on.
                 Ok((id, room)) => *phase = Phase::Joined { id, room },
-                Err(ErrorCode::RoomFull) => {
-                    reply(user_error(ErrorCode::RoomFull, "the meeting is full"))
-                }
-                Err(ErrorCode::ServerFull) => reply(user_error(
-                    ErrorCode::ServerFull,
-                    "the server holds too many meetings",
-                )),
-                Err(code) => reply(user_error(code, "could not join")),
+                Err(code) => reply(user_error(code, join_refusal(code))),
             }
         }
         (Phase::Lobby, ClientMsg::Leave) => return Ok(Flow::Leave),
@@ -267,19 +259,13 @@ async fn handle(
 async fn join(
     rooms: &Rooms,
     room_id: &treff_shared::RoomId,
-    name: String,
-    mic: bool,
-    cam: bool,
-    out: &mpsc::Sender<Outgoing>,
+    request: JoinRequest,
 ) -> Result<(ParticipantId, mpsc::Sender<Command>), ErrorCode> {
     for _ in 0..3 {
         let room = rooms.get_or_open(room_id)?;
         let (reply, answer) = oneshot::channel();
         let cmd = Command::Join {
-            name: name.clone(),
-            mic,
-            cam,
-            out: out.clone(),
+            request: request.clone(),
             reply,
         };
         if room.send(cmd).await.is_err() {
@@ -292,6 +278,21 @@ async fn join(
         }
     }
     Err(ErrorCode::ServerFull)
+}
+
+/// The English explanation of a refused join (the UI shows its own translation).
+fn join_refusal(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::RoomFull => "the meeting is full",
+        ErrorCode::ServerFull => "the server holds too many meetings",
+        ErrorCode::RoomLocked => "the meeting is locked",
+        ErrorCode::PasswordRequired => "the meeting needs a password",
+        ErrorCode::WrongPassword => "the password is wrong",
+        ErrorCode::TooManyAttempts => "too many wrong passwords; wait a moment",
+        ErrorCode::Banned => "you were removed from this meeting",
+        ErrorCode::UnknownMeeting => "this server has no such meeting",
+        _ => "could not join",
+    }
 }
 
 /// Writes queued messages until the queue closes or a close is queued, then a close frame.

@@ -19,6 +19,8 @@ fn info(id: ParticipantId, name: &str, mic: bool, cam: bool) -> ParticipantInfo 
         name: name.into(),
         mic,
         cam,
+        hand: None,
+        moderator: false,
     }
 }
 
@@ -148,6 +150,8 @@ async fn names_are_checked_and_trimmed() {
             name: bad.into(),
             mic: false,
             cam: false,
+            moderator_key: None,
+            password: None,
         })
         .await;
         c.recv_until(
@@ -166,6 +170,8 @@ async fn names_are_checked_and_trimmed() {
         name: "Again".into(),
         mic: false,
         cam: false,
+        moderator_key: None,
+        password: None,
     })
     .await;
     c.recv_until(
@@ -358,6 +364,8 @@ async fn a_message_before_hello_closes_the_socket() {
             name: "Eager".into(),
             mic: false,
             cam: false,
+            moderator_key: None,
+            password: None,
         })
         .await;
     victim
@@ -529,6 +537,8 @@ async fn a_flooding_client_is_closed_and_a_slow_one_is_not() {
                 name: "Slow".into(),
                 mic: false,
                 cam: false,
+                moderator_key: None,
+                password: None,
             })
             .await;
             slow.recv_until("Error(AlreadyJoined) for a slow client", |m| match m {
@@ -582,6 +592,8 @@ async fn a_full_room_is_a_user_error_and_the_socket_stays_open() {
         name: "Cleo".into(),
         mic: false,
         cam: false,
+        moderator_key: None,
+        password: None,
     };
     cleo.send(&join).await;
     cleo.recv_until("Error(RoomFull)", expect_error(ErrorCode::RoomFull))

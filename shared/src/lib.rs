@@ -4,6 +4,7 @@
 //! - [`ids`]: the id newtypes (`RoomId`, `ParticipantId`) and their validation.
 //! - [`protocol`]: `ClientMsg` and `ServerMsg`, one serde enum per direction, plus close and error codes.
 //! - [`attachment`]: the HTTP API of chat attachments (paths, headers, file-name hygiene).
+//! - [`meeting`]: the HTTP API that creates meetings (and their moderator keys).
 //! - [`limits`]: every limit of the system in one `Limits` struct, each default with its reason.
 //!
 //! This crate does no I/O, so the browser (wasm) and the server compile the very same definitions.
@@ -13,12 +14,14 @@
 pub mod attachment;
 pub mod ids;
 pub mod limits;
+pub mod meeting;
 pub mod protocol;
 
 pub use attachment::{ApiError, Attachment, sanitize_file_name};
 pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdError};
 pub use limits::Limits;
 pub use protocol::{
-    ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, PROTOCOL_VERSION, ParticipantInfo,
-    PublishMids, RemoteTrack, ServerMsg, TrackKind, close_code,
+    ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, ModeratorAction, PROTOCOL_VERSION,
+    ParticipantInfo, PublishMids, Reaction, RemoteTrack, RoomSettings, ServerMsg, TrackKind,
+    close_code,
 };

@@ -48,6 +48,11 @@ pub struct Limits {
     /// All attachments of one conference together, in bytes (200 MiB): bounds the temp directory per
     /// meeting.
     pub conference_attachments_max_bytes: u64,
+    /// Reactions one participant may send in a burst, and per minute on average: enough to applaud,
+    /// not enough to bury everyone's screen in emoji.
+    pub reactions_burst: u32,
+    /// See `reactions_burst`.
+    pub reactions_per_minute: u32,
     /// How long an empty room is kept before the conference ends, in milliseconds. A page reload or
     /// a short network loss of the last participant must not end the meeting and delete its chat.
     pub empty_room_grace_ms: u64,
@@ -71,6 +76,8 @@ impl Default for Limits {
             attachment_max_bytes: 25 * 1024 * 1024,
             conference_attachments_max_bytes: 200 * 1024 * 1024,
             empty_room_grace_ms: 60_000,
+            reactions_burst: 5,
+            reactions_per_minute: 30,
         }
     }
 }

@@ -37,6 +37,13 @@ pub enum ClientMsg {
         mic: bool,
         /// Whether the camera is on when entering.
         cam: bool,
+        /// The secret from a moderator link (its URL fragment, so never in a request line): makes
+        /// this participant a moderator, past lock, lobby and password.
+        #[serde(default)]
+        moderator_key: Option<String>,
+        /// The meeting password, if the moderator set one.
+        #[serde(default)]
+        password: Option<String>,
     },
     /// The client's SDP answer to the server's latest `Offer`.
     Answer {
@@ -64,6 +71,85 @@ pub enum ClientMsg {
         #[serde(default)]
         attachment: Option<AttachmentId>,
     },
+    /// Raise or lower this participant's hand.
+    RaiseHand {
+        /// Raised.
+        raised: bool,
+    },
+    /// A short-lived reaction everyone sees for a moment.
+    React {
+        /// Which one (a fixed set: no free text travels this way).
+        reaction: Reaction,
+    },
+    /// A moderator's action; refused with `ErrorCode::NotModerator` from anyone else.
+    Moderate {
+        /// What to do.
+        action: ModeratorAction,
+    },
+}
+
+/// What a moderator can do. Deliberately nothing that turns anyone's microphone or camera on (R4):
+/// a moderator can only ask.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", deny_unknown_fields)]
+pub enum ModeratorAction {
+    /// Make another participant a moderator too.
+    MakeModerator {
+        /// Whom.
+        id: ParticipantId,
+    },
+    /// Turn off a participant's microphone.
+    Mute {
+        /// Whose.
+        id: ParticipantId,
+    },
+    /// Turn off everyone's microphone but the moderator's own.
+    MuteAll,
+    /// Turn off a participant's camera.
+    StopVideo {
+        /// Whose.
+        id: ParticipantId,
+    },
+    /// Ask a participant to switch their microphone on; they decide.
+    AskToUnmute {
+        /// Whom.
+        id: ParticipantId,
+    },
+    /// Remove a participant from the meeting.
+    Remove {
+        /// Whom.
+        id: ParticipantId,
+        /// Also refuse them for the rest of this meeting.
+        ban: bool,
+    },
+    /// End the meeting for everyone: the conference ends and everything of it is deleted.
+    EndForAll,
+    /// Lock or unlock the room: while locked nobody new can join or knock (moderator links excepted).
+    SetLock {
+        /// Locked.
+        locked: bool,
+    },
+    /// Switch the lobby on or off: while on, newcomers wait until a moderator admits them. Switching
+    /// it off admits everyone waiting.
+    SetLobby {
+        /// On.
+        enabled: bool,
+    },
+    /// Set or clear the meeting password (kept hashed, in memory only).
+    SetPassword {
+        /// The new password, or `None` for none.
+        password: Option<String>,
+    },
+    /// Let a waiting newcomer in.
+    Admit {
+        /// The id the newcomer got when knocking.
+        id: ParticipantId,
+    },
+    /// Turn a waiting newcomer away.
+    Deny {
+        /// The id the newcomer got when knocking.
+        id: ParticipantId,
+    },
 }
 
 /// Messages from the server to the browser.
@@ -86,6 +172,49 @@ pub enum ServerMsg {
         chat: Vec<ChatMessage>,
         /// The credential for `/api` requests (attachments) while this participant is present.
         token: HttpToken,
+        /// Lock, lobby and password state of the room.
+        #[serde(default)]
+        settings: RoomSettings,
+    },
+    /// The lobby is on: this newcomer waits until a moderator admits (then `Joined`) or denies them
+    /// (then `Error` with `EntryDenied`).
+    Waiting,
+    /// To moderators: a newcomer is waiting in the lobby.
+    Knocking {
+        /// The newcomer (name and the id they will have once admitted).
+        participant: ParticipantInfo,
+    },
+    /// To moderators: a newcomer no longer waits (admitted, denied, or gone).
+    KnockEnded {
+        /// Whose knock.
+        id: ParticipantId,
+    },
+    /// A participant became a moderator.
+    RoleChanged {
+        /// Who.
+        id: ParticipantId,
+        /// Moderator now.
+        moderator: bool,
+    },
+    /// The room's lock, lobby or password changed.
+    Settings {
+        /// The new state.
+        settings: RoomSettings,
+    },
+    /// A moderator turned this participant's microphone or camera off; the client switches the
+    /// device off. The server forwards nothing of it until the participant switches it on again.
+    TurnedOff {
+        /// The microphone was turned off.
+        mic: bool,
+        /// The camera was turned off.
+        cam: bool,
+    },
+    /// A moderator asks this participant to switch their microphone on; only they can.
+    UnmuteAsked,
+    /// A moderator removed this participant; the socket closes after this.
+    Removed {
+        /// They may not come back to this meeting.
+        banned: bool,
     },
     /// Someone entered the room.
     ParticipantJoined {
@@ -114,6 +243,21 @@ pub enum ServerMsg {
         publish: PublishMids,
         /// The m-lines that carry other participants' media to this client.
         tracks: Vec<RemoteTrack>,
+    },
+    /// A participant raised or lowered their hand.
+    Hand {
+        /// Whose.
+        id: ParticipantId,
+        /// When it was raised (server time, milliseconds since the Unix epoch), `None` when lowered.
+        /// Hands are taken in this order.
+        raised_at_ms: Option<u64>,
+    },
+    /// A participant reacted; the UI shows it for a few seconds.
+    Reacted {
+        /// Who.
+        id: ParticipantId,
+        /// What.
+        reaction: Reaction,
     },
     /// A chat message this participant may see: to everyone, or private from or to them.
     Chat {
@@ -147,6 +291,66 @@ pub struct ParticipantInfo {
     pub mic: bool,
     /// Camera on.
     pub cam: bool,
+    /// When the hand was raised (server time, ms since the Unix epoch), `None` when it is down.
+    #[serde(default)]
+    pub hand: Option<u64>,
+    /// A moderator of the meeting.
+    #[serde(default)]
+    pub moderator: bool,
+}
+
+/// The access settings of a room, as everyone sees them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomSettings {
+    /// Nobody new can join or knock.
+    pub locked: bool,
+    /// Newcomers wait for a moderator.
+    pub lobby: bool,
+    /// A password is needed to join.
+    pub password: bool,
+}
+
+/// The reactions there are. A closed set, so a reaction can carry no personal data or content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaction {
+    /// 👍
+    ThumbsUp,
+    /// 👏
+    Clap,
+    /// 😂
+    Laugh,
+    /// ❤️
+    Heart,
+    /// 😮
+    Surprised,
+    /// 🎉
+    Celebrate,
+}
+
+impl Reaction {
+    /// All reactions, in the order the UI offers them.
+    pub const ALL: [Reaction; 6] = [
+        Reaction::ThumbsUp,
+        Reaction::Clap,
+        Reaction::Laugh,
+        Reaction::Heart,
+        Reaction::Surprised,
+        Reaction::Celebrate,
+    ];
+
+    /// The emoji shown.
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Reaction::ThumbsUp => "👍",
+            Reaction::Clap => "👏",
+            Reaction::Laugh => "😂",
+            Reaction::Heart => "❤️",
+            Reaction::Surprised => "😮",
+            Reaction::Celebrate => "🎉",
+        }
+    }
 }
 
 /// A chat message as the server stamped it.
@@ -258,6 +462,28 @@ pub enum ErrorCode {
     StorageFull,
     /// `/api`: the upload has no `Content-Length` or a malformed file-name header.
     BadUpload,
+    /// More reactions than `Limits::reactions_per_minute` allow; they are dropped for a moment.
+    ReactionRateLimited,
+    /// Only a moderator may do that.
+    NotModerator,
+    /// The moderator's action named someone who is not in the room (or not waiting).
+    UnknownParticipant,
+    /// The room is locked: nobody new can join.
+    RoomLocked,
+    /// The meeting has a password and the join carried none.
+    PasswordRequired,
+    /// The password is wrong.
+    WrongPassword,
+    /// Too many wrong passwords for this meeting: wait before the next try.
+    TooManyAttempts,
+    /// A moderator turned this newcomer away.
+    EntryDenied,
+    /// This participant was removed from the meeting and may not come back.
+    Banned,
+    /// The server only opens meetings it created (organiser protection) and this is none of them.
+    UnknownMeeting,
+    /// `/api/meetings`: the organiser password is missing or wrong.
+    OrganiserPasswordRequired,
 }
 
 /// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).

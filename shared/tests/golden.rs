@@ -24,6 +24,8 @@ fn anna() -> ParticipantInfo {
         name: "Anna".into(),
         mic: false,
         cam: true,
+        hand: Some(1_795_000_000_500),
+        moderator: true,
     }
 }
 
@@ -39,9 +41,78 @@ fn client_messages() {
             name: "Anna".into(),
             mic: false,
             cam: false,
+            moderator_key: Some("k3y".into()),
+            password: None,
         },
-        r#"{"type":"Join","room":"AAECAwQFBgcICQoLDA0ODw","name":"Anna","mic":false,"cam":false}"#,
+        r#"{"type":"Join","room":"AAECAwQFBgcICQoLDA0ODw","name":"Anna","mic":false,"cam":false,
+            "moderator_key":"k3y","password":null}"#,
     );
+    // Key and password may be left out.
+    let plain: ClientMsg = serde_json::from_str(
+        r#"{"type":"Join","room":"AAECAwQFBgcICQoLDA0ODw","name":"A","mic":false,"cam":false}"#,
+    )
+    .expect("parses");
+    assert!(matches!(
+        plain,
+        ClientMsg::Join {
+            moderator_key: None,
+            password: None,
+            ..
+        }
+    ));
+    let p2 = ParticipantId(2);
+    for (action, json) in [
+        (
+            ModeratorAction::MakeModerator { id: p2 },
+            r#"{"action":"MakeModerator","id":2}"#,
+        ),
+        (
+            ModeratorAction::Mute { id: p2 },
+            r#"{"action":"Mute","id":2}"#,
+        ),
+        (ModeratorAction::MuteAll, r#"{"action":"MuteAll"}"#),
+        (
+            ModeratorAction::StopVideo { id: p2 },
+            r#"{"action":"StopVideo","id":2}"#,
+        ),
+        (
+            ModeratorAction::AskToUnmute { id: p2 },
+            r#"{"action":"AskToUnmute","id":2}"#,
+        ),
+        (
+            ModeratorAction::Remove { id: p2, ban: true },
+            r#"{"action":"Remove","id":2,"ban":true}"#,
+        ),
+        (ModeratorAction::EndForAll, r#"{"action":"EndForAll"}"#),
+        (
+            ModeratorAction::SetLock { locked: true },
+            r#"{"action":"SetLock","locked":true}"#,
+        ),
+        (
+            ModeratorAction::SetLobby { enabled: true },
+            r#"{"action":"SetLobby","enabled":true}"#,
+        ),
+        (
+            ModeratorAction::SetPassword {
+                password: Some("pw".into()),
+            },
+            r#"{"action":"SetPassword","password":"pw"}"#,
+        ),
+        (
+            ModeratorAction::Admit { id: p2 },
+            r#"{"action":"Admit","id":2}"#,
+        ),
+        (
+            ModeratorAction::Deny { id: p2 },
+            r#"{"action":"Deny","id":2}"#,
+        ),
+    ] {
+        check(action.clone(), json);
+        check(
+            ClientMsg::Moderate { action },
+            &format!(r#"{{"type":"Moderate","action":{json}}}"#),
+        );
+    }
     check(
         ClientMsg::Answer {
             sdp: "v=0\r\n".into(),
@@ -56,6 +127,23 @@ fn client_messages() {
         r#"{"type":"SetMedia","mic":true,"cam":false}"#,
     );
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
+    check(
+        ClientMsg::RaiseHand { raised: true },
+        r#"{"type":"RaiseHand","raised":true}"#,
+    );
+    for (reaction, name) in [
+        (Reaction::ThumbsUp, "thumbs_up"),
+        (Reaction::Clap, "clap"),
+        (Reaction::Laugh, "laugh"),
+        (Reaction::Heart, "heart"),
+        (Reaction::Surprised, "surprised"),
+        (Reaction::Celebrate, "celebrate"),
+    ] {
+        check(
+            ClientMsg::React { reaction },
+            &format!(r#"{{"type":"React","reaction":"{name}"}}"#),
+        );
+    }
     check(
         ClientMsg::Chat {
             text: "Hallo".into(),
@@ -111,11 +199,58 @@ fn server_messages() {
             participants: vec![anna()],
             chat: vec![message()],
             token: HttpToken("t0ken".into()),
+            settings: RoomSettings {
+                locked: false,
+                lobby: true,
+                password: false,
+            },
         },
         &format!(
-            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true}}],
-            "chat":[{MESSAGE_JSON}],"token":"t0ken"}}"#
+            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}],
+            "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}}}}"#
         ),
+    );
+    check(ServerMsg::Waiting, r#"{"type":"Waiting"}"#);
+    check(
+        ServerMsg::Knocking {
+            participant: anna(),
+        },
+        r#"{"type":"Knocking","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}"#,
+    );
+    check(
+        ServerMsg::KnockEnded {
+            id: ParticipantId(3),
+        },
+        r#"{"type":"KnockEnded","id":3}"#,
+    );
+    check(
+        ServerMsg::RoleChanged {
+            id: ParticipantId(3),
+            moderator: true,
+        },
+        r#"{"type":"RoleChanged","id":3,"moderator":true}"#,
+    );
+    check(
+        ServerMsg::Settings {
+            settings: RoomSettings {
+                locked: true,
+                lobby: false,
+                password: true,
+            },
+        },
+        r#"{"type":"Settings","settings":{"locked":true,"lobby":false,"password":true}}"#,
+    );
+    check(
+        ServerMsg::TurnedOff {
+            mic: true,
+            cam: false,
+        },
+        r#"{"type":"TurnedOff","mic":true,"cam":false}"#,
+    );
+    check(ServerMsg::UnmuteAsked, r#"{"type":"UnmuteAsked"}"#);
+    check(
+        ServerMsg::Removed { banned: true },
+        r#"{"type":"Removed","banned":true}"#,
     );
     check(
         ServerMsg::Chat { message: message() },
@@ -146,7 +281,21 @@ fn server_messages() {
         ServerMsg::ParticipantJoined {
             participant: anna(),
         },
-        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true}}"#,
+        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}"#,
+    );
+    check(
+        ServerMsg::Hand {
+            id: ParticipantId(2),
+            raised_at_ms: None,
+        },
+        r#"{"type":"Hand","id":2,"raised_at_ms":null}"#,
+    );
+    check(
+        ServerMsg::Reacted {
+            id: ParticipantId(2),
+            reaction: Reaction::ThumbsUp,
+        },
+        r#"{"type":"Reacted","id":2,"reaction":"thumbs_up"}"#,
     );
     check(
         ServerMsg::ParticipantLeft {
@@ -188,6 +337,23 @@ fn server_messages() {
 }
 
 #[test]
+fn meeting_api() {
+    check(
+        treff_shared::meeting::CreateMeeting {
+            organiser_password: Some("pw".into()),
+        },
+        r#"{"organiser_password":"pw"}"#,
+    );
+    check(
+        treff_shared::meeting::NewMeeting {
+            room: room(),
+            moderator_key: "k3y".into(),
+        },
+        r#"{"room":"AAECAwQFBgcICQoLDA0ODw","moderator_key":"k3y"}"#,
+    );
+}
+
+#[test]
 fn every_error_code_has_a_stable_name() {
     for (code, name) in [
         (ErrorCode::RoomFull, "room_full"),
@@ -207,6 +373,20 @@ fn every_error_code_has_a_stable_name() {
         (ErrorCode::FileTooLarge, "file_too_large"),
         (ErrorCode::StorageFull, "storage_full"),
         (ErrorCode::BadUpload, "bad_upload"),
+        (ErrorCode::ReactionRateLimited, "reaction_rate_limited"),
+        (ErrorCode::NotModerator, "not_moderator"),
+        (ErrorCode::UnknownParticipant, "unknown_participant"),
+        (ErrorCode::RoomLocked, "room_locked"),
+        (ErrorCode::PasswordRequired, "password_required"),
+        (ErrorCode::WrongPassword, "wrong_password"),
+        (ErrorCode::TooManyAttempts, "too_many_attempts"),
+        (ErrorCode::EntryDenied, "entry_denied"),
+        (ErrorCode::Banned, "banned"),
+        (ErrorCode::UnknownMeeting, "unknown_meeting"),
+        (
+            ErrorCode::OrganiserPasswordRequired,
+            "organiser_password_required",
+        ),
     ] {
         check(code, &format!("\"{name}\""));
     }

@@ -181,6 +181,11 @@ pub fn msg_name(msg: &ServerMsg) -> String {
         ServerMsg::Error { code, message } => format!("Error({code:?}: {message})"),
         ServerMsg::Chat { message } => format!("Chat(#{} from {})", message.id.0, message.from),
         ServerMsg::Ended { receipt } => format!("Ended({receipt:?})"),
+        // The rest carry no SDP or token: their type is enough.
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.get("type")?.as_str().map(str::to_owned))
+            .unwrap_or_default(),
     }
 }
 
@@ -254,6 +259,8 @@ impl WsClient {
             name: name.into(),
             mic,
             cam,
+            moderator_key: None,
+            password: None,
         })
         .await;
         self.recv_until(&format!("Joined for {name}"), |m| match m {
@@ -262,6 +269,7 @@ impl WsClient {
                 participants,
                 chat,
                 token,
+                ..
             } => Some(Joined {
                 id: *you,
                 participants: participants.clone(),
