@@ -29,7 +29,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use treff_shared::{
     Attachment, AttachmentId, ClientMsg, DeletionReceipt, ErrorCode, HttpToken, Limits,
-    ParticipantId, ParticipantInfo, RoomId, ServerMsg,
+    ParticipantId, ParticipantInfo, RoomId, ServerMsg, TrackKind,
 };
 
 use crate::attachments::{DownloadTicket, Store, UploadTicket};
@@ -311,6 +311,7 @@ impl Room {
             cam,
             hand: None,
             moderator,
+            screen: false,
         };
         if self.access.settings().lobby && !moderator {
             self.wait_in_lobby(info, out, addr);
@@ -433,7 +434,7 @@ impl Room {
                     }
                 }
             }
-            ClientMsg::SetMedia { mic, cam } => {
+            ClientMsg::SetMedia { mic, cam, screen } => {
                 let Some(p) = self.participants.get_mut(&from) else {
                     return;
                 };
@@ -442,11 +443,26 @@ impl Room {
                 p.info.cam = cam;
                 // Video of a camera that was off was not forwarded (see `propagate`): the
                 // receivers need a keyframe to start from.
-                if camera_came_on && let Some((_, video)) = p.peer.publish_mids() {
-                    p.peer
-                        .request_keyframe(now, video, str0m::media::KeyframeRequestKind::Pli);
+                let screen_came_on = screen && !p.info.screen;
+                p.info.screen = screen;
+                if let Some(publish) = p.peer.publish_mids() {
+                    let pli = str0m::media::KeyframeRequestKind::Pli;
+                    if camera_came_on {
+                        p.peer.request_keyframe(now, publish.video, pli);
+                    }
+                    if screen_came_on {
+                        p.peer.request_keyframe(now, publish.screen, pli);
+                    }
                 }
-                self.broadcast_except(from, ServerMsg::MediaState { id: from, mic, cam });
+                self.broadcast_except(
+                    from,
+                    ServerMsg::MediaState {
+                        id: from,
+                        mic,
+                        cam,
+                        screen,
+                    },
+                );
             }
             ClientMsg::Moderate { action } => self.moderate(now, from, action),
             ClientMsg::Leave => {
@@ -620,14 +636,14 @@ impl Room {
             PeerEvent::Media(data) => {
                 // The server forwards only what the publisher has switched on: a participant a
                 // moderator muted is silent for everyone even if their browser keeps sending.
-                let switched_on =
-                    self.participants
-                        .get(&from)
-                        .is_some_and(|p| match p.peer.publish_mids() {
-                            Some((audio, _)) if audio == data.mid => p.info.mic,
-                            Some((_, video)) if video == data.mid => p.info.cam,
-                            _ => false,
-                        });
+                let switched_on = self.participants.get(&from).is_some_and(|p| {
+                    match p.peer.publish_mids().and_then(|m| m.kind_of(data.mid)) {
+                        Some(TrackKind::Audio) => p.info.mic,
+                        Some(TrackKind::Video) => p.info.cam,
+                        Some(TrackKind::Screen) => p.info.screen,
+                        None => false,
+                    }
+                });
                 if !switched_on {
                     return;
                 }
@@ -987,10 +1003,16 @@ mod tests {
             matches!(&to_b[0], ServerMsg::Joined { participants, .. } if participants.len() == 2)
         );
         let (_, tracks) = offers(&to_b)[0];
+        let mut kinds: Vec<_> = tracks
+            .iter()
+            .filter(|t| t.participant == a)
+            .map(|t| t.kind)
+            .collect();
+        kinds.sort_by_key(|k| *k as u8);
         assert_eq!(
-            tracks.iter().filter(|t| t.participant == a).count(),
-            2,
-            "B receives A's audio and video"
+            kinds,
+            [TrackKind::Audio, TrackKind::Video, TrackKind::Screen],
+            "B receives A's audio, camera and screen m-lines"
         );
         let to_a = drain(&mut a_rx);
         assert!(to_a.iter().any(|m| matches!(m, ServerMsg::ParticipantJoined { participant } if participant.id == b && participant.name == "Ben")));
@@ -1038,6 +1060,7 @@ mod tests {
             ClientMsg::SetMedia {
                 mic: true,
                 cam: false,
+                screen: false,
             },
         );
         assert_eq!(
@@ -1045,7 +1068,8 @@ mod tests {
             vec![ServerMsg::MediaState {
                 id: a,
                 mic: true,
-                cam: false
+                cam: false,
+                screen: false,
             }]
         );
     }
@@ -1712,6 +1736,7 @@ mod tests {
             ClientMsg::SetMedia {
                 mic: true,
                 cam: false,
+                screen: false,
             },
         );
         assert_eq!(media_of(&room, b), (true, false));

@@ -4,8 +4,8 @@
 //! Invariants:
 //! - The server is always the offerer: there is at most one offer in flight (`pending`), and changes
 //!   made meanwhile wait for the answer. So there is never glare, even when three people join at once.
-//! - Every participant publishes on exactly two m-lines created in the first offer (`publish`: audio
-//!   and video, recvonly on our side). Every other participant's publish m-line becomes one sendonly
+//! - Every participant publishes on exactly three m-lines created in the first offer (`publish`:
+//!   audio, camera and screen, recvonly on our side; the screen one stays silent until they share). Every other participant's publish m-line becomes one sendonly
 //!   m-line here (`outgoing`), and is stopped (and later recycled by str0m) when its owner leaves.
 //! - Media is forwarded without decoding: str0m depacketises a codec frame and we write the same bytes
 //!   to each receiver, which repacketises them with that receiver's negotiated payload type, SSRC and
@@ -89,11 +89,35 @@ struct TrackOut {
 /// bursts when several receivers start at once, and one keyframe serves them all.
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(300);
 
+/// The m-lines a participant publishes on (recvonly on our side), made in its first offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publish {
+    /// Microphone.
+    pub audio: Mid,
+    /// Camera.
+    pub video: Mid,
+    /// Shared screen.
+    pub screen: Mid,
+}
+
+impl Publish {
+    /// The kind of track arriving on `mid`, if it is one of these.
+    pub fn kind_of(&self, mid: Mid) -> Option<TrackKind> {
+        [
+            (self.audio, TrackKind::Audio),
+            (self.video, TrackKind::Video),
+            (self.screen, TrackKind::Screen),
+        ]
+        .into_iter()
+        .find_map(|(m, kind)| (m == mid).then_some(kind))
+    }
+}
+
 /// One participant's WebRTC connection to the SFU.
 pub struct Peer {
     rtc: Rtc,
     ufrag: Arc<str>,
-    publish: Option<(Mid, Mid)>,
+    publish: Option<Publish>,
     /// The first offer (with the publish m-lines) was answered.
     publish_negotiated: bool,
     outgoing: Vec<TrackOut>,
@@ -147,7 +171,7 @@ impl Peer {
     }
 
     /// The m-lines this peer publishes on, once the first offer was made.
-    pub fn publish_mids(&self) -> Option<(Mid, Mid)> {
+    pub fn publish_mids(&self) -> Option<Publish> {
         self.publish
     }
 
@@ -156,9 +180,14 @@ impl Peer {
         self.rtc.is_alive()
     }
 
-    /// Schedules another participant's audio and video (their publish m-lines) to be sent here.
-    pub fn add_publisher(&mut self, owner: ParticipantId, (audio, video): (Mid, Mid)) {
-        for (mid, kind) in [(audio, TrackKind::Audio), (video, TrackKind::Video)] {
+    /// Schedules another participant's audio, camera and screen (their publish m-lines) to be sent
+    /// here.
+    pub fn add_publisher(&mut self, owner: ParticipantId, publish: Publish) {
+        for (mid, kind) in [
+            (publish.audio, TrackKind::Audio),
+            (publish.video, TrackKind::Video),
+            (publish.screen, TrackKind::Screen),
+        ] {
             let source = Source { owner, mid, kind };
             self.outgoing.push(TrackOut {
                 source,
@@ -193,9 +222,12 @@ impl Peer {
         let publish = match self.publish {
             Some(p) => p,
             None => {
-                let audio = api.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
-                let video = api.add_media(MediaKind::Video, Direction::RecvOnly, None, None, None);
-                (audio, video)
+                let mut recv = |kind| api.add_media(kind, Direction::RecvOnly, None, None, None);
+                Publish {
+                    audio: recv(MediaKind::Audio),
+                    video: recv(MediaKind::Video),
+                    screen: recv(MediaKind::Video),
+                }
             }
         };
         for t in &mut self.outgoing {
@@ -203,7 +235,7 @@ impl Peer {
                 OutState::ToOpen => {
                     let kind = match t.source.kind {
                         TrackKind::Audio => MediaKind::Audio,
-                        TrackKind::Video => MediaKind::Video,
+                        TrackKind::Video | TrackKind::Screen => MediaKind::Video,
                     };
                     // The stream id groups one participant's audio and video for the browser's
                     // lip sync; it is the participant id, never the name.
@@ -239,8 +271,9 @@ impl Peer {
         Some(ServerMsg::Offer {
             sdp: offer.to_sdp_string(),
             publish: PublishMids {
-                audio: publish.0.to_string(),
-                video: publish.1.to_string(),
+                audio: publish.audio.to_string(),
+                video: publish.video.to_string(),
+                screen: publish.screen.to_string(),
             },
             tracks,
         })
@@ -267,7 +300,7 @@ impl Peer {
             }
             OutState::Negotiating(mid) => {
                 t.state = OutState::Open(mid);
-                if t.source.kind == TrackKind::Video {
+                if t.source.kind != TrackKind::Audio {
                     opened.push(t.source);
                 }
                 true
@@ -354,16 +387,13 @@ impl Peer {
     fn on_event(&mut self, now: Instant, event: Event, events: &mut Vec<PeerEvent>) {
         match event {
             Event::MediaData(data) => {
-                let Some((audio, video)) = self.publish else {
+                let Some(kind) = self.publish.and_then(|p| p.kind_of(data.mid)) else {
                     return;
                 };
-                if data.mid != audio && data.mid != video {
-                    return;
-                }
-                if !data.contiguous && data.mid == video {
+                if !data.contiguous && kind != TrackKind::Audio {
                     // Lost packets we could not recover: ask the publisher for a fresh keyframe so
                     // the receivers' decoders recover (throttled below).
-                    self.request_keyframe(now, video, KeyframeRequestKind::Pli);
+                    self.request_keyframe(now, data.mid, KeyframeRequestKind::Pli);
                 }
                 events.push(PeerEvent::Media(Box::new(data)));
             }

@@ -161,6 +161,7 @@ async fn operational_logs_hold_no_personal_data() {
     anna.send(&ClientMsg::SetMedia {
         mic: false,
         cam: true,
+        screen: false,
     })
     .await;
     ben.wait_event("MediaState(Anna)", |m| match m {

@@ -21,6 +21,7 @@ fn info(id: ParticipantId, name: &str, mic: bool, cam: bool) -> ParticipantInfo 
         cam,
         hand: None,
         moderator: false,
+        screen: false,
     }
 }
 
@@ -68,11 +69,17 @@ async fn two_clients_join_see_each_other_and_leave() {
     ben.send(&ClientMsg::SetMedia {
         mic: false,
         cam: true,
+        screen: false,
     })
     .await;
     let state = anna
         .recv_until("MediaState(Ben)", |m| match m {
-            ServerMsg::MediaState { id, mic, cam } => Some((*id, *mic, *cam)),
+            ServerMsg::MediaState {
+                id,
+                mic,
+                cam,
+                screen: false,
+            } => Some((*id, *mic, *cam)),
             _ => None,
         })
         .await;
@@ -85,11 +92,17 @@ async fn two_clients_join_see_each_other_and_leave() {
     anna.send(&ClientMsg::SetMedia {
         mic: true,
         cam: false,
+        screen: false,
     })
     .await;
     let state = ben
         .recv_until("MediaState(Anna)", |m| match m {
-            ServerMsg::MediaState { id, mic, cam } => Some((*id, *mic, *cam)),
+            ServerMsg::MediaState {
+                id,
+                mic,
+                cam,
+                screen: false,
+            } => Some((*id, *mic, *cam)),
             _ => None,
         })
         .await;
@@ -282,7 +295,11 @@ impl Witnessed {
                 .await;
         }
         self.third
-            .send(&ClientMsg::SetMedia { mic, cam: false })
+            .send(&ClientMsg::SetMedia {
+                mic,
+                cam: false,
+                screen: false,
+            })
             .await;
         let third = self.third_id;
         self.witness
@@ -401,6 +418,7 @@ async fn an_oversized_message_closes_that_socket() {
         .send(&ClientMsg::SetMedia {
             mic: true,
             cam: false,
+            screen: false,
         })
         .await;
     witness
@@ -516,6 +534,7 @@ async fn a_flooding_client_is_closed_and_a_slow_one_is_not() {
             let text = serde_json::to_string(&ClientMsg::SetMedia {
                 mic: i % 2 == 0,
                 cam: false,
+                screen: false,
             })
             .expect("ClientMsg serialises");
             if flood.ws.send(Message::text(text)).await.is_err() {
@@ -607,6 +626,7 @@ async fn a_full_room_is_a_user_error_and_the_socket_stays_open() {
     ben.send(&ClientMsg::SetMedia {
         mic: true,
         cam: true,
+        screen: false,
     })
     .await;
     anna.recv_until("MediaState(Ben)", |m| match m {

@@ -56,6 +56,9 @@ pub enum ClientMsg {
         mic: bool,
         /// Camera on.
         cam: bool,
+        /// Sharing the screen (the presentation m-line carries it).
+        #[serde(default)]
+        screen: bool,
     },
     /// Leave the room; the server closes the socket after this. If this participant was the last one,
     /// the conference ends at once (a disconnect instead waits `Limits::empty_room_grace_ms`).
@@ -234,6 +237,9 @@ pub enum ServerMsg {
         mic: bool,
         /// Camera on.
         cam: bool,
+        /// Sharing the screen.
+        #[serde(default)]
+        screen: bool,
     },
     /// A new SDP offer from the server; the client must reply `Answer`.
     Offer {
@@ -297,6 +303,9 @@ pub struct ParticipantInfo {
     /// A moderator of the meeting.
     #[serde(default)]
     pub moderator: bool,
+    /// Sharing the screen.
+    #[serde(default)]
+    pub screen: bool,
 }
 
 /// The access settings of a room, as everyone sees them.
@@ -400,6 +409,8 @@ pub struct PublishMids {
     pub audio: String,
     /// Where the camera track goes.
     pub video: String,
+    /// Where a shared screen goes (the client sends nothing on it while not sharing).
+    pub screen: String,
 }
 
 /// An m-line that carries another participant's track to this client.
@@ -422,6 +433,8 @@ pub enum TrackKind {
     Audio,
     /// Camera video.
     Video,
+    /// A shared screen (shown large, as the presentation).
+    Screen,
 }
 
 /// Reasons for a `ServerMsg::Error`.

@@ -26,6 +26,7 @@ fn anna() -> ParticipantInfo {
         cam: true,
         hand: Some(1_795_000_000_500),
         moderator: true,
+        screen: false,
     }
 }
 
@@ -123,8 +124,9 @@ fn client_messages() {
         ClientMsg::SetMedia {
             mic: true,
             cam: false,
+            screen: true,
         },
-        r#"{"type":"SetMedia","mic":true,"cam":false}"#,
+        r#"{"type":"SetMedia","mic":true,"cam":false,"screen":true}"#,
     );
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
     check(
@@ -206,7 +208,7 @@ fn server_messages() {
             },
         },
         &format!(
-            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}],
+            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}],
             "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}}}}"#
         ),
     );
@@ -215,7 +217,7 @@ fn server_messages() {
         ServerMsg::Knocking {
             participant: anna(),
         },
-        r#"{"type":"Knocking","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}"#,
+        r#"{"type":"Knocking","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}"#,
     );
     check(
         ServerMsg::KnockEnded {
@@ -281,7 +283,7 @@ fn server_messages() {
         ServerMsg::ParticipantJoined {
             participant: anna(),
         },
-        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true}}"#,
+        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}"#,
     );
     check(
         ServerMsg::Hand {
@@ -308,8 +310,9 @@ fn server_messages() {
             id: ParticipantId(2),
             mic: true,
             cam: true,
+            screen: false,
         },
-        r#"{"type":"MediaState","id":2,"mic":true,"cam":true}"#,
+        r#"{"type":"MediaState","id":2,"mic":true,"cam":true,"screen":false}"#,
     );
     check(
         ServerMsg::Offer {
@@ -317,15 +320,16 @@ fn server_messages() {
             publish: PublishMids {
                 audio: "0".into(),
                 video: "1".into(),
+                screen: "2".into(),
             },
             tracks: vec![RemoteTrack {
-                mid: "2".into(),
+                mid: "3".into(),
                 participant: ParticipantId(1),
-                kind: TrackKind::Video,
+                kind: TrackKind::Screen,
             }],
         },
-        r#"{"type":"Offer","sdp":"v=0\r\n","publish":{"audio":"0","video":"1"},
-            "tracks":[{"mid":"2","participant":1,"kind":"video"}]}"#,
+        r#"{"type":"Offer","sdp":"v=0\r\n","publish":{"audio":"0","video":"1","screen":"2"},
+            "tracks":[{"mid":"3","participant":1,"kind":"screen"}]}"#,
     );
     check(
         ServerMsg::Error {

@@ -192,6 +192,7 @@ impl Room {
             id,
             mic: p.info.mic,
             cam: p.info.cam,
+            screen: p.info.screen,
         };
         self.send(id, ServerMsg::TurnedOff { mic, cam });
         self.broadcast_except(id, state);

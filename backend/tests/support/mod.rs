@@ -176,7 +176,9 @@ pub fn msg_name(msg: &ServerMsg) -> String {
             format!("ParticipantJoined({})", participant.id)
         }
         ServerMsg::ParticipantLeft { id } => format!("ParticipantLeft({id})"),
-        ServerMsg::MediaState { id, mic, cam } => format!("MediaState({id},mic={mic},cam={cam})"),
+        ServerMsg::MediaState { id, mic, cam, .. } => {
+            format!("MediaState({id},mic={mic},cam={cam})")
+        }
         ServerMsg::Offer { tracks, .. } => format!("Offer({} tracks)", tracks.len()),
         ServerMsg::Error { code, message } => format!("Error({code:?}: {message})"),
         ServerMsg::Chat { message } => format!("Chat(#{} from {})", message.id.0, message.from),
@@ -531,7 +533,8 @@ struct Shared {
 fn idx(kind: TrackKind) -> usize {
     match kind {
         TrackKind::Audio => 0,
-        TrackKind::Video => 1,
+        // The test participant never shares a screen: its only video sender is the camera.
+        TrackKind::Video | TrackKind::Screen => 1,
     }
 }
 
