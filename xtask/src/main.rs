@@ -71,6 +71,11 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
 }
 
+/// Where cargo puts its builds: `CARGO_TARGET_DIR` if set (a shared, warm target), else `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
 /// Runs `f` and prints how long it took, failed or not: CI time on two cores is worth watching.
 fn timed(f: impl FnOnce() -> Result<()>) -> Result<()> {
     let start = Instant::now();
@@ -221,7 +226,7 @@ fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> 
             .args(["--no-install", "playwright", "test"])
             .args(config)
             .args(playwright_args)
-            .env("TREFF_BIN", root.join("target/debug/treff"))
+            .env("TREFF_BIN", target_dir(root).join("debug/treff"))
             .env("TREFF_UI_DIR", root.join("dist"))
             .current_dir(e2e_dir),
     )
