@@ -6,8 +6,11 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { ChatPanel } from './pages/chat';
 import { HomePage } from './pages/home';
 import { LeftPage } from './pages/left';
+import { ModerationPage } from './pages/moderation';
+import { ParticipantsPanel } from './pages/participants';
 import { PreJoinPage } from './pages/prejoin';
 import { RoomPage } from './pages/room';
+import { StagePage } from './pages/stage';
 
 export type JoinOptions = { mic?: boolean; cam?: boolean; rememberName?: boolean };
 
@@ -15,8 +18,11 @@ export class Participant {
   readonly home: HomePage;
   readonly prejoin: PreJoinPage;
   readonly room: RoomPage;
+  readonly stage: StagePage;
   readonly chat: ChatPanel;
+  readonly participantsPanel: ParticipantsPanel;
   readonly left: LeftPage;
+  readonly moderation: ModerationPage;
 
   constructor(
     readonly name: string,
@@ -26,14 +32,32 @@ export class Participant {
     this.home = new HomePage(page);
     this.prejoin = new PreJoinPage(page);
     this.room = new RoomPage(page);
+    this.stage = new StagePage(page);
     this.chat = new ChatPanel(page);
+    this.participantsPanel = new ParticipantsPanel(page);
     this.left = new LeftPage(page);
+    this.moderation = new ModerationPage(page);
   }
 
   /** Starts a new meeting from the home page and returns its id (stays on the pre-join page). */
   async newMeeting(): Promise<string> {
     await this.home.goto();
     return this.home.newMeeting();
+  }
+
+  /**
+   * Starts a new meeting from the home page and joins it through the moderator link the app landed
+   * on: this participant is its moderator. Returns the meeting id and the moderator key.
+   */
+  async host(options: JoinOptions = {}): Promise<{ id: string; key: string }> {
+    await this.home.goto();
+    const meeting = await this.home.newModeratedMeeting();
+    await this.prejoin.setName(this.name);
+    await this.prejoin.setMic(options.mic ?? false);
+    await this.prejoin.setCam(options.cam ?? false);
+    await this.prejoin.joinButton.click();
+    await this.room.expectJoined();
+    return meeting;
   }
 
   /** Opens the meeting link and fills in the pre-join page, up to (not including) the join click. */

@@ -3,7 +3,8 @@
  * (recipient, text, attachment) and the messages, plus downloads (attachments and the transcript).
  */
 import fs from 'node:fs';
-import { expect, type Download, type Locator, type Page } from '@playwright/test';
+import type { Download, Locator, Page } from '@playwright/test';
+import { setShown } from './panel';
 
 export class ChatPanel {
   readonly toggle: Locator;
@@ -35,13 +36,11 @@ export class ChatPanel {
   }
 
   async open(): Promise<void> {
-    if (!(await this.panel.isVisible())) await this.toggle.click();
-    await expect(this.panel).toBeVisible();
+    await setShown(this.toggle, this.panel, true);
   }
 
   async close(): Promise<void> {
-    if (await this.panel.isVisible()) await this.toggle.click();
-    await expect(this.panel).toBeHidden();
+    await setShown(this.toggle, this.panel, false);
   }
 
   /** Chooses the recipient: a participant id for a private message, `undefined` for everyone. */

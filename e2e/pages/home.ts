@@ -20,9 +20,18 @@ export class HomePage {
 
   /** Clicks "New meeting" and returns the meeting id the app navigated to. */
   async newMeeting(): Promise<string> {
+    return (await this.newModeratedMeeting()).id;
+  }
+
+  /**
+   * Clicks "New meeting" and returns the new meeting's id and the moderator key from the moderator
+   * link the app navigated to (`/m/<id>#mod=<key>`).
+   */
+  async newModeratedMeeting(): Promise<{ id: string; key: string }> {
     await this.newMeetingButton.click();
-    await this.page.waitForURL(/\/m\/[^/?#]+$/);
-    return meetingIdOf(this.page.url());
+    await this.page.waitForURL(/\/m\/[^/?#]+#mod=[^&#]+$/);
+    const url = new URL(this.page.url());
+    return { id: meetingIdOf(this.page.url()), key: url.hash.replace(/^#mod=/, '') };
   }
 
   /** Types a meeting link or id into the join form and submits it. */

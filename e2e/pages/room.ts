@@ -1,4 +1,7 @@
-/** Page object of the meeting room: participant tiles, mic/cam toggles, leaving. */
+/**
+ * Page object of the meeting room: participant tiles, the control bar (mic, camera, hand, reactions,
+ * help, leaving) and the shortcut help dialog.
+ */
 import { expect, type Locator, type Page } from '@playwright/test';
 import { setPressed } from './prejoin';
 
@@ -8,6 +11,11 @@ export class RoomPage {
   readonly remoteTiles: Locator;
   readonly toggleMic: Locator;
   readonly toggleCam: Locator;
+  readonly toggleHand: Locator;
+  readonly reactionsButton: Locator;
+  readonly reactionsMenu: Locator;
+  readonly helpButton: Locator;
+  readonly helpDialog: Locator;
   readonly leaveButton: Locator;
   readonly leftPage: Locator;
   readonly error: Locator;
@@ -18,6 +26,11 @@ export class RoomPage {
     this.remoteTiles = this.tiles.and(page.locator('[data-self="false"]'));
     this.toggleMic = page.getByTestId('toggle-mic');
     this.toggleCam = page.getByTestId('toggle-cam');
+    this.toggleHand = page.getByTestId('toggle-hand');
+    this.reactionsButton = page.getByTestId('reactions-button');
+    this.reactionsMenu = page.getByTestId('reactions-menu');
+    this.helpButton = page.getByTestId('help-button');
+    this.helpDialog = page.getByTestId('help-dialog');
     this.leaveButton = page.getByTestId('leave');
     this.leftPage = page.getByTestId('left-page');
     this.error = page.getByTestId('error');
@@ -26,6 +39,21 @@ export class RoomPage {
   /** The tile showing participant `id`. */
   tile(id: string): Locator {
     return this.tiles.and(this.page.locator(`[data-participant-id="${id}"]`));
+  }
+
+  /** The raised-hand indicator on participant `id`'s tile (absent while the hand is down). */
+  tileHand(id: string): Locator {
+    return this.tile(id).getByTestId('tile-hand');
+  }
+
+  /** The reactions floating over participant `id`'s tile. */
+  tileReactions(id: string): Locator {
+    return this.tile(id).getByTestId('tile-reaction');
+  }
+
+  /** The button of reaction `name` (its wire name, e.g. `thumbs_up`) in the reactions menu. */
+  reaction(name: string): Locator {
+    return this.page.getByTestId(`reaction-${name}`);
   }
 
   async expectJoined(): Promise<void> {
@@ -50,6 +78,17 @@ export class RoomPage {
 
   async setCam(on: boolean): Promise<void> {
     await setPressed(this.toggleCam, on);
+  }
+
+  /** Raises or lowers the hand and waits for the server's echo to set the toggle. */
+  async setHand(raised: boolean): Promise<void> {
+    await setPressed(this.toggleHand, raised);
+  }
+
+  /** Opens the reactions menu (if it is closed) and sends reaction `name`. */
+  async react(name: string): Promise<void> {
+    if (!(await this.reactionsMenu.isVisible())) await this.reactionsButton.click();
+    await this.reaction(name).click();
   }
 
   async leave(): Promise<void> {

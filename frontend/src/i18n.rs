@@ -6,7 +6,9 @@
 //! makes sure both languages have it.
 
 use leptos::prelude::*;
-use treff_shared::ErrorCode;
+use treff_shared::{ErrorCode, Reaction};
+
+use crate::shortcuts::Shortcut;
 
 /// The languages the UI speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,12 +153,14 @@ pub struct Texts {
     // Room.
     /// Shown while the signalling connection is being set up.
     pub connecting: &'static str,
+    /// The room's heading, for screen readers only (they navigate by headings).
+    pub room_title: &'static str,
     /// Leave button.
     pub leave: &'static str,
     /// Appended to one's own name on the own tile.
     pub you_suffix: &'static str,
     /// Accessible name of the tile grid.
-    pub participants_label: &'static str,
+    pub tiles_label: &'static str,
     /// Accessible name of the control bar.
     pub controls_label: &'static str,
     /// State icon: microphone on.
@@ -242,6 +246,54 @@ pub struct Texts {
     /// The BCP 47 locale for dates and times.
     pub locale: &'static str,
 
+    // Raised hands, reactions, participants panel, keyboard shortcuts.
+    /// The raise-hand toggle.
+    pub raise_hand: &'static str,
+    /// The hand on a tile.
+    pub hand_raised: &'static str,
+    /// The hand in the participants panel; `{n}` is its place in the queue.
+    pub hand_position: &'static str,
+    /// Announced when someone raises their hand; `{name}` is theirs.
+    pub hand_raised_by: &'static str,
+    /// The reactions button and its menu.
+    pub reactions: &'static str,
+    /// Announced when someone reacts; `{name}` is theirs, `{reaction}` the reaction's name.
+    pub reacted_by: &'static str,
+    /// 👍
+    pub reaction_thumbs_up: &'static str,
+    /// 👏
+    pub reaction_clap: &'static str,
+    /// 😂
+    pub reaction_laugh: &'static str,
+    /// ❤️
+    pub reaction_heart: &'static str,
+    /// 😮
+    pub reaction_surprised: &'static str,
+    /// 🎉
+    pub reaction_celebrate: &'static str,
+    /// The participants panel: its toggle and its heading.
+    pub participants: &'static str,
+    /// Button that closes the participants panel.
+    pub participants_close: &'static str,
+    /// The help button and the help dialog's heading.
+    pub keyboard_shortcuts: &'static str,
+    /// Under the list of shortcuts: when they do not work.
+    pub shortcuts_hint: &'static str,
+    /// Button that closes the help dialog.
+    pub help_close: &'static str,
+    /// Shortcut M.
+    pub shortcut_mic: &'static str,
+    /// Shortcut V.
+    pub shortcut_cam: &'static str,
+    /// Shortcut R.
+    pub shortcut_hand: &'static str,
+    /// Shortcut C.
+    pub shortcut_chat: &'static str,
+    /// Shortcut P.
+    pub shortcut_participants: &'static str,
+    /// Shortcut ?.
+    pub shortcut_help: &'static str,
+
     // Server error codes.
     /// `room_full`.
     pub err_room_full: &'static str,
@@ -277,6 +329,28 @@ pub struct Texts {
     pub err_storage_full: &'static str,
     /// `bad_upload` (HTTP 400/411).
     pub err_bad_upload: &'static str,
+    /// `reaction_rate_limited`.
+    pub err_reaction_rate_limited: &'static str,
+    /// `not_moderator`.
+    pub err_not_moderator: &'static str,
+    /// `unknown_participant`.
+    pub err_unknown_participant: &'static str,
+    /// `room_locked`.
+    pub err_room_locked: &'static str,
+    /// `password_required`.
+    pub err_password_required: &'static str,
+    /// `wrong_password`.
+    pub err_wrong_password: &'static str,
+    /// `too_many_attempts`.
+    pub err_too_many_attempts: &'static str,
+    /// `entry_denied`.
+    pub err_entry_denied: &'static str,
+    /// `banned`.
+    pub err_banned: &'static str,
+    /// `unknown_meeting`.
+    pub err_unknown_meeting: &'static str,
+    /// `organiser_password_required`.
+    pub err_organiser_password_required: &'static str,
 
     // Left page.
     /// Heading after leaving.
@@ -315,6 +389,18 @@ pub struct Texts {
     pub not_found_title: &'static str,
     /// Explanation under it.
     pub not_found_text: &'static str,
+
+    // Screen sharing and views.
+    /// The screen-sharing toggle.
+    pub share_screen: &'static str,
+    /// The speaker-view toggle (pressed: speaker view; not pressed: tile view).
+    pub speaker_view: &'static str,
+    /// Accessible name of the area with the shared screens.
+    pub presentations_label: &'static str,
+    /// Caption of a shared screen; `{}` is the sharer's name.
+    pub screen_of: &'static str,
+    /// Caption of our own shared screen.
+    pub own_screen: &'static str,
 }
 
 impl Texts {
@@ -338,7 +424,59 @@ impl Texts {
             ErrorCode::FileTooLarge => self.err_file_too_large,
             ErrorCode::StorageFull => self.err_storage_full,
             ErrorCode::BadUpload => self.err_bad_upload,
+            ErrorCode::ReactionRateLimited => self.err_reaction_rate_limited,
+            ErrorCode::NotModerator => self.err_not_moderator,
+            ErrorCode::UnknownParticipant => self.err_unknown_participant,
+            ErrorCode::RoomLocked => self.err_room_locked,
+            ErrorCode::PasswordRequired => self.err_password_required,
+            ErrorCode::WrongPassword => self.err_wrong_password,
+            ErrorCode::TooManyAttempts => self.err_too_many_attempts,
+            ErrorCode::EntryDenied => self.err_entry_denied,
+            ErrorCode::Banned => self.err_banned,
+            ErrorCode::UnknownMeeting => self.err_unknown_meeting,
+            ErrorCode::OrganiserPasswordRequired => self.err_organiser_password_required,
         }
+    }
+
+    /// The name of a reaction (its button's label).
+    pub fn reaction(&self, reaction: Reaction) -> &'static str {
+        match reaction {
+            Reaction::ThumbsUp => self.reaction_thumbs_up,
+            Reaction::Clap => self.reaction_clap,
+            Reaction::Laugh => self.reaction_laugh,
+            Reaction::Heart => self.reaction_heart,
+            Reaction::Surprised => self.reaction_surprised,
+            Reaction::Celebrate => self.reaction_celebrate,
+        }
+    }
+
+    /// What a keyboard shortcut does.
+    pub fn shortcut(&self, shortcut: Shortcut) -> &'static str {
+        match shortcut {
+            Shortcut::Mic => self.shortcut_mic,
+            Shortcut::Cam => self.shortcut_cam,
+            Shortcut::Hand => self.shortcut_hand,
+            Shortcut::Chat => self.shortcut_chat,
+            Shortcut::Participants => self.shortcut_participants,
+            Shortcut::Help => self.shortcut_help,
+        }
+    }
+
+    /// "Hand raised, number 2".
+    pub fn hand_position(&self, position: usize) -> String {
+        self.hand_position.replace("{n}", &position.to_string())
+    }
+
+    /// "Alice raised their hand".
+    pub fn hand_raised_by(&self, name: &str) -> String {
+        self.hand_raised_by.replace("{name}", name)
+    }
+
+    /// "Alice reacted: Applause".
+    pub fn reacted_by(&self, name: &str, reaction: Reaction) -> String {
+        self.reacted_by
+            .replace("{name}", name)
+            .replace("{reaction}", self.reaction(reaction))
     }
 
     /// The mark of a private message we sent to `name`.
@@ -406,9 +544,10 @@ pub const DE: Texts = Texts {
     media_in_use: "Das Gerät wird gerade von einem anderen Programm benutzt.",
     media_failed: "Das Gerät konnte nicht gestartet werden.",
     connecting: "Verbindung wird aufgebaut …",
+    room_title: "Meeting",
     leave: "Verlassen",
     you_suffix: "(Sie)",
-    participants_label: "Teilnehmende",
+    tiles_label: "Videokacheln",
     controls_label: "Steuerung",
     mic_is_on: "Mikrofon an",
     mic_is_off: "Mikrofon aus",
@@ -450,6 +589,29 @@ pub const DE: Texts = Texts {
     chat_max_size_hint: "Erlaubt sind höchstens {max}.",
     decimal_separator: ',',
     locale: "de-DE",
+    raise_hand: "Hand heben",
+    hand_raised: "Hand gehoben",
+    hand_position: "Hand gehoben, Nr. {n}",
+    hand_raised_by: "{name} hat die Hand gehoben.",
+    reactions: "Reaktionen",
+    reacted_by: "{name} reagiert: {reaction}",
+    reaction_thumbs_up: "Daumen hoch",
+    reaction_clap: "Applaus",
+    reaction_laugh: "Lachen",
+    reaction_heart: "Herz",
+    reaction_surprised: "Überrascht",
+    reaction_celebrate: "Feiern",
+    participants: "Teilnehmende",
+    participants_close: "Liste der Teilnehmenden schließen",
+    keyboard_shortcuts: "Tastenkürzel",
+    shortcuts_hint: "Die Kürzel wirken nicht, solange Sie in ein Feld schreiben.",
+    help_close: "Schließen",
+    shortcut_mic: "Mikrofon ein/aus",
+    shortcut_cam: "Kamera ein/aus",
+    shortcut_hand: "Hand heben/senken",
+    shortcut_chat: "Chat öffnen/schließen",
+    shortcut_participants: "Liste der Teilnehmenden öffnen/schließen",
+    shortcut_help: "Diese Hilfe anzeigen",
     err_room_full: "Dieses Meeting ist voll.",
     err_server_full: "Der Server ist ausgelastet. Bitte versuchen Sie es später noch einmal.",
     err_invalid_name: "Dieser Name ist nicht zulässig.",
@@ -467,6 +629,17 @@ pub const DE: Texts = Texts {
     err_file_too_large: "Die Datei ist zu groß.",
     err_storage_full: "Der Speicher für Dateien in diesem Meeting ist voll.",
     err_bad_upload: "Die Datei konnte nicht angenommen werden.",
+    err_reaction_rate_limited: "Sie senden zu viele Reaktionen. Bitte warten Sie einen Moment.",
+    err_not_moderator: "Nur eine Moderatorin oder ein Moderator darf das.",
+    err_unknown_participant: "Diese Person ist nicht im Meeting.",
+    err_room_locked: "Dieses Meeting ist gesperrt: Niemand kann mehr beitreten.",
+    err_password_required: "Dieses Meeting braucht ein Passwort.",
+    err_wrong_password: "Das Passwort ist falsch.",
+    err_too_many_attempts: "Zu viele falsche Passwörter. Bitte warten Sie einen Moment, bevor Sie es erneut versuchen.",
+    err_entry_denied: "Eine Moderatorin oder ein Moderator hat Sie nicht eingelassen.",
+    err_banned: "Sie wurden aus diesem Meeting entfernt und können nicht erneut beitreten.",
+    err_unknown_meeting: "Dieses Meeting gibt es auf diesem Server nicht.",
+    err_organiser_password_required: "Zum Anlegen eines Meetings ist das Passwort für Organisierende nötig.",
     left_title: "Sie haben das Meeting verlassen.",
     left_text: "Ihr Name und Ihre Daten in diesem Meeting werden gelöscht, sobald es endet.",
     ended_title: "Das Meeting ist beendet.",
@@ -486,6 +659,11 @@ pub const DE: Texts = Texts {
     ],
     not_found_title: "Seite nicht gefunden",
     not_found_text: "Diese Seite gibt es nicht.",
+    share_screen: "Bildschirm teilen",
+    speaker_view: "Sprecheransicht",
+    presentations_label: "Geteilte Bildschirme",
+    screen_of: "Bildschirm von {}",
+    own_screen: "Ihr geteilter Bildschirm",
 };
 
 /// English.
@@ -530,9 +708,10 @@ pub const EN: Texts = Texts {
     media_in_use: "The device is in use by another program.",
     media_failed: "The device could not be started.",
     connecting: "Connecting …",
+    room_title: "Meeting",
     leave: "Leave",
     you_suffix: "(you)",
-    participants_label: "Participants",
+    tiles_label: "Video tiles",
     controls_label: "Meeting controls",
     mic_is_on: "Microphone on",
     mic_is_off: "Microphone off",
@@ -574,6 +753,29 @@ pub const EN: Texts = Texts {
     chat_max_size_hint: "At most {max} is allowed.",
     decimal_separator: '.',
     locale: "en-GB",
+    raise_hand: "Raise hand",
+    hand_raised: "Hand raised",
+    hand_position: "Hand raised, number {n}",
+    hand_raised_by: "{name} raised their hand.",
+    reactions: "Reactions",
+    reacted_by: "{name} reacted: {reaction}",
+    reaction_thumbs_up: "Thumbs up",
+    reaction_clap: "Applause",
+    reaction_laugh: "Laughter",
+    reaction_heart: "Heart",
+    reaction_surprised: "Surprised",
+    reaction_celebrate: "Celebration",
+    participants: "Participants",
+    participants_close: "Close participants",
+    keyboard_shortcuts: "Keyboard shortcuts",
+    shortcuts_hint: "Shortcuts do not work while you are typing in a field.",
+    help_close: "Close",
+    shortcut_mic: "Microphone on/off",
+    shortcut_cam: "Camera on/off",
+    shortcut_hand: "Raise/lower hand",
+    shortcut_chat: "Open/close chat",
+    shortcut_participants: "Open/close participants",
+    shortcut_help: "Show this help",
     err_room_full: "This meeting is full.",
     err_server_full: "The server is busy. Please try again later.",
     err_invalid_name: "This name is not allowed.",
@@ -591,6 +793,17 @@ pub const EN: Texts = Texts {
     err_file_too_large: "The file is too large.",
     err_storage_full: "The file storage of this meeting is full.",
     err_bad_upload: "The file could not be accepted.",
+    err_reaction_rate_limited: "You are sending too many reactions. Please wait a moment.",
+    err_not_moderator: "Only a moderator may do that.",
+    err_unknown_participant: "This person is not in the meeting.",
+    err_room_locked: "This meeting is locked: nobody new can join.",
+    err_password_required: "This meeting needs a password.",
+    err_wrong_password: "The password is wrong.",
+    err_too_many_attempts: "Too many wrong passwords. Please wait a moment before trying again.",
+    err_entry_denied: "A moderator did not let you in.",
+    err_banned: "You were removed from this meeting and cannot rejoin it.",
+    err_unknown_meeting: "This server has no such meeting.",
+    err_organiser_password_required: "Creating a meeting needs the organiser password.",
     left_title: "You left the meeting.",
     left_text: "Your name and your data in this meeting are deleted when it ends.",
     ended_title: "The meeting has ended.",
@@ -610,11 +823,257 @@ pub const EN: Texts = Texts {
     ],
     not_found_title: "Page not found",
     not_found_text: "This page does not exist.",
+    share_screen: "Share screen",
+    speaker_view: "Speaker view",
+    presentations_label: "Shared screens",
+    screen_of: "{}'s screen",
+    own_screen: "Your shared screen",
 };
 
 /// The active language's strings, provided by the app root.
 pub fn texts() -> &'static Texts {
     use_context::<Lang>().unwrap_or(Lang::De).texts()
+}
+
+/// The strings of moderation, the lobby and meeting access, in one language.
+pub struct ModerationTexts {
+    /// Heading of the organiser-password form on the home page.
+    pub organiser_password_label: &'static str,
+    /// Its submit button.
+    pub organiser_password_submit: &'static str,
+    /// Creating a meeting failed for another reason.
+    pub new_meeting_failed: &'static str,
+    /// Role badge.
+    pub moderator: &'static str,
+    /// The moderator menu's button.
+    pub moderator_menu: &'static str,
+    /// Mute everyone.
+    pub mute_all: &'static str,
+    /// Lock the meeting.
+    pub lock: &'static str,
+    /// Unlock the meeting.
+    pub unlock: &'static str,
+    /// Switch the lobby on.
+    pub lobby_on: &'static str,
+    /// Switch the lobby off.
+    pub lobby_off: &'static str,
+    /// Label of the meeting-password input.
+    pub meeting_password: &'static str,
+    /// Set the password.
+    pub set_password: &'static str,
+    /// Clear the password.
+    pub clear_password: &'static str,
+    /// End the meeting for all.
+    pub end_for_all: &'static str,
+    /// Confirmation question for ending the meeting.
+    pub end_for_all_confirm: &'static str,
+    /// Confirm button of a confirmation.
+    pub confirm: &'static str,
+    /// Cancel button of a confirmation.
+    pub cancel: &'static str,
+    /// Copy the participant link.
+    pub copy_link: &'static str,
+    /// Copy the moderator link.
+    pub copy_moderator_link: &'static str,
+    /// Confirmation after copying.
+    pub copied: &'static str,
+    /// Copying failed: the link to copy by hand follows.
+    pub copy_failed: &'static str,
+    /// Accessible name of a participant's moderator actions; `{}` is the name.
+    pub actions_for: &'static str,
+    /// Mute a participant.
+    pub action_mute: &'static str,
+    /// Stop a participant's video.
+    pub action_stop_video: &'static str,
+    /// Ask a participant to unmute.
+    pub action_ask_unmute: &'static str,
+    /// Make a participant moderator.
+    pub action_make_moderator: &'static str,
+    /// Remove a participant.
+    pub action_remove: &'static str,
+    /// Remove and ban a participant.
+    pub action_ban: &'static str,
+    /// Confirmation question for removing; `{}` is the name.
+    pub remove_confirm: &'static str,
+    /// Confirmation question for removing with a ban; `{}` is the name.
+    pub ban_confirm: &'static str,
+    /// Heading of the lobby section.
+    pub lobby_title: &'static str,
+    /// Badge text: people waiting; `{}` is the count.
+    pub lobby_waiting: &'static str,
+    /// Admit a newcomer.
+    pub admit: &'static str,
+    /// Deny a newcomer.
+    pub deny: &'static str,
+    /// Accessible name of admit/deny buttons; `{}` is the name.
+    pub knock_of: &'static str,
+    /// Room state indicator: locked.
+    pub state_locked: &'static str,
+    /// Room state indicator: lobby on.
+    pub state_lobby: &'static str,
+    /// Room state indicator: password set.
+    pub state_password: &'static str,
+    /// Accessible name of the room state indicators.
+    pub state_label: &'static str,
+    /// The waiting screen's heading.
+    pub waiting_title: &'static str,
+    /// The waiting screen's text.
+    pub waiting_text: &'static str,
+    /// Leave the lobby.
+    pub waiting_leave: &'static str,
+    /// The removed page's heading.
+    pub removed_title: &'static str,
+    /// Its text.
+    pub removed_text: &'static str,
+    /// Its text when banned.
+    pub banned_text: &'static str,
+    /// The password form's heading on a refused join.
+    pub password_title: &'static str,
+    /// The password input's label.
+    pub password_label: &'static str,
+    /// Retry joining with the password.
+    pub password_submit: &'static str,
+    /// The prompt of a moderator's request to unmute.
+    pub unmute_asked: &'static str,
+    /// Its button: switch the microphone on.
+    pub unmute_now: &'static str,
+    /// Its dismissal.
+    pub not_now: &'static str,
+    /// Notice: a moderator switched the microphone off.
+    pub turned_off_mic: &'static str,
+    /// Notice: a moderator switched the camera off.
+    pub turned_off_cam: &'static str,
+    /// Notice: a moderator switched microphone and camera off.
+    pub turned_off_both: &'static str,
+}
+
+impl ModerationTexts {
+    /// Fills the `{}` of a pattern.
+    pub fn fill(pattern: &str, value: &str) -> String {
+        pattern.replacen("{}", value, 1)
+    }
+}
+
+const MOD_DE: ModerationTexts = ModerationTexts {
+    organiser_password_label: "Organisationspasswort",
+    organiser_password_submit: "Meeting erstellen",
+    new_meeting_failed: "Das Meeting konnte nicht erstellt werden. Bitte später erneut versuchen.",
+    moderator: "Moderation",
+    moderator_menu: "Moderation",
+    mute_all: "Alle stummschalten",
+    lock: "Meeting sperren",
+    unlock: "Meeting entsperren",
+    lobby_on: "Warteraum einschalten",
+    lobby_off: "Warteraum ausschalten",
+    meeting_password: "Meeting-Passwort",
+    set_password: "Passwort setzen",
+    clear_password: "Passwort entfernen",
+    end_for_all: "Meeting für alle beenden",
+    end_for_all_confirm: "Das Meeting für alle beenden? Namen, Chat und Dateien werden sofort gelöscht.",
+    confirm: "Bestätigen",
+    cancel: "Abbrechen",
+    copy_link: "Teilnahmelink kopieren",
+    copy_moderator_link: "Moderationslink kopieren",
+    copied: "Link kopiert.",
+    copy_failed: "Kopieren nicht möglich. Der Link:",
+    actions_for: "Moderation für {}",
+    action_mute: "Stummschalten",
+    action_stop_video: "Video stoppen",
+    action_ask_unmute: "Um Einschalten des Mikrofons bitten",
+    action_make_moderator: "Zur Moderation machen",
+    action_remove: "Entfernen",
+    action_ban: "Entfernen und sperren",
+    remove_confirm: "{} aus dem Meeting entfernen?",
+    ban_confirm: "{} entfernen und für dieses Meeting sperren?",
+    lobby_title: "Warteraum",
+    lobby_waiting: "{} warten",
+    admit: "Einlassen",
+    deny: "Ablehnen",
+    knock_of: "{} im Warteraum",
+    state_locked: "Gesperrt",
+    state_lobby: "Warteraum",
+    state_password: "Passwort",
+    state_label: "Zugang zum Meeting",
+    waiting_title: "Warteraum",
+    waiting_text: "Die Moderation lässt Sie gleich herein.",
+    waiting_leave: "Verlassen",
+    removed_title: "Sie wurden aus dem Meeting entfernt.",
+    removed_text: "Eine Moderatorin oder ein Moderator hat Sie entfernt.",
+    banned_text: "Eine Moderatorin oder ein Moderator hat Sie entfernt; Sie können diesem Meeting nicht wieder beitreten.",
+    password_title: "Dieses Meeting hat ein Passwort.",
+    password_label: "Passwort",
+    password_submit: "Mit Passwort beitreten",
+    unmute_asked: "Die Moderation bittet Sie, Ihr Mikrofon einzuschalten.",
+    unmute_now: "Mikrofon einschalten",
+    not_now: "Nicht jetzt",
+    turned_off_mic: "Die Moderation hat Ihr Mikrofon ausgeschaltet.",
+    turned_off_cam: "Die Moderation hat Ihre Kamera ausgeschaltet.",
+    turned_off_both: "Die Moderation hat Ihr Mikrofon und Ihre Kamera ausgeschaltet.",
+};
+
+const MOD_EN: ModerationTexts = ModerationTexts {
+    organiser_password_label: "Organiser password",
+    organiser_password_submit: "Create meeting",
+    new_meeting_failed: "The meeting could not be created. Please try again later.",
+    moderator: "Moderator",
+    moderator_menu: "Moderator",
+    mute_all: "Mute everyone",
+    lock: "Lock meeting",
+    unlock: "Unlock meeting",
+    lobby_on: "Turn lobby on",
+    lobby_off: "Turn lobby off",
+    meeting_password: "Meeting password",
+    set_password: "Set password",
+    clear_password: "Clear password",
+    end_for_all: "End meeting for all",
+    end_for_all_confirm: "End the meeting for everyone? Names, chat and files are deleted at once.",
+    confirm: "Confirm",
+    cancel: "Cancel",
+    copy_link: "Copy participant link",
+    copy_moderator_link: "Copy moderator link",
+    copied: "Link copied.",
+    copy_failed: "Could not copy. The link:",
+    actions_for: "Moderation for {}",
+    action_mute: "Mute",
+    action_stop_video: "Stop video",
+    action_ask_unmute: "Ask to unmute",
+    action_make_moderator: "Make moderator",
+    action_remove: "Remove",
+    action_ban: "Remove and ban",
+    remove_confirm: "Remove {} from the meeting?",
+    ban_confirm: "Remove {} and ban them from this meeting?",
+    lobby_title: "Lobby",
+    lobby_waiting: "{} waiting",
+    admit: "Admit",
+    deny: "Deny",
+    knock_of: "{} in the lobby",
+    state_locked: "Locked",
+    state_lobby: "Lobby",
+    state_password: "Password",
+    state_label: "Meeting access",
+    waiting_title: "Lobby",
+    waiting_text: "The moderator will let you in shortly.",
+    waiting_leave: "Leave",
+    removed_title: "You were removed from the meeting.",
+    removed_text: "A moderator removed you.",
+    banned_text: "A moderator removed you; you cannot join this meeting again.",
+    password_title: "This meeting has a password.",
+    password_label: "Password",
+    password_submit: "Join with password",
+    unmute_asked: "The moderator asks you to unmute your microphone.",
+    unmute_now: "Unmute",
+    not_now: "Not now",
+    turned_off_mic: "A moderator turned your microphone off.",
+    turned_off_cam: "A moderator turned your camera off.",
+    turned_off_both: "A moderator turned your microphone and camera off.",
+};
+
+/// The moderation strings of the active language.
+pub fn mod_texts() -> &'static ModerationTexts {
+    match use_context::<Lang>().unwrap_or(Lang::De) {
+        Lang::De => &MOD_DE,
+        Lang::En => &MOD_EN,
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ impl MediaError {
         }
     }
 
-    fn from_js(err: &JsValue) -> Self {
+    pub(crate) fn from_js(err: &JsValue) -> Self {
         let name = Reflect::get(err, &JsValue::from_str("name"))
             .ok()
             .and_then(|n| n.as_string())

@@ -23,6 +23,8 @@ use web_sys::{
     RtcTrackEvent,
 };
 
+use crate::speaker::Energy;
+
 /// Where a remote track belongs.
 pub type Route = (ParticipantId, TrackKind);
 
@@ -115,6 +117,8 @@ impl Peer {
                 Some(TrackKind::Audio)
             } else if mid == publish.video {
                 Some(TrackKind::Video)
+            } else if mid == publish.screen {
+                Some(TrackKind::Screen)
             } else {
                 None
             };
@@ -162,6 +166,43 @@ impl Peer {
         }
     }
 
+    /// The audio counters of every voice we receive (by owner) and of our own microphone (`None`),
+    /// published on `own_mid`. A stream without counters yet (no audio played or captured) is left
+    /// out.
+    pub async fn audio_energies(
+        &self,
+        own_mid: Option<&str>,
+    ) -> Vec<(Option<ParticipantId>, Energy)> {
+        let mut readings = Vec::new();
+        for transceiver in self.transceivers() {
+            if transceiver.direction() == RtcRtpTransceiverDirection::Stopped {
+                continue;
+            }
+            let Some(mid) = transceiver.mid() else {
+                continue;
+            };
+            let (owner, stats, stats_type) = if own_mid == Some(mid.as_str()) {
+                (None, transceiver.sender().get_stats(), "media-source")
+            } else {
+                match self.routes.borrow().get(&mid) {
+                    Some((owner, TrackKind::Audio)) => (
+                        Some(*owner),
+                        transceiver.receiver().get_stats(),
+                        "inbound-rtp",
+                    ),
+                    _ => continue,
+                }
+            };
+            let Ok(report) = JsFuture::from(stats).await else {
+                continue;
+            };
+            if let Some(energy) = audio_energy(&report, stats_type) {
+                readings.push((owner, energy));
+            }
+        }
+        readings
+    }
+
     fn transceivers(&self) -> Vec<RtcRtpTransceiver> {
         self.pc
             .get_transceivers()
@@ -176,6 +217,28 @@ impl Peer {
         self.pc.set_onconnectionstatechange(None);
         self.pc.close();
     }
+}
+
+/// `totalAudioEnergy` and `totalSamplesDuration` of the first audio entry of type `stats_type` in a
+/// stats report.
+fn audio_energy(report: &JsValue, stats_type: &str) -> Option<Energy> {
+    let number = |entry: &JsValue, key: &str| Reflect::get(entry, &key.into()).ok()?.as_f64();
+    let text = |entry: &JsValue, key: &str| Reflect::get(entry, &key.into()).ok()?.as_string();
+    let mut found = None;
+    report
+        .unchecked_ref::<js_sys::Map>()
+        .for_each(&mut |entry, _| {
+            if found.is_none()
+                && text(&entry, "type").as_deref() == Some(stats_type)
+                && text(&entry, "kind").as_deref() == Some("audio")
+            {
+                found = Some(Energy {
+                    energy: number(&entry, "totalAudioEnergy").unwrap_or(0.0),
+                    duration: number(&entry, "totalSamplesDuration").unwrap_or(0.0),
+                });
+            }
+        });
+    found
 }
 
 /// Sets a transceiver's direction through `Reflect`, which turns the setter's exception (a transceiver

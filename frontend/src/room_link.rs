@@ -1,19 +1,7 @@
-//! Meeting links: making a fresh room id and reading one from what a person pasted.
-//!
-//! A room id is the only secret guarding a meeting (R1), so it comes from `crypto.getRandomValues`,
-//! the browser's CSPRNG, and never from a seeded or time-based generator.
+//! Meeting links: the path of a meeting and reading one from what a person pasted. New meetings
+//! (and their ids) come from the server (see [`crate::meetings_api`]).
 
 use treff_shared::RoomId;
-use treff_shared::ids::ROOM_ID_RANDOM_BYTES;
-
-/// Makes the id of a new meeting from 128 random bits. `None` only if the browser has no Web Crypto,
-/// in which case refusing is safer than a guessable id.
-pub fn new_room_id() -> Option<RoomId> {
-    let crypto = web_sys::window()?.crypto().ok()?;
-    let mut bytes = [0u8; ROOM_ID_RANDOM_BYTES];
-    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(RoomId::from_random(bytes))
-}
 
 /// The path of a meeting's page.
 pub fn meeting_path(room: &RoomId) -> String {

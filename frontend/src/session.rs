@@ -14,9 +14,14 @@
 //!   (or [`LEAVE_WAIT`] passes): when the person was the last one, the server's `Ended` with the
 //!   deletion receipt comes just before that close.
 //!
-//! The chat and attachment traffic is in [`chat`].
+//! The chat and attachment traffic is in [`chat`]; raised hands and reactions are in [`gestures`];
+//! the lobby, roles, room settings and moderators' actions and requests are in [`moderation`].
 
 mod chat;
+mod gestures;
+mod moderation;
+mod screen;
+mod speakers;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -36,9 +41,12 @@ use web_sys::{MediaStream, MediaStreamTrack};
 
 use crate::attachments::Upload;
 use crate::chat::ChatUi;
+use crate::gestures::{Announcement, FloatingReaction};
 use crate::media::{self, Device, LocalTracks, MediaError};
+use crate::moderation::ModerationUi;
 use crate::peer::{Peer, Route};
 use crate::signalling::{Signalling, WsEvent};
+use crate::stage::StageUi;
 
 /// What the person chose on the pre-join screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,10 +61,12 @@ pub struct JoinSettings {
     pub mic_device: Option<String>,
     /// Chosen camera (`deviceId`), `None` for the default.
     pub cam_device: Option<String>,
+    /// The meeting password, when the meeting asked for one.
+    pub password: Option<String>,
 }
 
 /// A participant as the tiles show them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Member {
     /// Server-assigned id.
     pub id: ParticipantId,
@@ -66,6 +76,10 @@ pub struct Member {
     pub mic: bool,
     /// Camera on.
     pub cam: bool,
+    /// When the hand was raised (server time, ms), `None` while it is down.
+    pub hand: Option<u64>,
+    /// Sharing their screen.
+    pub screen: bool,
 }
 
 impl From<ParticipantInfo> for Member {
@@ -75,6 +89,8 @@ impl From<ParticipantInfo> for Member {
             name: p.name,
             mic: p.mic,
             cam: p.cam,
+            hand: p.hand,
+            screen: p.screen,
         }
     }
 }
@@ -97,6 +113,13 @@ pub enum Phase {
     Over(Option<DeletionReceipt>),
     /// The server refused the join (full room, bad name, ...).
     Refused(ErrorCode),
+    /// In the lobby: a moderator decides whether the person may enter.
+    Waiting,
+    /// A moderator removed the person (`banned`: for the rest of this meeting).
+    Removed {
+        /// They may not come back.
+        banned: bool,
+    },
     /// The socket closed without us asking.
     Lost(LostReason),
 }
@@ -148,6 +171,18 @@ pub struct RoomUi {
     pub notice: RwSignal<Option<Notice>>,
     /// The chat.
     pub chat: ChatUi,
+    /// The participants panel is open (it and the chat panel take turns beside the tiles).
+    pub participants_open: RwSignal<bool>,
+    /// The keyboard-shortcut help dialog is open.
+    pub help_open: RwSignal<bool>,
+    /// Reactions floating over the tiles right now.
+    pub reactions: RwSignal<Vec<FloatingReaction>>,
+    /// The latest thing others did that a screen reader should announce (a raised hand, a reaction).
+    pub announcement: RwSignal<Option<Announcement>>,
+    /// Shared screens, tile or speaker view, the active speaker.
+    pub stage: StageUi,
+    /// Roles, lobby, room settings and the moderators' requests.
+    pub moderation: ModerationUi,
 }
 
 impl RoomUi {
@@ -165,7 +200,38 @@ impl RoomUi {
             cam_busy: RwSignal::new(false),
             notice: RwSignal::new(None),
             chat: ChatUi::default(),
+            participants_open: RwSignal::new(false),
+            help_open: RwSignal::new(false),
+            reactions: RwSignal::new(Vec::new()),
+            announcement: RwSignal::new(None),
+            stage: StageUi::new(),
+            moderation: ModerationUi::default(),
         }
+    }
+
+    /// Opens or closes the chat panel; opening it closes the participants panel.
+    pub fn toggle_chat(&self) {
+        let open = !self.chat.open.get_untracked();
+        if open {
+            self.participants_open.set(false);
+        }
+        self.chat.set_open(open);
+    }
+
+    /// Opens or closes the participants panel; opening it closes the chat panel.
+    pub fn toggle_participants(&self) {
+        let open = !self.participants_open.get_untracked();
+        if open {
+            self.chat.set_open(false);
+        }
+        self.participants_open.set(open);
+    }
+
+    /// Ourselves, once joined.
+    pub fn own_member(&self) -> Option<Member> {
+        let me = self.me.get()?;
+        self.members
+            .with(|ms| ms.iter().find(|m| m.id == me).cloned())
     }
 
     fn switch(&self, device: Device) -> RwSignal<bool> {
@@ -188,6 +254,17 @@ impl RoomUi {
 struct Remote {
     audio: Option<MediaStreamTrack>,
     video: Option<MediaStreamTrack>,
+    screen: Option<MediaStreamTrack>,
+}
+
+impl Remote {
+    fn slot(&mut self, kind: TrackKind) -> &mut Option<MediaStreamTrack> {
+        match kind {
+            TrackKind::Audio => &mut self.audio,
+            TrackKind::Video => &mut self.video,
+            TrackKind::Screen => &mut self.screen,
+        }
+    }
 }
 
 /// One stay in a room, from connecting to shutdown.
@@ -209,7 +286,17 @@ pub struct Session {
     unanswered_chat: RefCell<VecDeque<String>>,
     /// The running upload (one at a time), so shutdown can abort it.
     upload: RefCell<Option<Rc<Upload>>>,
+    /// The key of the latest reaction shown (see [`FloatingReaction::key`]).
+    reaction_seq: Cell<u64>,
+    /// Our shared screen.
+    screen: RefCell<screen::ScreenShare>,
+    /// Active-speaker sampling.
+    speakers: RefCell<speakers::Speakers>,
     closed: Cell<bool>,
+    /// The key of a moderator link (from the URL fragment), sent only inside `Join`.
+    moderator_key: Option<String>,
+    /// The meeting password the person typed.
+    password: Option<String>,
 }
 
 impl Session {
@@ -219,6 +306,8 @@ impl Session {
             ui,
             room,
             name: settings.name,
+            moderator_key: crate::moderation::key_from_location(),
+            password: settings.password,
             mic_device: settings.mic_device,
             cam_device: settings.cam_device,
             ws: RefCell::new(None),
@@ -229,6 +318,9 @@ impl Session {
             token: RefCell::new(None),
             unanswered_chat: RefCell::default(),
             upload: RefCell::new(None),
+            reaction_seq: Cell::new(0),
+            screen: RefCell::default(),
+            speakers: RefCell::default(),
             closed: Cell::new(false),
         });
 
@@ -246,6 +338,7 @@ impl Session {
             }
         }
         spawn_local(Self::run(session.clone(), rx));
+        session.start_speaker_sampling();
 
         for device in [Device::Mic, Device::Cam] {
             if ui.switch(device).get_untracked() {
@@ -284,7 +377,7 @@ impl Session {
                     // The server's goodbye after `Leave`.
                     Phase::Leaving => self.finish(None),
                     // A refusal already told the person what happened; the close adds nothing.
-                    Phase::Refused(_) => self.shutdown(),
+                    Phase::Refused(_) | Phase::Removed { .. } => self.shutdown(),
                     _ => {
                         self.ui.phase.set(Phase::Lost(reason));
                         self.shutdown();
@@ -317,6 +410,8 @@ impl Session {
                     name: self.name.clone(),
                     mic,
                     cam,
+                    moderator_key: self.moderator_key.clone(),
+                    password: self.password.clone(),
                 });
             }
             ServerMsg::Joined {
@@ -324,8 +419,10 @@ impl Session {
                 participants,
                 chat,
                 token,
+                settings,
             } => {
                 ui.me.set(Some(you));
+                self.on_joined_moderation(&participants, settings);
                 ui.members
                     .set(participants.into_iter().map(Member::from).collect());
                 *self.token.borrow_mut() = Some(token);
@@ -335,6 +432,7 @@ impl Session {
                 self.send_media_state();
             }
             ServerMsg::ParticipantJoined { participant } => {
+                self.on_participant_role(&participant);
                 let member = Member::from(participant);
                 ui.members
                     .update(|ms| match ms.iter_mut().find(|m| m.id == member.id) {
@@ -348,12 +446,21 @@ impl Session {
                 ui.streams.update(|s| {
                     s.remove(&id);
                 });
+                ui.stage.screens.update(|s| {
+                    s.remove(&id);
+                });
             }
-            ServerMsg::MediaState { id, mic, cam } => {
+            ServerMsg::MediaState {
+                id,
+                mic,
+                cam,
+                screen,
+            } => {
                 ui.members.update(|ms| {
                     if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
                         m.mic = mic;
                         m.cam = cam;
+                        m.screen = screen;
                     }
                 });
             }
@@ -362,15 +469,36 @@ impl Session {
                 publish,
                 tracks,
             } => self.on_offer(sdp, publish, tracks).await,
+            ServerMsg::Hand { id, raised_at_ms } => self.on_hand(id, raised_at_ms),
+            ServerMsg::Reacted { id, reaction } => self.on_reacted(id, reaction),
             ServerMsg::Chat { message } => self.on_chat([message]),
             ServerMsg::Ended { receipt } => self.finish(Some(receipt)),
+            // A moderator switched a device off: it goes off here too (they can never switch one on).
+            ServerMsg::TurnedOff { mic, cam } => {
+                for (device, off) in [(Device::Mic, mic), (Device::Cam, cam)] {
+                    if off && ui.switch(device).get_untracked() {
+                        self.set_device(device, false);
+                    }
+                }
+                self.on_turned_off(mic, cam);
+            }
+            msg @ (ServerMsg::Waiting
+            | ServerMsg::Knocking { .. }
+            | ServerMsg::KnockEnded { .. }
+            | ServerMsg::RoleChanged { .. }
+            | ServerMsg::Settings { .. }
+            | ServerMsg::UnmuteAsked
+            | ServerMsg::Removed { .. }) => self.on_moderation(msg),
             ServerMsg::Error { code, message } => {
                 web_sys::console::warn_1(
                     &format!("treff: server error {code:?}: {message}").into(),
                 );
                 if chat::is_chat_refusal(code) {
                     self.on_chat_refused(code);
-                } else if ui.phase.get_untracked() == Phase::Connecting {
+                } else if code == ErrorCode::ReactionRateLimited {
+                    // Only the reaction is dropped, and the person sees that it did not appear:
+                    // a banner over the room would be louder than the reaction itself.
+                } else if matches!(ui.phase.get_untracked(), Phase::Connecting | Phase::Waiting) {
                     ui.phase.set(Phase::Refused(code));
                     self.shutdown();
                 } else {
@@ -399,6 +527,7 @@ impl Session {
             self.local.borrow().get(match kind {
                 TrackKind::Audio => Device::Mic,
                 TrackKind::Video => Device::Cam,
+                TrackKind::Screen => return self.screen.borrow().track(),
             })
         };
         let on_route = |route: Route, track: MediaStreamTrack| self.attach(route, track);
@@ -462,39 +591,57 @@ impl Session {
             .ui
             .members
             .with_untracked(|ms| ms.iter().any(|m| m.id == owner));
-        let mut changed: Vec<ParticipantId> = Vec::new();
+        let mut changed: Vec<(ParticipantId, TrackKind)> = Vec::new();
         {
             let mut remote = self.remote.borrow_mut();
             for (id, r) in remote.iter_mut() {
-                let slot = match kind {
-                    TrackKind::Audio => &mut r.audio,
-                    TrackKind::Video => &mut r.video,
-                };
-                if *id != owner
-                    && slot
-                        .as_ref()
-                        .is_some_and(|t| JsValue::from(t) == JsValue::from(&track))
-                {
-                    *slot = None;
-                    changed.push(*id);
+                // A reused mid may also have carried another kind (a screen m-line is a video one).
+                for k in [TrackKind::Audio, TrackKind::Video, TrackKind::Screen] {
+                    let slot = r.slot(k);
+                    if (*id, k) != (owner, kind)
+                        && slot
+                            .as_ref()
+                            .is_some_and(|t| JsValue::from(t) == JsValue::from(&track))
+                    {
+                        *slot = None;
+                        changed.push((*id, k));
+                    }
                 }
             }
             // Media for someone who already left (their `ParticipantLeft` overtook the offer) is dropped.
             if is_member {
-                let r = remote.entry(owner).or_default();
-                let slot = match kind {
-                    TrackKind::Audio => &mut r.audio,
-                    TrackKind::Video => &mut r.video,
-                };
+                let slot = remote.entry(owner).or_default().slot(kind);
                 if slot.as_ref().map(JsValue::from) != Some(JsValue::from(&track)) {
                     *slot = Some(track);
-                    changed.push(owner);
+                    changed.push((owner, kind));
                 }
             }
         }
-        for id in changed {
-            self.refresh_stream(id);
+        for (id, kind) in changed {
+            if kind == TrackKind::Screen {
+                self.refresh_screen(id);
+            } else {
+                self.refresh_stream(id);
+            }
         }
+    }
+
+    /// Rebuilds a participant's screen stream (kept apart from their camera and voice: it is shown
+    /// in its own place).
+    fn refresh_screen(&self, id: ParticipantId) {
+        let stream = self
+            .remote
+            .borrow()
+            .get(&id)
+            .and_then(|r| r.screen.as_ref().and_then(|t| media::stream_of(&[t])));
+        self.ui.stage.screens.update(|s| match stream {
+            Some(stream) => {
+                s.insert(id, stream);
+            }
+            None => {
+                s.remove(&id);
+            }
+        });
     }
 
     /// Rebuilds a participant's stream from their current tracks. A new `MediaStream` (rather than
@@ -597,14 +744,16 @@ impl Session {
                 local.get(Device::Cam).is_some(),
             )
         };
+        let screen = self.screen.borrow().track().is_some();
         // While a device is still opening it counts as off for others: they see it when it works.
         self.ui.members.update(|ms| {
             if let Some(m) = ms.iter_mut().find(|m| m.id == me) {
                 m.mic = mic;
                 m.cam = cam;
+                m.screen = screen;
             }
         });
-        self.send(&ClientMsg::SetMedia { mic, cam });
+        self.send(&ClientMsg::SetMedia { mic, cam, screen });
     }
 
     fn send(&self, msg: &ClientMsg) {
@@ -658,6 +807,7 @@ impl Session {
             upload.abort();
         }
         self.token.borrow_mut().take();
+        self.speakers.borrow_mut().stop();
         self.release_media();
     }
 
@@ -672,11 +822,14 @@ impl Session {
             peer.close();
         }
         self.local.borrow_mut().close();
+        self.screen.borrow_mut().close();
         self.remote.borrow_mut().clear();
         // The room component may already be tearing down; `try_set` tolerates disposed signals.
         let _ = self.ui.streams.try_set(HashMap::new());
         let _ = self.ui.local_video.try_set(None);
         let _ = self.ui.mic_busy.try_set(false);
         let _ = self.ui.cam_busy.try_set(false);
+        let _ = self.ui.stage.screens.try_set(HashMap::new());
+        let _ = self.ui.stage.sharing.try_set(false);
     }
 }

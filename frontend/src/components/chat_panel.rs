@@ -1,24 +1,26 @@
 //! The chat panel beside the tiles: the messages, newest in view, the composer, the transcript
 //! download, and dropping a file onto it to send it.
 //!
-//! The panel stays mounted while closed (only hidden), so the draft, the chosen recipient and the
-//! scroll position survive closing and opening it. The transcript is made here, in the browser, from
+//! The panel stays mounted while closed (only hidden, see [`SidePanel`]), so the draft, the chosen
+//! recipient and the scroll position survive closing and opening it. The transcript is made here, in the browser, from
 //! the messages this participant holds: nothing goes to the server for it.
 
-use leptos::ev::{DragEvent, KeyboardEvent};
+use leptos::ev::DragEvent;
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
 
 use crate::chat::{ChatActions, ChatEntry, transcript};
 use crate::components::chat_composer::ChatComposer;
 use crate::components::chat_message::ChatMessageItem;
 use crate::components::chat_toggle::TOGGLE_ID;
-use crate::components::icons::{CloseIcon, DownloadIcon};
+use crate::components::icons::DownloadIcon;
+use crate::components::side_panel::{PanelActions, SidePanel};
 use crate::i18n::{Texts, texts};
 use crate::session::RoomUi;
 use crate::{local_time, save_file};
+
+/// The panel's element id.
+pub const PANEL_ID: &str = "chat-panel";
 
 /// Saves the chat as `treff-chat-<date>.txt`, dated by its first message (or today).
 fn export(entries: &[ChatEntry], t: &Texts) {
@@ -72,19 +74,7 @@ pub fn ChatPanel(
         }
     });
 
-    let close = move || {
-        chat.set_open(false);
-        let toggle = document().get_element_by_id(TOGGLE_ID);
-        if let Some(toggle) = toggle.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-            // Focus back where the person opened the panel; failing leaves it on the body.
-            let _ = toggle.focus();
-        }
-    };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
-            close();
-        }
-    };
+    let close = Callback::new(move |()| chat.set_open(false));
     let on_drag_enter = move |ev: DragEvent| {
         if carries_files(&ev) {
             drag_depth.update(|d| *d += 1);
@@ -117,21 +107,22 @@ pub fn ChatPanel(
     };
 
     view! {
-        <aside
-            id="chat-panel"
-            class="chat-panel"
+        <SidePanel
+            id=PANEL_ID
+            toggle_id=TOGGLE_ID
+            test_id="chat-panel"
+            title=t.chat.to_owned()
+            close_label=t.chat_close
+            open=chat.open
+            on_close=close
+            class:chat-panel=true
             class:dropping=dropping
-            data-testid="chat-panel"
-            aria-label=t.chat
-            hidden=move || !chat.open.get()
-            on:keydown=on_keydown
             on:dragenter=on_drag_enter
             on:dragleave=on_drag_leave
             on:dragover=on_drag_over
             on:drop=on_drop
         >
-            <header class="chat-header">
-                <h2>{t.chat}</h2>
+            <PanelActions slot>
                 <button
                     type="button"
                     class="icon-button"
@@ -142,16 +133,7 @@ pub fn ChatPanel(
                 >
                     <DownloadIcon />
                 </button>
-                <button
-                    type="button"
-                    class="icon-button"
-                    aria-label=t.chat_close
-                    title=t.chat_close
-                    on:click=move |_| close()
-                >
-                    <CloseIcon />
-                </button>
-            </header>
+            </PanelActions>
             <ol class="chat-list" node_ref=list_ref aria-live="polite" aria-relevant="additions">
                 <For
                     each=move || chat.entries.get()
@@ -166,6 +148,6 @@ pub fn ChatPanel(
             <div class="chat-drop-hint" aria-hidden="true">
                 {t.chat_drop_hint}
             </div>
-        </aside>
+        </SidePanel>
     }
 }

@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 
+use crate::components::chat_panel::PANEL_ID;
 use crate::components::icons::ChatIcon;
+use crate::components::panel_toggle::PanelToggle;
 use crate::i18n::texts;
 
-/// The toggle's element id: the panel names it in `aria-controls`' counterpart and gives it the focus
-/// back when it closes.
+/// The toggle's element id, which the chat panel gives the focus back to when it closes.
 pub const TOGGLE_ID: &str = "chat-toggle";
 
 /// The chat toggle with its unread badge.
@@ -24,24 +25,21 @@ pub fn ChatToggle(
 ) -> impl IntoView {
     let t = texts();
     // The badge is only a picture of the number: the accessible name says it in words.
-    let label = move || match unread.get() {
+    let label = Signal::derive(move || match unread.get() {
         0 => t.chat.to_owned(),
         n => format!("{} ({})", t.chat, t.unread(n)),
-    };
+    });
     view! {
-        <button
-            type="button"
+        <PanelToggle
             id=TOGGLE_ID
-            class="chat-toggle"
-            class:on=move || open.get()
-            data-testid="chat-toggle"
-            aria-label=label
-            aria-controls="chat-panel"
-            aria-expanded=move || if open.get() { "true" } else { "false" }
-            on:click=move |_| on_toggle.run(())
+            controls=PANEL_ID
+            test_id="chat-toggle"
+            label=t.chat
+            aria_label=label
+            open
+            on_toggle
+            icon=|| view! { <ChatIcon /> }
         >
-            <ChatIcon />
-            <span class="toggle-label">{t.chat}</span>
             {move || {
                 let n = unread.get();
                 (n > 0)
@@ -53,6 +51,6 @@ pub fn ChatToggle(
                         }
                     })
             }}
-        </button>
+        </PanelToggle>
     }
 }

@@ -3,6 +3,22 @@
 
 use leptos::prelude::*;
 
+use crate::media::Device;
+
+/// The icon of a device: [`MicIcon`] or [`CamIcon`].
+#[component]
+pub fn DeviceIcon(
+    /// Which device.
+    device: Device,
+    /// Draw the "off" variant.
+    off: bool,
+) -> impl IntoView {
+    match device {
+        Device::Mic => view! { <MicIcon off /> }.into_any(),
+        Device::Cam => view! { <CamIcon off /> }.into_any(),
+    }
+}
+
 /// A microphone, struck through when `off`.
 #[component]
 pub fn MicIcon(
@@ -89,6 +105,49 @@ pub fn CloseIcon() -> impl IntoView {
     view! {
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
             <path d="M6 6l12 12M18 6L6 18" />
+        </svg>
+    }
+}
+
+/// A raised open hand.
+#[component]
+pub fn HandIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M8 12V5.5a1.5 1.5 0 0 1 3 0V11M11 10V4a1.5 1.5 0 0 1 3 0v7M14 10.5V5.5a1.5 1.5 0 0 1 3 0V14c0 4-2.5 7-6 7-2.5 0-4-1.2-5.5-3.5L3.8 14.6a1.5 1.5 0 0 1 2.5-1.6L8 15" />
+        </svg>
+    }
+}
+
+/// A smiling face, for reactions.
+#[component]
+pub fn SmileIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="12" r="9" />
+            <path d="M8.5 14.5a4 4 0 0 0 7 0M9 9.5h.01M15 9.5h.01" />
+        </svg>
+    }
+}
+
+/// Two people, for the participants panel.
+#[component]
+pub fn PeopleIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="9" cy="8" r="3.5" />
+            <path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 4.5a3.5 3.5 0 0 1 0 7M18 14a6.5 6.5 0 0 1 3.5 6" />
+        </svg>
+    }
+}
+
+/// A keyboard, for the shortcut help.
+#[component]
+pub fn KeyboardIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect x="2" y="6" width="20" height="12" rx="2" />
+            <path d="M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10" />
         </svg>
     }
 }

@@ -25,7 +25,7 @@ pub fn Left(
     };
     view! {
         <main class="page-card" data-testid="left-page" data-ended=ended>
-            <h1>{title}</h1>
+            <h1 data-testid=(ended == "true").then_some("ended-page")>{title}</h1>
             <p>{text}</p>
             {receipt.map(|receipt| view! { <DeletionReceiptView receipt /> })}
             <button type="button" class="primary" data-testid="rejoin" on:click=move |_| on_rejoin.run(())>

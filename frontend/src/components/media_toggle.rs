@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::icons::{CamIcon, MicIcon};
+use crate::components::icons::DeviceIcon;
 use crate::i18n::texts;
 use crate::media::Device;
 
@@ -39,13 +39,7 @@ pub fn MediaToggle(
             aria-busy=move || if busy.get() { "true" } else { "false" }
             on:click=move |_| on_toggle.run(())
         >
-            {move || {
-                let off = !on.get();
-                match device {
-                    Device::Mic => view! { <MicIcon off /> }.into_any(),
-                    Device::Cam => view! { <CamIcon off /> }.into_any(),
-                }
-            }}
+            {move || view! { <DeviceIcon device off=!on.get() /> }}
             <span class="toggle-label">{label}</span>
         </button>
     }

@@ -1,15 +1,33 @@
 //! The pieces of the meeting page, one component per file.
 
+pub mod access_pages;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod chat_panel;
 pub mod chat_toggle;
+pub mod confirm;
+pub mod control_bar;
+pub mod copy_links;
 pub mod deletion_receipt;
 pub mod device_select;
+pub mod hand_toggle;
+pub mod help_dialog;
 pub mod icons;
 pub mod left;
+pub mod lobby;
+pub mod media_state;
 pub mod media_toggle;
+pub mod moderation_notices;
+pub mod moderator_menu;
+pub mod panel_toggle;
+pub mod participant_actions;
+pub mod participant_row;
+pub mod participants_panel;
 pub mod prejoin;
+pub mod presentation;
+pub mod reactions_menu;
 pub mod room;
+pub mod side_panel;
+pub mod stage_controls;
 pub mod stages;
 pub mod tile;

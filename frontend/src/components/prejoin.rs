@@ -186,6 +186,7 @@ pub fn PreJoin(
             cam: cam.get_untracked(),
             mic_device: mic_device.get_untracked(),
             cam_device: cam_device.get_untracked(),
+            password: None,
         });
     };
 

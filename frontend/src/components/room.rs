@@ -1,5 +1,6 @@
-//! The room: the tile grid, the chat panel beside it, the control bar (mic, camera, chat, leave),
-//! and the states around it (connecting, refused, connection lost, leaving, error banners).
+//! The room: the tile grid, the chat or participants panel beside it, the control bar, the keyboard
+//! shortcuts and their help, and the states around it (connecting, refused, connection lost, leaving,
+//! error banners).
 //!
 //! The component owns one [`Session`]; unmounting it (leaving, rejoining, navigating away) shuts the
 //! session down, which releases socket, peer connection and devices. When the session is over (left,
@@ -8,17 +9,23 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use treff_shared::{DeletionReceipt, RoomId};
+use treff_shared::{DeletionReceipt, ModeratorAction, RoomId};
 
 use crate::chat::ChatActions;
+use crate::components::access_pages::{RefusedView, RemovedPage, WaitingPage};
 use crate::components::chat_panel::ChatPanel;
-use crate::components::chat_toggle::ChatToggle;
-use crate::components::icons::LeaveIcon;
-use crate::components::media_toggle::MediaToggle;
+use crate::components::control_bar::{ControlActions, ControlBar};
+use crate::components::help_dialog::HelpDialog;
+use crate::components::moderation_notices::ModerationNotices;
+use crate::components::participants_panel::ParticipantsPanel;
+use crate::components::presentation::{Presentations, sharing};
 use crate::components::tile::Tile;
 use crate::i18n::texts;
 use crate::media::Device;
+use crate::moderation::ModerationCtx;
 use crate::session::{JoinSettings, LostReason, Member, Notice, Phase, RoomUi, Session};
+use crate::shortcuts::{self, Shortcut};
+use crate::stage::{View, featured};
 
 /// Columns and rows for `n` tiles: as square as possible, so 1..=20 tiles fill the screen without
 /// scrolling. Landscape screens use `(cols, rows)`, portrait ones the transpose.
@@ -55,16 +62,54 @@ pub fn Room(
     });
 
     let with_session = move |f: &dyn Fn(&Rc<Session>)| session.with_value(|s| f(s));
-    let toggle_mic = Callback::new(move |()| with_session(&|s| s.toggle(Device::Mic)));
-    let toggle_cam = Callback::new(move |()| with_session(&|s| s.toggle(Device::Cam)));
-    let leave = move |_| with_session(&|s| s.leave());
+    let controls = ControlActions {
+        toggle_mic: Callback::new(move |()| with_session(&|s| s.toggle(Device::Mic))),
+        toggle_cam: Callback::new(move |()| with_session(&|s| s.toggle(Device::Cam))),
+        toggle_screen: Callback::new(move |()| with_session(&|s| s.toggle_screen())),
+        toggle_hand: Callback::new(move |()| with_session(&|s| s.toggle_hand())),
+        react: Callback::new(move |reaction| with_session(&|s| s.react(reaction))),
+        toggle_chat: Callback::new(move |()| ui.toggle_chat()),
+        toggle_participants: Callback::new(move |()| ui.toggle_participants()),
+        help: Callback::new(move |()| ui.help_open.set(true)),
+        leave: Callback::new(move |()| with_session(&|s| s.leave())),
+    };
+    provide_context(ModerationCtx {
+        me: ui.me,
+        ui: ui.moderation,
+        moderate: Callback::new(move |action: ModeratorAction| {
+            with_session(&|s| s.moderate(action.clone()));
+        }),
+        unmute: Callback::new(move |()| with_session(&|s| s.accept_unmute())),
+    });
+    let retry_with_password = {
+        let settings = settings.clone();
+        Callback::new(move |password: String| {
+            on_rejoin.run(JoinSettings {
+                password: Some(password),
+                ..settings.clone()
+            })
+        })
+    };
     Effect::new(move |_| {
         if let Phase::Over(receipt) = ui.phase.get() {
             on_left.run(receipt);
         }
     });
-    let chat = ui.chat;
-    let toggle_chat = Callback::new(move |()| chat.set_open(!chat.open.get_untracked()));
+    // Only in the room proper, and not while the help dialog holds the page (it is modal).
+    shortcuts::listen(
+        move || ui.phase.get_untracked() == Phase::Joined && !ui.help_open.get_untracked(),
+        move |shortcut| {
+            let action = match shortcut {
+                Shortcut::Mic => controls.toggle_mic,
+                Shortcut::Cam => controls.toggle_cam,
+                Shortcut::Hand => controls.toggle_hand,
+                Shortcut::Chat => controls.toggle_chat,
+                Shortcut::Participants => controls.toggle_participants,
+                Shortcut::Help => controls.help,
+            };
+            action.run(());
+        },
+    );
     let chat_actions = ChatActions {
         send: Callback::new(move |()| with_session(&|s| s.send_chat())),
         send_file: Callback::new(move |file: web_sys::File| {
@@ -86,10 +131,23 @@ pub fn Room(
     };
 
     let in_room = move || matches!(ui.phase.get(), Phase::Connecting | Phase::Joined);
+    let presenting = Memo::new(move |_| !sharing(&ui).is_empty());
+    let speaker_layout = move || ui.stage.view.get() == View::Speaker && !presenting.get();
+    // One class string: a `class:` beside a changing `class=` would be overwritten by it.
     let grid_class = move || {
         let (cols, rows) = grid_shape(ui.members.with(Vec::len));
-        format!("grid cols-{cols} rows-{rows} pcols-{rows} prows-{cols}")
+        let layout = if speaker_layout() {
+            " speaker-layout"
+        } else {
+            ""
+        };
+        format!("grid cols-{cols} rows-{rows} pcols-{rows} prows-{cols}{layout}")
     };
+
+    let featured_id = Memo::new(move |_| {
+        let ids: Vec<_> = ui.members.with(|ms| ms.iter().map(|m| m.id).collect());
+        featured(ui.stage.active.get(), &ids, ui.me.get())
+    });
 
     let tiles = move || {
         view! {
@@ -107,7 +165,13 @@ pub fn Room(
                     } else {
                         Signal::derive_local(move || ui.streams.with(|s| s.get(&id).cloned()))
                     };
-                    view! { <Tile id is_self member stream /> }
+                    let reactions = Signal::derive(move || {
+                        ui.reactions
+                            .with(|rs| rs.iter().filter(|r| r.from == id).copied().collect())
+                    });
+                    let speaking = Signal::derive(move || ui.stage.speaking.get() == Some(id));
+                    let featured = Signal::derive(move || featured_id.get() == Some(id));
+                    view! { <Tile id is_self member stream reactions speaking featured /> }
                 }
             />
         }
@@ -121,12 +185,25 @@ pub fn Room(
         }
         .into_any(),
         Phase::Joined => view! {
+            <ModerationNotices />
             <div class="stage">
-                <section class=grid_class aria-label=t.participants_label data-testid="grid">
-                    {tiles}
-                </section>
+                <div class="main-area" class:presenting=move || presenting.get()>
+                    <Presentations room=ui />
+                    <section
+                        class=grid_class
+                        aria-label=t.tiles_label
+                        data-testid="grid"
+                    >
+                        {tiles}
+                    </section>
+                </div>
                 <ChatPanel room=ui actions=chat_actions />
+                <ParticipantsPanel room=ui />
             </div>
+            <HelpDialog open=ui.help_open />
+            <p class="visually-hidden" role="status" data-testid="announcement">
+                {move || ui.announcement.with(|a| a.as_ref().map(|a| a.text(t)))}
+            </p>
         }
         .into_any(),
         Phase::Leaving | Phase::Over(_) => view! {
@@ -135,15 +212,13 @@ pub fn Room(
             </p>
         }
         .into_any(),
+        Phase::Waiting => view! {
+            <WaitingPage on_leave=Callback::new(move |()| with_session(&|s| s.leave_lobby())) />
+        }
+        .into_any(),
+        Phase::Removed { banned } => view! { <RemovedPage banned /> }.into_any(),
         Phase::Refused(code) => view! {
-            <div class="page-card">
-                <p class="error" role="alert" data-testid="error">
-                    {t.error(code)}
-                </p>
-                <button type="button" data-testid="back" on:click=move |_| on_back.run(())>
-                    {t.back}
-                </button>
-            </div>
+            <RefusedView code on_password=retry_with_password on_back />
         }
         .into_any(),
         Phase::Lost(reason) => {
@@ -189,31 +264,15 @@ pub fn Room(
     };
 
     view! {
-        <main class="room" data-testid="room">
+        <main class="room" data-testid="room" data-view=move || ui.stage.view.get().name()>
+            // The connection-lost card brings its own visible heading.
+            <Show when=in_room>
+                <h1 class="visually-hidden">{t.room_title}</h1>
+            </Show>
             {notice}
             {body}
             <Show when=in_room>
-                <nav class="controls" aria-label=t.controls_label>
-                    <MediaToggle
-                        device=Device::Mic
-                        on=ui.mic
-                        busy=ui.mic_busy
-                        test_id="toggle-mic"
-                        on_toggle=toggle_mic
-                    />
-                    <MediaToggle
-                        device=Device::Cam
-                        on=ui.cam
-                        busy=ui.cam_busy
-                        test_id="toggle-cam"
-                        on_toggle=toggle_cam
-                    />
-                    <ChatToggle open=chat.open unread=chat.unread on_toggle=toggle_chat />
-                    <button type="button" class="leave" data-testid="leave" on:click=leave>
-                        <LeaveIcon />
-                        <span class="toggle-label">{t.leave}</span>
-                    </button>
-                </nav>
+                <ControlBar room=ui actions=controls />
             </Show>
         </main>
     }

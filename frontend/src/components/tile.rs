@@ -1,5 +1,6 @@
 //! One participant's tile: their video (while their camera is on), their name, mic and camera state,
-//! and, for others, an `<audio>` element that plays their voice.
+//! a hand while it is raised, their reactions floating up for a moment, and, for others, an `<audio>`
+//! element that plays their voice.
 //!
 //! The tile owns its media elements: on unmount (the participant left, or the room closed) it
 //! detaches the stream from them, so the browser releases the decoders at once instead of at GC.
@@ -9,9 +10,12 @@ use leptos::prelude::*;
 use treff_shared::ParticipantId;
 use web_sys::MediaStream;
 
-use crate::components::icons::{CamIcon, MicIcon};
+use crate::components::icons::HandIcon;
+use crate::components::media_state::MediaState;
+use crate::components::participant_actions::ModeratorBadge;
+use crate::gestures::{FloatingReaction, reaction_name};
 use crate::i18n::texts;
-use crate::media;
+use crate::media::{self, Device};
 use crate::session::Member;
 
 /// A participant's tile.
@@ -26,6 +30,15 @@ pub fn Tile(
     member: Signal<Option<Member>>,
     /// The participant's media: their remote stream, or our own camera.
     stream: Signal<Option<MediaStream>, LocalStorage>,
+    /// The participant's reactions in flight.
+    #[prop(into)]
+    reactions: Signal<Vec<FloatingReaction>>,
+    /// Highlighted as the active speaker.
+    #[prop(optional, into)]
+    speaking: Signal<bool>,
+    /// Shown large in speaker view.
+    #[prop(optional, into)]
+    featured: Signal<bool>,
 ) -> impl IntoView {
     let t = texts();
     let video_ref = NodeRef::<html::Video>::new();
@@ -53,6 +66,7 @@ pub fn Tile(
     let name = move || member.with(|m| m.as_ref().map(|m| m.name.clone()).unwrap_or_default());
     let mic = move || member.with(|m| m.as_ref().is_some_and(|m| m.mic));
     let cam = move || member.with(|m| m.as_ref().is_some_and(|m| m.cam));
+    let hand = move || member.with(|m| m.as_ref().is_some_and(|m| m.hand.is_some()));
     let on_off = |b: bool| if b { "on" } else { "off" };
     // The first letter stands in for the picture while the camera is off.
     let initial = move || {
@@ -67,11 +81,14 @@ pub fn Tile(
         <div
             class="tile"
             class:cam-off=move || !cam()
+            class:speaking=move || speaking.get()
+            class:featured=move || featured.get()
             data-testid="tile"
             data-participant-id=id.0.to_string()
             data-self=if is_self { "true" } else { "false" }
             data-mic=move || on_off(mic())
             data-cam=move || on_off(cam())
+            data-speaking=move || if speaking.get() { "true" } else { "false" }
         >
             <video
                 node_ref=video_ref
@@ -87,29 +104,40 @@ pub fn Tile(
                 {initial}
             </div>
             {(!is_self).then(|| view! { <audio node_ref=audio_ref autoplay=true></audio> })}
+            <Show when=hand>
+                <span class="tile-hand" role="img" data-testid="tile-hand" aria-label=t.hand_raised>
+                    <HandIcon />
+                </span>
+            </Show>
+            <div class="tile-reactions">
+                <For
+                    each=move || reactions.get()
+                    key=|r: &FloatingReaction| r.key
+                    children=move |r: FloatingReaction| {
+                        // Three lanes, so reactions in quick succession do not cover each other.
+                        let class = format!("tile-reaction lane-{}", r.key % 3);
+                        view! {
+                            <span
+                                class=class
+                                role="img"
+                                data-testid="tile-reaction"
+                                data-reaction=reaction_name(r.reaction)
+                                aria-label=t.reaction(r.reaction)
+                            >
+                                {r.reaction.emoji()}
+                            </span>
+                        }
+                    }
+                />
+            </div>
             <div class="tile-bar">
                 <span class="tile-name" data-testid="tile-name">
                     {name}
                 </span>
                 {is_self.then(|| view! { <span class="you">{t.you_suffix}</span> })}
-                <span
-                    class="state"
-                    class:off=move || !mic()
-                    role="img"
-                    data-testid="tile-mic"
-                    aria-label=move || if mic() { t.mic_is_on } else { t.mic_is_off }
-                >
-                    {move || view! { <MicIcon off=!mic() /> }}
-                </span>
-                <span
-                    class="state"
-                    class:off=move || !cam()
-                    role="img"
-                    data-testid="tile-cam"
-                    aria-label=move || if cam() { t.cam_is_on } else { t.cam_is_off }
-                >
-                    {move || view! { <CamIcon off=!cam() /> }}
-                </span>
+                <ModeratorBadge id />
+                <MediaState device=Device::Mic on=Signal::derive(mic) test_id="tile-mic" />
+                <MediaState device=Device::Cam on=Signal::derive(cam) test_id="tile-cam" />
             </div>
         </div>
     }
