@@ -1,5 +1,6 @@
 /**
- * Raise hand: everyone sees a raised hand on the tile and in the participants panel, where raised
+ * Raise hand: everyone (the moderator first of all) sees a raised hand on the tile and in the
+ * participants panel, where raised
  * hands come first in the order they went up (the server's time), each with its place; a late
  * joiner gets the same queue; lowering a hand moves the others up. The toggle follows the server's
  * echo, not the click.
@@ -13,8 +14,9 @@ test('raised hands are seen by everyone, in the order they went up', async ({ pa
   test.setTimeout(90_000);
   const [alice, bob, carol] = await participants('Alice-Hand', 'Bob-Hand', 'Carol-Hand');
 
-  const id = await alice.newMeeting();
-  await alice.join(id);
+  // Alice runs the meeting (moderator link): the queue of hands is what a moderator works through.
+  const { id } = await alice.host();
+  await expect(alice.moderation.menuButton, 'Alice is the moderator').toBeVisible();
   await bob.join(id);
   const aliceId = await alice.room.selfId();
   const bobId = await bob.room.selfId();
