@@ -136,7 +136,7 @@ impl Room {
         addr: Option<IpAddr>,
     ) {
         let _ = out.try_send(Outgoing::Msg(ServerMsg::Waiting));
-        self.to_moderators(&ServerMsg::Knocking {
+        self.tell_moderators(&ServerMsg::Knocking {
             participant: info.clone(),
         });
         self.access
@@ -149,7 +149,7 @@ impl Room {
         if self.access.waiting.remove(&id).is_none() {
             return false;
         }
-        self.to_moderators(&ServerMsg::KnockEnded { id });
+        self.tell_moderators(&ServerMsg::KnockEnded { id });
         true
     }
 
@@ -159,12 +159,12 @@ impl Room {
             .waiting
             .remove(&id)
             .ok_or(ErrorCode::UnknownParticipant)?;
-        self.to_moderators(&ServerMsg::KnockEnded { id });
+        self.tell_moderators(&ServerMsg::KnockEnded { id });
         self.enter(now, w.info, w.out, w.addr);
         Ok(())
     }
 
-    fn to_moderators(&mut self, msg: &ServerMsg) {
+    fn tell_moderators(&mut self, msg: &ServerMsg) {
         let moderators: Vec<_> = self
             .participants
             .values()
@@ -299,7 +299,7 @@ impl Room {
                     .waiting
                     .remove(&id)
                     .ok_or(ErrorCode::UnknownParticipant)?;
-                self.to_moderators(&ServerMsg::KnockEnded { id });
+                self.tell_moderators(&ServerMsg::KnockEnded { id });
                 let _ = w.out.try_send(Outgoing::Msg(ServerMsg::Error {
                     code: ErrorCode::EntryDenied,
                     message: "a moderator did not let you in".to_owned(),
