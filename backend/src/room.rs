@@ -1192,15 +1192,26 @@ mod tests {
             .expect("a Joined")
     }
 
+    /// Anna and Ben joined at `t0`, everything they were sent on joining read.
+    fn anna_and_ben(
+        room: &mut Room,
+        t0: Instant,
+    ) -> [(ParticipantId, mpsc::Receiver<Outgoing>); 2] {
+        let mut both = ["Anna", "Ben"].map(|name| {
+            let (id, rx) = join_at(room, t0, name);
+            (id.expect("joins"), rx)
+        });
+        for (_, rx) in &mut both {
+            drain(rx);
+        }
+        both
+    }
+
     #[tokio::test]
     async fn chat_is_stamped_private_stays_private_and_late_joiners_get_the_history() {
         let (mut room, _d) = room(20).await;
         let t0 = Instant::now();
-        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
-        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
-        let (a, b) = (a.expect("joins"), b.expect("joins"));
-        drain(&mut a_rx);
-        drain(&mut b_rx);
+        let [(a, mut a_rx), (b, mut b_rx)] = anna_and_ben(&mut room, t0);
         say_at(&mut room, t0, a, chat("  hello all ", None));
         say_at(&mut room, t0, b, chat("psst", Some(a)));
         let to_a = chats(&drain(&mut a_rx));
@@ -1469,11 +1480,7 @@ mod tests {
     async fn hands_queue_in_the_order_raised_and_everyone_sees_them() {
         let (mut room, _d) = room(20).await;
         let t0 = Instant::now();
-        let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
-        let (b, mut b_rx) = join_at(&mut room, t0, "Ben");
-        let (a, b) = (a.expect("joins"), b.expect("joins"));
-        drain(&mut a_rx);
-        drain(&mut b_rx);
+        let [(a, mut a_rx), (b, mut b_rx)] = anna_and_ben(&mut room, t0);
         let hands = |msgs: Vec<ServerMsg>| -> Vec<(ParticipantId, Option<u64>)> {
             msgs.into_iter()
                 .filter_map(|m| match m {

@@ -146,20 +146,18 @@ impl Room {
 
     /// A waiting newcomer left (or their socket closed); false if `id` was not waiting.
     pub(super) fn withdraw(&mut self, id: ParticipantId) -> bool {
-        if self.access.waiting.remove(&id).is_none() {
-            return false;
-        }
+        self.take_waiter(id).is_some()
+    }
+
+    /// Takes `id` out of the lobby (admitted, denied or gone) and tells the moderators.
+    fn take_waiter(&mut self, id: ParticipantId) -> Option<Waiter> {
+        let waiter = self.access.waiting.remove(&id)?;
         self.tell_moderators(&ServerMsg::KnockEnded { id });
-        true
+        Some(waiter)
     }
 
     fn admit(&mut self, now: Instant, id: ParticipantId) -> Result<(), ErrorCode> {
-        let w = self
-            .access
-            .waiting
-            .remove(&id)
-            .ok_or(ErrorCode::UnknownParticipant)?;
-        self.tell_moderators(&ServerMsg::KnockEnded { id });
+        let w = self.take_waiter(id).ok_or(ErrorCode::UnknownParticipant)?;
         self.enter(now, w.info, w.out, w.addr);
         Ok(())
     }
@@ -294,12 +292,7 @@ impl Room {
             }
             ModeratorAction::Admit { id } => self.admit(now, id)?,
             ModeratorAction::Deny { id } => {
-                let w = self
-                    .access
-                    .waiting
-                    .remove(&id)
-                    .ok_or(ErrorCode::UnknownParticipant)?;
-                self.tell_moderators(&ServerMsg::KnockEnded { id });
+                let w = self.take_waiter(id).ok_or(ErrorCode::UnknownParticipant)?;
                 let _ = w.out.try_send(Outgoing::Msg(ServerMsg::Error {
                     code: ErrorCode::EntryDenied,
                     message: "a moderator did not let you in".to_owned(),
