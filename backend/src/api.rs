@@ -28,6 +28,8 @@ use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH};
 use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
 use treff_shared::{ApiError, AttachmentId, ErrorCode, RoomId, sanitize_file_name};
 
+mod recordings;
+
 use crate::attachments::{self, UploadError};
 use crate::http::AppState;
 use crate::room::{ApiRequest, Command};
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route(UPLOAD_PATH, post(upload))
         .route(&format!("{UPLOAD_PATH}/{{id}}"), get(download))
         .route(MEETINGS_PATH, post(create_meeting))
+        .merge(recordings::routes())
 }
 
 /// `POST /api/meetings`: a new meeting id and its moderator key.
@@ -164,13 +167,18 @@ async fn download(
         return error(ErrorCode::NotFound);
     };
     let mut response = Body::from_stream(stream).into_response();
-    let h = response.headers_mut();
+    download_headers(response.headers_mut(), &attachment.name, attachment.size);
+    response
+}
+
+/// The headers of every file download: saved, never rendered by our origin, never cached.
+fn download_headers(h: &mut HeaderMap, name: &str, len: u64) {
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(attachment.size));
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(&attachment.name)) {
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -182,7 +190,6 @@ async fn download(
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The room and the secret named by the `Authorization` header. A missing or malformed header is
@@ -263,9 +270,9 @@ fn error(code: ErrorCode) -> Response {
     let (status, message) = match code {
         ErrorCode::Unauthorized => (
             StatusCode::UNAUTHORIZED,
-            "a participant's token is required",
+            "a participant's token (or, for recordings, the moderator key) is required",
         ),
-        ErrorCode::NotFound => (StatusCode::NOT_FOUND, "no such attachment"),
+        ErrorCode::NotFound => (StatusCode::NOT_FOUND, "no such file"),
         ErrorCode::OrganiserPasswordRequired => (
             StatusCode::FORBIDDEN,
             "creating a meeting needs the organiser password",

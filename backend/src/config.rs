@@ -16,6 +16,9 @@ pub struct Config {
     pub http: SocketAddr,
     /// Where the one UDP socket for all media of all rooms is bound.
     pub media_bind: SocketAddr,
+    /// Kernel receive and send buffer of the media socket, in bytes each: a burst of media that
+    /// arrives while the rooms are busy waits here instead of being lost.
+    pub media_socket_buffer: usize,
     /// The address browsers send media to, announced as the ICE host candidate. Defaults to the bind
     /// address, or loopback when bound to the unspecified address.
     pub public_ip: Option<IpAddr>,
@@ -27,6 +30,11 @@ pub struct Config {
     /// `conf-*` directories in it: it removes them at start-up and shutdown (a crash leaves them),
     /// so two servers must not share it.
     pub attachment_dir: PathBuf,
+    /// Where recordings are kept (their raw capture while it is turned into output, then the
+    /// output files) until their retention ends. `None`: recording is switched off.
+    pub recordings_dir: Option<PathBuf>,
+    /// How long a finished recording is kept before it is deleted automatically.
+    pub recording_retention_days: u32,
     /// Organiser protection: an argon2 hash (PHC string, from `treff --hash-password`) of the
     /// password needed to create meetings. `None`: anyone who reaches the server creates meetings.
     pub organiser_password_hash: Option<String>,
@@ -44,10 +52,14 @@ impl Default for Config {
         Self {
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 10000)),
+            // About 250 ms of a full room's media at 1.5 Mbit/s per camera and 20 receivers.
+            media_socket_buffer: 4 << 20,
             public_ip: None,
             ui_dir: PathBuf::from("dist"),
             allowed_origins: Vec::new(),
             attachment_dir: std::env::temp_dir().join("treff-attachments"),
+            recordings_dir: Some(std::env::temp_dir().join("treff-recordings")),
+            recording_retention_days: 7,
             organiser_password_hash: None,
             meeting_secret: None,
             trusted_proxies: Vec::new(),
@@ -67,6 +79,9 @@ impl Config {
             media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             attachment_dir: std::env::temp_dir()
                 .join(format!("treff-test-{}-{n}", std::process::id())),
+            recordings_dir: Some(
+                std::env::temp_dir().join(format!("treff-test-rec-{}-{n}", std::process::id())),
+            ),
             ..Self::default()
         }
     }
@@ -103,6 +118,10 @@ impl Config {
         Ok(Config {
             http: cli.http.or(file.http).unwrap_or(d.http),
             media_bind: cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
+            media_socket_buffer: cli
+                .media_socket_buffer
+                .or(file.media_socket_buffer)
+                .unwrap_or(d.media_socket_buffer),
             public_ip: cli.public_ip.or(file.public_ip),
             ui_dir: cli.ui_dir.or(file.ui_dir).unwrap_or(d.ui_dir),
             allowed_origins: if cli.allowed_origin.is_empty() {
@@ -114,6 +133,17 @@ impl Config {
                 .attachment_dir
                 .or(file.attachment_dir)
                 .unwrap_or(d.attachment_dir),
+            recordings_dir: match cli.recordings_dir.or(file.recordings_dir) {
+                // An empty value switches recording off.
+                Some(dir) if dir.as_os_str().is_empty() => None,
+                Some(dir) => Some(dir),
+                None => d.recordings_dir,
+            },
+            recording_retention_days: cli
+                .recording_retention_days
+                .or(file.recording_retention_days)
+                .unwrap_or(d.recording_retention_days)
+                .max(1),
             organiser_password_hash: cli.organiser_password_hash.or(file.organiser_password_hash),
             meeting_secret: match cli.meeting_secret.or(file.meeting_secret) {
                 Some(text) => Some(parse_secret(&text).ok_or(ConfigError::MeetingSecret)?),
@@ -178,6 +208,9 @@ struct Cli {
     /// UDP address for all media [default: 127.0.0.1:10000].
     #[arg(long, env = "TREFF_MEDIA_BIND")]
     media_bind: Option<SocketAddr>,
+    /// Kernel receive and send buffer of the media socket, bytes each [default: 4194304].
+    #[arg(long, env = "TREFF_MEDIA_SOCKET_BUFFER")]
+    media_socket_buffer: Option<usize>,
     /// Public IP announced to browsers as the ICE candidate [default: the media bind address].
     #[arg(long, env = "TREFF_PUBLIC_IP")]
     public_ip: Option<IpAddr>,
@@ -190,6 +223,12 @@ struct Cli {
     /// Directory for the encrypted attachments of running conferences [default: <temp>/treff-attachments].
     #[arg(long, env = "TREFF_ATTACHMENT_DIR")]
     attachment_dir: Option<PathBuf>,
+    /// Directory of recordings; empty switches recording off [default: <temp>/treff-recordings].
+    #[arg(long, env = "TREFF_RECORDINGS_DIR")]
+    recordings_dir: Option<PathBuf>,
+    /// Days a finished recording is kept before it is deleted automatically [default: 7].
+    #[arg(long, env = "TREFF_RECORDING_RETENTION_DAYS")]
+    recording_retention_days: Option<u32>,
     /// Organiser protection: argon2 hash of the password needed to create meetings (make one with
     /// --hash-password) [default: none, anyone may create meetings].
     #[arg(long, env = "TREFF_ORGANISER_PASSWORD_HASH")]
@@ -212,10 +251,13 @@ struct Cli {
 struct FileConfig {
     http: Option<SocketAddr>,
     media_bind: Option<SocketAddr>,
+    media_socket_buffer: Option<usize>,
     public_ip: Option<IpAddr>,
     ui_dir: Option<PathBuf>,
     allowed_origins: Option<Vec<String>>,
     attachment_dir: Option<PathBuf>,
+    recordings_dir: Option<PathBuf>,
+    recording_retention_days: Option<u32>,
     organiser_password_hash: Option<String>,
     meeting_secret: Option<String>,
     trusted_proxies: Option<Vec<IpAddr>>,

@@ -38,6 +38,8 @@ pub struct AppState {
     pub organiser_password_hash: Option<Arc<str>>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Finished recordings (`None`: recording is switched off).
+    pub recordings: Option<Arc<crate::recording::store::Store>>,
 }
 
 /// The router with UI, `/ws` and headers.

@@ -11,9 +11,10 @@
 //! - [`chat`]: a conference's chat history, visibility and rate limit.
 //! - [`meetings`]: moderator keys, created meetings and password hashing.
 //! - [`rate`]: the token bucket behind every per-participant rate limit.
+//! - [`recording`]: consented capture, the output job (ffmpeg) and finished recordings.
 //! - [`attachments`]: encrypted attachment files of a conference and their key.
-//! - [`sfu`]: one participant's str0m peer and its negotiation state.
-//! - [`media_socket`]: the single UDP socket for all rooms and its demux by ICE ufrag / address.
+//! - [`sfu`]: the SFU's packet path: the one UDP socket for all rooms and its demux, each
+//!   participant's str0m peer, forwarding, poll scheduling and SDP (see its layout).
 //!
 //! Data lifecycle (DESIGN.md): names, media state and chat live in the room task's memory only and
 //! go when the participant leaves or the conference ends; attachments are encrypted on disk with a
@@ -25,9 +26,9 @@ pub mod attachments;
 pub mod chat;
 pub mod config;
 pub mod http;
-pub mod media_socket;
 pub mod meetings;
 pub mod rate;
+pub mod recording;
 pub mod room;
 pub mod rooms;
 pub mod sfu;
@@ -36,10 +37,17 @@ pub mod signalling;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 pub use config::Config;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// How often dropped media datagrams are reported in the log (when any were dropped).
+const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+
+/// How often expired recordings are looked for (besides at start-up).
+const RETENTION_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// A running server.
 pub struct Server {
@@ -47,6 +55,8 @@ pub struct Server {
     pub http_addr: SocketAddr,
     /// Where the media UDP socket is bound.
     pub media_addr: SocketAddr,
+    /// What the media path dropped, per reason.
+    pub drops: Arc<sfu::Drops>,
     stop: oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
     attachment_dir: PathBuf,
@@ -63,14 +73,19 @@ impl Server {
                 "removed attachments left by an earlier run"
             );
         }
-        let udp = Arc::new(tokio::net::UdpSocket::bind(config.media_bind).await?);
+        let udp = Arc::new(sfu::udp::bind(
+            config.media_bind,
+            config.media_socket_buffer,
+        )?);
         let media_addr = udp.local_addr()?;
-        let routes = media_socket::Routes::default();
+        let routes = sfu::Routes::default();
+        let drops = Arc::new(sfu::Drops::default());
         let media = room::MediaContext {
             candidate: SocketAddr::new(config.candidate_ip(media_addr), media_addr.port()),
             socket: udp.clone(),
             routes: routes.clone(),
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
+            drops: drops.clone(),
         };
         let keys = config
             .meeting_secret
@@ -81,13 +96,25 @@ impl Server {
             config.attachment_dir.clone(),
             keys,
             config.organiser_password_hash.is_some(),
+            None,
         );
+        let store = match &config.recordings_dir {
+            Some(dir) => {
+                let retention =
+                    Duration::from_secs(u64::from(config.recording_retention_days) * 86_400);
+                let store = Arc::new(recording::store::Store::new(dir.clone(), retention)?);
+                store.sweep(SystemTime::now(), true);
+                Some(store)
+            }
+            None => None,
+        };
         let state = http::AppState {
             rooms,
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
             organiser_password_hash: config.organiser_password_hash.clone().map(Arc::from),
             trusted_proxies: config.trusted_proxies.clone(),
+            recordings: store.clone(),
         };
         let app = http::router(state, &config.ui_dir);
         let listener = tokio::net::TcpListener::bind(config.http).await?;
@@ -102,12 +129,27 @@ impl Server {
                 tracing::error!(error = %e, "http server failed");
             }
         });
-        let demux = tokio::spawn(media_socket::demux(udp, routes));
+        let demux = tokio::spawn(sfu::demux::run(udp, routes, drops.clone()));
+        let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
+        let mut tasks = vec![http, demux, drop_report];
+        if let Some(store) = store {
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(RETENTION_SWEEP_INTERVAL);
+                loop {
+                    tick.tick().await;
+                    let store = store.clone();
+                    let _ =
+                        tokio::task::spawn_blocking(move || store.sweep(SystemTime::now(), false))
+                            .await;
+                }
+            }));
+        }
         Ok(Server {
             http_addr,
             media_addr,
+            drops,
             stop,
-            tasks: vec![http, demux],
+            tasks,
             attachment_dir: config.attachment_dir,
         })
     }

@@ -13,11 +13,13 @@ use tokio::sync::mpsc;
 use treff_shared::{ErrorCode, Limits, RoomId};
 
 use crate::meetings::MeetingKeys;
+use crate::recording::capture::Recorder;
 use crate::room::{self, Command, Conference, MediaContext, Room};
 
 /// Commands queued towards one room: a burst of joins and answers, far above a person's pace.
 const ROOM_COMMAND_QUEUE: usize = 256;
-/// Datagrams queued towards one room: about 100 ms of media of a full room.
+/// Batches of datagrams queued towards one room (up to `sfu::udp::BATCH` each): at least 100 ms of
+/// media of a full room, however the datagrams were batched.
 const ROOM_DATAGRAM_QUEUE: usize = 4096;
 
 struct Entry {
@@ -40,17 +42,20 @@ pub struct Rooms {
     attachment_dir: PathBuf,
     keys: MeetingKeys,
     only_created: bool,
+    recorder: Option<Arc<dyn Recorder>>,
 }
 
 impl Rooms {
     /// An empty registry; conferences keep their attachments under `attachment_dir`. With
-    /// `only_created` (organiser protection), only meetings `keys` created are opened.
+    /// `only_created` (organiser protection), only meetings `keys` created are opened. `recorder`
+    /// starts recordings (`None`: recording is switched off).
     pub fn new(
         limits: Limits,
         media: MediaContext,
         attachment_dir: PathBuf,
         keys: MeetingKeys,
         only_created: bool,
+        recorder: Option<Arc<dyn Recorder>>,
     ) -> Self {
         Self {
             map: Arc::default(),
@@ -59,6 +64,7 @@ impl Rooms {
             attachment_dir,
             keys,
             only_created,
+            recorder,
         }
     }
 
@@ -111,8 +117,10 @@ impl Rooms {
             limits: self.limits.clone(),
             attachment_dir: self.attachment_dir.clone(),
             keys: self.keys.clone(),
+            recorder: self.recorder.clone(),
         };
-        let room = Room::new(conference, self.media.clone(), datagrams, Instant::now());
+        let mut room = Room::new(conference, self.media.clone(), datagrams, Instant::now());
+        room.set_commands(commands.downgrade());
         let registry = self.clone();
         let key = id.clone();
         tokio::spawn(room::run(room, command_rx, datagram_rx, move || {

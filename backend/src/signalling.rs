@@ -64,6 +64,11 @@ impl Fault {
         code: 1000,
         reason: "the conference ended",
     };
+    /// The participant left (`Leave`): a normal closure.
+    pub const LEFT: Self = Self {
+        code: 1000,
+        reason: "left the meeting",
+    };
     /// A moderator removed this participant.
     pub const REMOVED: Self = Self {
         code: 1000,
@@ -117,6 +122,7 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Opti
     let mut rate = TokenBucket::new(Instant::now(), per_second, f64::from(per_second.max(1)));
     let join_deadline = tokio::time::Instant::now() + Duration::from_millis(limits.join_timeout_ms);
 
+    let mut left = false;
     let fault = loop {
         let next = if matches!(phase, Phase::Joined { .. }) {
             stream.next().await
@@ -149,7 +155,10 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Opti
         };
         match handle(&mut phase, msg, &rooms, &limits, &out, addr).await {
             Ok(Flow::Continue) => {}
-            Ok(Flow::Leave) => break None,
+            Ok(Flow::Leave) => {
+                left = true;
+                break None;
+            }
             Err(fault) => break Some(fault),
         }
     };
@@ -165,6 +174,10 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Opti
         );
         // A full queue means the client is not reading: it gets no reason, just the end.
         let _ = out.try_send(Outgoing::Close(fault));
+    } else if left && !matches!(phase, Phase::Joined { .. }) {
+        // A joined participant's socket is closed by the room, after its last messages (the
+        // deletion receipt, if they were the last).
+        let _ = out.try_send(Outgoing::Close(Fault::LEFT));
     }
     drop(out);
     let _ = writer.await;

@@ -116,8 +116,9 @@ async fn two_clients_join_see_each_other_and_leave() {
         })
         .await;
     assert_eq!(left, a);
-    // "Leave the room; the server closes the socket after this."
-    anna.expect_closed().await;
+    // "Leave the room; the server closes the socket after this", with a normal closure.
+    anna.expect_close_code(1000, "a Leave ends the socket normally")
+        .await;
 
     // A newcomer now sees only Ben.
     let mut cleo = WsClient::connect_hello(&server).await;

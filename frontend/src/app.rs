@@ -1,10 +1,12 @@
 //! The app root: picks the language, provides it as context, and routes.
 //!
-//! Routes: `/` home, `/m/:room` meeting (pre-join, then room), `/privacy` notice, anything else the
-//! not-found page. The server answers every such path with the same `index.html` (client-side routing).
+//! Routes: `/` home, `/m/:room` meeting (pre-join, then room), `/m/:room/recordings` its recordings
+//! (moderators), `/privacy` notice, anything else the not-found page. The server answers every such path with the same `index.html` (client-side routing).
 
 use crate::i18n::Lang;
-use crate::pages::{home::Home, meeting::Meeting, not_found::NotFound, privacy::Privacy};
+use crate::pages::{
+    home::Home, meeting::Meeting, not_found::NotFound, privacy::Privacy, recordings::Recordings,
+};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -21,6 +23,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home />
                 <Route path=path!("/m/:room") view=Meeting />
+                <Route path=path!("/m/:room/recordings") view=Recordings />
                 <Route path=path!("/privacy") view=Privacy />
             </Routes>
         </Router>

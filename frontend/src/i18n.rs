@@ -351,6 +351,12 @@ pub struct Texts {
     pub err_unknown_meeting: &'static str,
     /// `organiser_password_required`.
     pub err_organiser_password_required: &'static str,
+    /// `recording_exists`.
+    pub err_recording_exists: &'static str,
+    /// `no_recording`.
+    pub err_no_recording: &'static str,
+    /// `recording_unavailable`.
+    pub err_recording_unavailable: &'static str,
 
     // Left page.
     /// Heading after leaving.
@@ -435,6 +441,9 @@ impl Texts {
             ErrorCode::Banned => self.err_banned,
             ErrorCode::UnknownMeeting => self.err_unknown_meeting,
             ErrorCode::OrganiserPasswordRequired => self.err_organiser_password_required,
+            ErrorCode::RecordingExists => self.err_recording_exists,
+            ErrorCode::NoRecording => self.err_no_recording,
+            ErrorCode::RecordingUnavailable => self.err_recording_unavailable,
         }
     }
 
@@ -640,6 +649,9 @@ pub const DE: Texts = Texts {
     err_banned: "Sie wurden aus diesem Meeting entfernt und können nicht erneut beitreten.",
     err_unknown_meeting: "Dieses Meeting gibt es auf diesem Server nicht.",
     err_organiser_password_required: "Zum Anlegen eines Meetings ist das Passwort für Organisierende nötig.",
+    err_recording_exists: "Es gibt bereits eine Aufnahme.",
+    err_no_recording: "Es gibt keine Aufnahme.",
+    err_recording_unavailable: "Aufnahmen sind auf diesem Server ausgeschaltet.",
     left_title: "Sie haben das Meeting verlassen.",
     left_text: "Ihr Name und Ihre Daten in diesem Meeting werden gelöscht, sobald es endet.",
     ended_title: "Das Meeting ist beendet.",
@@ -804,6 +816,9 @@ pub const EN: Texts = Texts {
     err_banned: "You were removed from this meeting and cannot rejoin it.",
     err_unknown_meeting: "This server has no such meeting.",
     err_organiser_password_required: "Creating a meeting needs the organiser password.",
+    err_recording_exists: "There is a recording already.",
+    err_no_recording: "There is no recording.",
+    err_recording_unavailable: "Recording is switched off on this server.",
     left_title: "You left the meeting.",
     left_text: "Your name and your data in this meeting are deleted when it ends.",
     ended_title: "The meeting has ended.",
@@ -1073,6 +1088,197 @@ pub fn mod_texts() -> &'static ModerationTexts {
     match use_context::<Lang>().unwrap_or(Lang::De) {
         Lang::De => &MOD_DE,
         Lang::En => &MOD_EN,
+    }
+}
+
+/// The strings of recording and consent, in one language. `{}` marks where a name or number goes
+/// (see [`ModerationTexts::fill`]).
+pub struct RecordingTexts {
+    /// The indicator while capture runs.
+    pub running: &'static str,
+    /// The indicator while the recording exists but capture is paused.
+    pub paused: &'static str,
+    /// How many answers are missing before it runs ("{}": the number).
+    pub waiting_for: &'static str,
+    /// Label of the recording bar (a region).
+    pub bar_label: &'static str,
+    /// The question, as the dialog's heading.
+    pub question: &'static str,
+    /// What the question means.
+    pub question_text: &'static str,
+    /// "Record me."
+    pub yes: &'static str,
+    /// "Do not record me."
+    pub no: &'static str,
+    /// Closing the question without answering.
+    pub later: &'static str,
+    /// Our own answer: yes.
+    pub you_yes: &'static str,
+    /// Our own answer: no.
+    pub you_no: &'static str,
+    /// Our own answer: none yet.
+    pub you_none: &'static str,
+    /// Withdraw our yes.
+    pub withdraw: &'static str,
+    /// Give our yes (after a no).
+    pub agree: &'static str,
+    /// A participant's answer in the participants panel: yes.
+    pub answer_yes: &'static str,
+    /// ... no.
+    pub answer_no: &'static str,
+    /// ... none.
+    pub answer_none: &'static str,
+    /// Moderator: propose a recording.
+    pub propose: &'static str,
+    /// Moderator: stop it.
+    pub stop: &'static str,
+    /// Event: "{}" proposed a recording.
+    pub proposed_by: &'static str,
+    /// Event: "{}" agreed.
+    pub agreed: &'static str,
+    /// Event: "{}" said no (or withdrew).
+    pub declined: &'static str,
+    /// Event: "{}" joined and has not answered.
+    pub arrived: &'static str,
+    /// Event: "{}" left.
+    pub departed: &'static str,
+    /// Event: "{}" stopped the recording.
+    pub stopped_by: &'static str,
+    /// Event: the recording stopped with the meeting.
+    pub stopped: &'static str,
+    /// Pre-join: a recording exists.
+    pub prejoin_notice: &'static str,
+    /// Output job: queued.
+    pub job_queued: &'static str,
+    /// Output job: processing ("{}": percent).
+    pub job_processing: &'static str,
+    /// Output job: failed.
+    pub job_failed: &'static str,
+    /// Output job: ready, heading of its downloads.
+    pub job_done: &'static str,
+    /// The recordings page's title.
+    pub page_title: &'static str,
+    /// The link to it from a moderator's pre-join page.
+    pub page_link: &'static str,
+    /// Nothing recorded.
+    pub page_empty: &'static str,
+    /// The page needs the moderator link.
+    pub page_unauthorized: &'static str,
+    /// Loading failed.
+    pub page_failed: &'static str,
+    /// Column: when.
+    pub col_started: &'static str,
+    /// Column: length.
+    pub col_duration: &'static str,
+    /// Column: deleted on.
+    pub col_expires: &'static str,
+    /// Column: files.
+    pub col_files: &'static str,
+    /// Delete now.
+    pub delete_now: &'static str,
+    /// Its confirmation.
+    pub delete_confirm: &'static str,
+    /// What a recording contains and how long it is kept.
+    pub page_note: &'static str,
+}
+
+const REC_DE: RecordingTexts = RecordingTexts {
+    running: "Aufnahme läuft",
+    paused: "Aufnahme pausiert",
+    waiting_for: "wartet auf {} Zustimmung(en)",
+    bar_label: "Aufnahme",
+    question: "Möchten Sie aufgenommen werden?",
+    question_text: "Die Moderation möchte dieses Meeting aufnehmen (Video, Ton, Bildschirm und öffentlicher Chat). Aufgenommen wird nur, solange alle Anwesenden zustimmen. Ohne Antwort wird nicht aufgenommen. Sie können Ihre Zustimmung jederzeit zurückziehen.",
+    yes: "Mich aufnehmen",
+    no: "Mich nicht aufnehmen",
+    later: "Später entscheiden",
+    you_yes: "Sie: zugestimmt",
+    you_no: "Sie: abgelehnt",
+    you_none: "Sie: noch keine Antwort",
+    withdraw: "Zustimmung zurückziehen",
+    agree: "Zustimmen",
+    answer_yes: "Aufnahme: ja",
+    answer_no: "Aufnahme: nein",
+    answer_none: "Aufnahme: keine Antwort",
+    propose: "Aufnahme vorschlagen",
+    stop: "Aufnahme beenden",
+    proposed_by: "{} schlägt eine Aufnahme vor.",
+    agreed: "{} stimmt der Aufnahme zu.",
+    declined: "{} möchte nicht aufgenommen werden.",
+    arrived: "{} ist dazugekommen; die Aufnahme wartet auf die Antwort.",
+    departed: "{} hat das Meeting verlassen.",
+    stopped_by: "{} hat die Aufnahme beendet.",
+    stopped: "Die Aufnahme wurde beendet.",
+    prejoin_notice: "In diesem Meeting gibt es eine Aufnahme. Nach dem Beitreten werden Sie gefragt, ob Sie aufgenommen werden möchten; vor Ihrer Zustimmung wird nichts von Ihnen aufgenommen.",
+    job_queued: "Aufnahme wartet auf die Verarbeitung",
+    job_processing: "Aufnahme wird verarbeitet: {} %",
+    job_failed: "Die Verarbeitung der Aufnahme ist fehlgeschlagen.",
+    job_done: "Aufnahme fertig:",
+    page_title: "Aufnahmen dieses Meetings",
+    page_link: "Aufnahmen dieses Meetings",
+    page_empty: "Keine Aufnahmen.",
+    page_unauthorized: "Diese Seite ist nur über den Moderationslink erreichbar.",
+    page_failed: "Die Aufnahmen konnten nicht geladen werden.",
+    col_started: "Beginn",
+    col_duration: "Länge",
+    col_expires: "Wird gelöscht am",
+    col_files: "Dateien",
+    delete_now: "Jetzt löschen",
+    delete_confirm: "Diese Aufnahme jetzt endgültig löschen?",
+    page_note: "Jede Aufnahme besteht aus einem Video (MP4), dem Ton (M4A), dem öffentlichen Chat (Text) und dem Nachweis, wer wann zugestimmt hat (JSON). Sie wird nach Ablauf der Aufbewahrungsfrist automatisch gelöscht.",
+};
+
+const REC_EN: RecordingTexts = RecordingTexts {
+    running: "Recording",
+    paused: "Recording paused",
+    waiting_for: "waiting for {} answer(s)",
+    bar_label: "Recording",
+    question: "Do you want to be recorded?",
+    question_text: "The moderator would like to record this meeting (video, sound, shared screens and the public chat). It is recorded only while everyone present agrees. Without an answer nothing is recorded. You can withdraw your consent at any time.",
+    yes: "Record me",
+    no: "Do not record me",
+    later: "Decide later",
+    you_yes: "You: agreed",
+    you_no: "You: declined",
+    you_none: "You: no answer yet",
+    withdraw: "Withdraw my consent",
+    agree: "Agree",
+    answer_yes: "Recording: yes",
+    answer_no: "Recording: no",
+    answer_none: "Recording: no answer",
+    propose: "Propose a recording",
+    stop: "Stop the recording",
+    proposed_by: "{} proposes to record this meeting.",
+    agreed: "{} agrees to be recorded.",
+    declined: "{} does not want to be recorded.",
+    arrived: "{} joined; the recording waits for their answer.",
+    departed: "{} left the meeting.",
+    stopped_by: "{} stopped the recording.",
+    stopped: "The recording stopped.",
+    prejoin_notice: "This meeting has a recording. After joining you will be asked whether you want to be recorded; nothing of you is recorded before you agree.",
+    job_queued: "The recording waits to be processed",
+    job_processing: "The recording is being processed: {} %",
+    job_failed: "Processing the recording failed.",
+    job_done: "Recording ready:",
+    page_title: "Recordings of this meeting",
+    page_link: "Recordings of this meeting",
+    page_empty: "No recordings.",
+    page_unauthorized: "This page opens only with the moderator link.",
+    page_failed: "The recordings could not be loaded.",
+    col_started: "Started",
+    col_duration: "Length",
+    col_expires: "Deleted on",
+    col_files: "Files",
+    delete_now: "Delete now",
+    delete_confirm: "Delete this recording for good now?",
+    page_note: "Each recording consists of a video (MP4), the sound (M4A), the public chat (text) and the record of who agreed when (JSON). It is deleted automatically when its retention period ends.",
+};
+
+/// The recording strings of the active language.
+pub fn rec_texts() -> &'static RecordingTexts {
+    match use_context::<Lang>().unwrap_or(Lang::De) {
+        Lang::De => &REC_DE,
+        Lang::En => &REC_EN,
     }
 }
 

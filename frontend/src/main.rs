@@ -12,6 +12,7 @@
 //!   shortcuts.
 //! - [`moderation`]: roles, lobby and room settings as the UI holds them, and the moderator link
 //!   (its key only in the URL fragment). [`meetings_api`]: creating a meeting (`POST /api/meetings`).
+//! - [`recording`]: the recording and everyone's consent as the UI holds them, and the recordings API.
 //! - [`signalling`]: the WebSocket to `/ws`. [`peer`]: the RTCPeerConnection.
 //! - [`media`]: getUserMedia and device lists. [`room_link`], [`name_store`], [`local_time`],
 //!   [`save_file`]: small browser helpers.
@@ -29,6 +30,7 @@ mod moderation;
 mod name_store;
 mod pages;
 mod peer;
+mod recording;
 mod room_link;
 mod save_file;
 mod session;

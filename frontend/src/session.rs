@@ -15,11 +15,13 @@
 //!   deletion receipt comes just before that close.
 //!
 //! The chat and attachment traffic is in [`chat`]; raised hands and reactions are in [`gestures`];
-//! the lobby, roles, room settings and moderators' actions and requests are in [`moderation`].
+//! the lobby, roles, room settings and moderators' actions and requests are in [`moderation`]; the
+//! recording and the person's consent in [`recording`].
 
 mod chat;
 mod gestures;
 mod moderation;
+mod recording;
 mod screen;
 mod speakers;
 
@@ -44,6 +46,7 @@ use crate::chat::ChatUi;
 use crate::gestures::{Announcement, FloatingReaction};
 use crate::media::{self, Device, LocalTracks, MediaError};
 use crate::moderation::ModerationUi;
+use crate::recording::RecordingUi;
 use crate::peer::{Peer, Route};
 use crate::signalling::{Signalling, WsEvent};
 use crate::stage::StageUi;
@@ -183,6 +186,8 @@ pub struct RoomUi {
     pub stage: StageUi,
     /// Roles, lobby, room settings and the moderators' requests.
     pub moderation: ModerationUi,
+    /// The recording, everyone's answers, and (moderators) its output jobs.
+    pub recording: RecordingUi,
 }
 
 impl RoomUi {
@@ -206,6 +211,7 @@ impl RoomUi {
             announcement: RwSignal::new(None),
             stage: StageUi::new(),
             moderation: ModerationUi::default(),
+            recording: RecordingUi::default(),
         }
     }
 
@@ -290,6 +296,9 @@ pub struct Session {
     reaction_seq: Cell<u64>,
     /// Our shared screen.
     screen: RefCell<screen::ScreenShare>,
+    /// The last participant who left, for naming them in the recording's departure notice (which
+    /// comes after they are gone from the members).
+    last_left: RefCell<Option<(ParticipantId, String)>>,
     /// Active-speaker sampling.
     speakers: RefCell<speakers::Speakers>,
     closed: Cell<bool>,
@@ -320,6 +329,7 @@ impl Session {
             upload: RefCell::new(None),
             reaction_seq: Cell::new(0),
             screen: RefCell::default(),
+            last_left: RefCell::default(),
             speakers: RefCell::default(),
             closed: Cell::new(false),
         });
@@ -420,9 +430,11 @@ impl Session {
                 chat,
                 token,
                 settings,
+                recording,
             } => {
                 ui.me.set(Some(you));
                 self.on_joined_moderation(&participants, settings);
+                self.on_joined_recording(recording);
                 ui.members
                     .set(participants.into_iter().map(Member::from).collect());
                 *self.token.borrow_mut() = Some(token);
@@ -441,6 +453,10 @@ impl Session {
                     });
             }
             ServerMsg::ParticipantLeft { id } => {
+                let name = ui
+                    .members
+                    .with_untracked(|ms| ms.iter().find(|m| m.id == id).map(|m| m.name.clone()));
+                *self.last_left.borrow_mut() = name.map(|n| (id, n));
                 ui.members.update(|ms| ms.retain(|m| m.id != id));
                 self.remote.borrow_mut().remove(&id);
                 ui.streams.update(|s| {
@@ -470,6 +486,8 @@ impl Session {
                 tracks,
             } => self.on_offer(sdp, publish, tracks).await,
             ServerMsg::Hand { id, raised_at_ms } => self.on_hand(id, raised_at_ms),
+            ServerMsg::Recording { recording, event } => self.on_recording(recording, event),
+            ServerMsg::RecordingJob { id, job } => self.on_recording_job(id, job),
             ServerMsg::Reacted { id, reaction } => self.on_reacted(id, reaction),
             ServerMsg::Chat { message } => self.on_chat([message]),
             ServerMsg::Ended { receipt } => self.finish(Some(receipt)),

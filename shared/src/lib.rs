@@ -6,6 +6,7 @@
 //! - [`attachment`]: the HTTP API of chat attachments (paths, headers, file-name hygiene).
 //! - [`meeting`]: the HTTP API that creates meetings (and their moderator keys).
 //! - [`limits`]: every limit of the system in one `Limits` struct, each default with its reason.
+//! - [`recording`]: consent to a recording, its state, its output job and the recordings API.
 //!
 //! This crate does no I/O, so the browser (wasm) and the server compile the very same definitions.
 //! Conventions (see DESIGN.md): variants and fields are added and deprecated, never reused; the first
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod limits;
 pub mod meeting;
 pub mod protocol;
+pub mod recording;
 
 pub use attachment::{ApiError, Attachment, sanitize_file_name};
 pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdError};
@@ -24,4 +26,8 @@ pub use protocol::{
     ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, ModeratorAction, PROTOCOL_VERSION,
     ParticipantInfo, PublishMids, Reaction, RemoteTrack, RoomSettings, ServerMsg, TrackKind,
     close_code,
+};
+pub use recording::{
+    Consent, ConsentAnswer, JobState, RecordingAction, RecordingEvent, RecordingFile,
+    RecordingState, RecordingSummary,
 };

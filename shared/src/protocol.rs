@@ -13,6 +13,7 @@
 
 use crate::attachment::Attachment;
 use crate::ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId};
+use crate::recording::{Consent, JobState, RecordingAction, RecordingEvent, RecordingState};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. Bumped only for incompatible changes.
@@ -88,6 +89,18 @@ pub enum ClientMsg {
     Moderate {
         /// What to do.
         action: ModeratorAction,
+    },
+    /// A moderator proposes or stops a recording; refused with `ErrorCode::NotModerator` from
+    /// anyone else.
+    Recording {
+        /// What to do.
+        action: RecordingAction,
+    },
+    /// This participant's own answer about being recorded: to a proposal, as a newcomer, or a
+    /// withdrawal (`No` after `Yes`). Nobody can answer for anyone else (R5).
+    Consent {
+        /// Yes or no.
+        consent: Consent,
     },
 }
 
@@ -178,6 +191,10 @@ pub enum ServerMsg {
         /// Lock, lobby and password state of the room.
         #[serde(default)]
         settings: RoomSettings,
+        /// The recording, if one exists: the newcomer is asked at once, and nothing of them is
+        /// captured before their yes.
+        #[serde(default)]
+        recording: Option<RecordingState>,
     },
     /// The lobby is on: this newcomer waits until a moderator admits (then `Joined`) or denies them
     /// (then `Error` with `EntryDenied`).
@@ -275,6 +292,21 @@ pub enum ServerMsg {
     Ended {
         /// What was deleted, in counts only.
         receipt: DeletionReceipt,
+    },
+    /// The recording changed: proposed, answered, paused or resumed by someone's coming or going,
+    /// or stopped (then `recording` is `None`).
+    Recording {
+        /// Its state now; `None` once it stopped.
+        recording: Option<RecordingState>,
+        /// What happened.
+        event: RecordingEvent,
+    },
+    /// To moderators: how the output job of a stopped recording is doing.
+    RecordingJob {
+        /// The recording's id.
+        id: String,
+        /// Queued, processing, done (with its files) or failed.
+        job: JobState,
     },
     /// A user error: the request was refused, the connection stays open.
     Error {
@@ -426,7 +458,7 @@ pub struct RemoteTrack {
 }
 
 /// The kind of a media track.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     /// Microphone audio.
@@ -435,6 +467,11 @@ pub enum TrackKind {
     Video,
     /// A shared screen (shown large, as the presentation).
     Screen,
+}
+
+impl TrackKind {
+    /// Every kind, in the order a participant's m-lines are made.
+    pub const ALL: [TrackKind; 3] = [TrackKind::Audio, TrackKind::Video, TrackKind::Screen];
 }
 
 /// Reasons for a `ServerMsg::Error`.
@@ -497,6 +534,12 @@ pub enum ErrorCode {
     UnknownMeeting,
     /// `/api/meetings`: the organiser password is missing or wrong.
     OrganiserPasswordRequired,
+    /// A recording was proposed while one exists already.
+    RecordingExists,
+    /// There is no recording to stop or to answer.
+    NoRecording,
+    /// The server has no place for recordings (recording is switched off in its configuration).
+    RecordingUnavailable,
 }
 
 /// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).

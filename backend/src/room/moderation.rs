@@ -5,7 +5,7 @@
 //! - Every [`ModeratorAction`] is refused from a participant who is not a moderator.
 //! - No action turns anyone's microphone or camera on: a moderator can switch them off or ask.
 //!   The participant alone switches them on again (`SetMedia`), and until then the room forwards
-//!   nothing of that device (see `Room::propagate`).
+//!   nothing of that device (see `room::media`).
 //! - A moderator key (from the moderator link) passes the ban, the lock, the password and the lobby.
 //! - The password is kept as an argon2id hash; after [`FREE_ATTEMPTS`] wrong ones in a row, every
 //!   further attempt waits twice as long as the one before (capped at [`MAX_DELAY`]).
@@ -144,9 +144,10 @@ impl Room {
             .insert(info.id, Waiter { info, out, addr });
     }
 
-    /// A waiting newcomer left (or their socket closed); false if `id` was not waiting.
-    pub(super) fn withdraw(&mut self, id: ParticipantId) -> bool {
-        self.take_waiter(id).is_some()
+    /// A waiting newcomer left (or their socket closed): their queue, or `None` if `id` was not
+    /// waiting.
+    pub(super) fn withdraw(&mut self, id: ParticipantId) -> Option<mpsc::Sender<Outgoing>> {
+        self.take_waiter(id).map(|w| w.out)
     }
 
     /// Takes `id` out of the lobby (admitted, denied or gone) and tells the moderators.
@@ -162,7 +163,7 @@ impl Room {
         Ok(())
     }
 
-    fn tell_moderators(&mut self, msg: &ServerMsg) {
+    pub(super) fn tell_moderators(&mut self, msg: &ServerMsg) {
         let moderators: Vec<_> = self
             .participants
             .values()
@@ -179,11 +180,18 @@ impl Room {
     }
 
     /// Switches a participant's microphone and/or camera off and tells them and everyone.
-    fn turn_off(&mut self, id: ParticipantId, mic: bool, cam: bool) -> Result<(), ErrorCode> {
+    fn turn_off(
+        &mut self,
+        now: Instant,
+        id: ParticipantId,
+        mic: bool,
+        cam: bool,
+    ) -> Result<(), ErrorCode> {
         let p = self
             .participants
             .get_mut(&id)
             .ok_or(ErrorCode::UnknownParticipant)?;
+        let before = p.devices();
         p.info.mic &= !mic;
         p.info.cam &= !cam;
         let state = ServerMsg::MediaState {
@@ -192,6 +200,7 @@ impl Room {
             cam: p.info.cam,
             screen: p.info.screen,
         };
+        self.devices_changed(now, id, before);
         self.send(id, ServerMsg::TurnedOff { mic, cam });
         self.broadcast_except(id, state);
         Ok(())
@@ -241,8 +250,8 @@ impl Room {
                     moderator: true,
                 });
             }
-            ModeratorAction::Mute { id } => self.turn_off(id, true, false)?,
-            ModeratorAction::StopVideo { id } => self.turn_off(id, false, true)?,
+            ModeratorAction::Mute { id } => self.turn_off(now, id, true, false)?,
+            ModeratorAction::StopVideo { id } => self.turn_off(now, id, false, true)?,
             ModeratorAction::MuteAll => {
                 let others: Vec<_> = self
                     .participants
@@ -251,7 +260,7 @@ impl Room {
                     .filter(|id| *id != from)
                     .collect();
                 for id in others {
-                    self.turn_off(id, true, false)?;
+                    self.turn_off(now, id, true, false)?;
                 }
             }
             ModeratorAction::AskToUnmute { id } => {

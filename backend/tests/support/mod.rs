@@ -386,6 +386,8 @@ impl WsClient {
 pub const OPUS_SILENCE: [u8; 3] = [0xf8, 0xff, 0xfe];
 /// Prefix of the tag each synthetic video frame carries, so a receiver knows whose frame it got.
 pub const SOURCE_TAG: &[u8] = b"TREFF-SRC:";
+/// Appended to the name in the tag of screen frames.
+pub const SCREEN_SUFFIX: &str = " screen";
 
 /// A synthetic VP8 frame of about 300 bytes. A key frame has a valid 10-byte header (frame tag with
 /// the key-frame bit clear, start code 9d 01 2a, 320x240); an inter frame a 3-byte tag. The payload
@@ -464,7 +466,9 @@ fn kind_of(t: RTPCodecType) -> Option<TrackKind> {
 // WebRTC participant
 // ---------------------------------------------------------------------------------------------
 
-/// What a participant publishes.
+/// What a participant publishes from the start. Every participant has a sender for its
+/// microphone, camera and screen; one that is off is answered `inactive` until it is switched on
+/// ([`WebrtcParticipant::start_sharing`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Publish {
     pub audio: bool,
@@ -500,6 +504,8 @@ pub struct Received {
 pub struct OfferInfo {
     pub publish: PublishMids,
     pub tracks: Vec<RemoteTrack>,
+    /// The SDP as the server sent it.
+    pub sdp: String,
 }
 
 /// State shared between the test, the signalling task and the media tasks.
@@ -520,22 +526,20 @@ struct Shared {
     /// How the signalling socket ended, once it has.
     closed: StdMutex<Option<Closed>>,
     /// PLI and FIR packets that reached our own senders, per kind.
-    plis_in: [AtomicU64; 2],
-    firs_in: [AtomicU64; 2],
+    plis_in: [AtomicU64; 3],
+    firs_in: [AtomicU64; 3],
     /// Samples written on our own tracks, per kind.
-    samples_out: [AtomicU64; 2],
-    /// Set by an incoming PLI/FIR: the next video frame is a key frame.
-    want_keyframe: AtomicBool,
+    samples_out: [AtomicU64; 3],
+    /// Set by an incoming PLI/FIR: the next frame of that video track is a key frame.
+    want_keyframe: [AtomicBool; 3],
+    /// Which of our tracks are on (answered `sendonly` and written to), per kind.
+    on: [AtomicBool; 3],
     /// Media and reader tasks, aborted on close.
     tasks: StdMutex<Vec<JoinHandle<()>>>,
 }
 
 fn idx(kind: TrackKind) -> usize {
-    match kind {
-        TrackKind::Audio => 0,
-        // The test participant never shares a screen: its only video sender is the camera.
-        TrackKind::Video | TrackKind::Screen => 1,
-    }
+    kind as usize
 }
 
 impl Shared {
@@ -566,8 +570,8 @@ pub struct WebrtcParticipant {
     sink: Arc<Mutex<SplitSink<Ws, Message>>>,
     shared: Arc<Shared>,
     signalling: Option<JoinHandle<()>>,
-    audio_sender: Option<Arc<RTCRtpSender>>,
-    video_sender: Option<Arc<RTCRtpSender>>,
+    /// Our senders, by `TrackKind as usize`.
+    senders: Vec<Arc<RTCRtpSender>>,
     /// Index into `events` up to which `wait_event` has consumed.
     cursor: usize,
 }
@@ -635,10 +639,15 @@ impl WebrtcParticipant {
             offers: StdMutex::new(Vec::new()),
             errors: StdMutex::new(Vec::new()),
             closed: StdMutex::new(None),
-            plis_in: [AtomicU64::new(0), AtomicU64::new(0)],
-            firs_in: [AtomicU64::new(0), AtomicU64::new(0)],
-            samples_out: [AtomicU64::new(0), AtomicU64::new(0)],
-            want_keyframe: AtomicBool::new(false),
+            plis_in: Default::default(),
+            firs_in: Default::default(),
+            samples_out: Default::default(),
+            want_keyframe: Default::default(),
+            on: [
+                AtomicBool::new(publish.audio),
+                AtomicBool::new(publish.video),
+                AtomicBool::new(false),
+            ],
             tasks: StdMutex::new(Vec::new()),
         });
 
@@ -650,33 +659,30 @@ impl WebrtcParticipant {
         // Random ids, as browsers make them: the name must not travel in SDP (it would reach str0m's
         // debug logs, which the log-privacy test reads at DEBUG).
         let stream_id = new_room().as_str().to_owned();
-        let mut audio_sender = None;
-        let mut video_sender = None;
-        if publish.audio {
+        let mut senders = Vec::new();
+        for kind in TrackKind::ALL {
+            let (codec, track_id) = match kind {
+                TrackKind::Audio => (opus_codec(), "audio"),
+                TrackKind::Video => (vp8_codec(), "video"),
+                TrackKind::Screen => (vp8_codec(), "screen"),
+            };
             let track = Arc::new(TrackLocalStaticSample::new(
-                opus_codec(),
-                "audio".to_owned(),
+                codec,
+                track_id.to_owned(),
                 stream_id.clone(),
             ));
             let t =
                 add_sendonly(&pc, Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await;
             let sender = t.sender().await;
-            spawn_rtcp_reader(&shared, Arc::clone(&sender), TrackKind::Audio);
-            spawn_audio_writer(&shared, track);
-            audio_sender = Some(sender);
-        }
-        if publish.video {
-            let track = Arc::new(TrackLocalStaticSample::new(
-                vp8_codec(),
-                "video".to_owned(),
-                stream_id.clone(),
-            ));
-            let t =
-                add_sendonly(&pc, Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await;
-            let sender = t.sender().await;
-            spawn_rtcp_reader(&shared, Arc::clone(&sender), TrackKind::Video);
-            spawn_video_writer(&shared, track, name.to_owned());
-            video_sender = Some(sender);
+            spawn_rtcp_reader(&shared, Arc::clone(&sender), kind);
+            match kind {
+                TrackKind::Audio => spawn_audio_writer(&shared, track),
+                TrackKind::Video => spawn_video_writer(&shared, track, kind, name.to_owned()),
+                TrackKind::Screen => {
+                    spawn_video_writer(&shared, track, kind, format!("{name}{SCREEN_SUFFIX}"));
+                }
+            }
+            senders.push(sender);
         }
         install_on_track(&pc, &shared);
 
@@ -690,7 +696,6 @@ impl WebrtcParticipant {
             Arc::clone(&sink),
             Arc::clone(&pc),
             Arc::clone(&shared),
-            publish,
         ));
         Self {
             id,
@@ -700,8 +705,7 @@ impl WebrtcParticipant {
             sink,
             shared,
             signalling: Some(signalling),
-            audio_sender,
-            video_sender,
+            senders,
             cursor: 0,
         }
     }
@@ -780,6 +784,11 @@ impl WebrtcParticipant {
     /// Offers answered so far.
     pub fn offers_answered(&self) -> usize {
         self.shared.offers.lock().expect("not poisoned").len()
+    }
+
+    /// Every offer answered so far, in order.
+    pub fn offers(&self) -> Vec<OfferInfo> {
+        self.shared.offers.lock().expect("not poisoned").clone()
     }
 
     pub fn latest_offer(&self) -> Option<OfferInfo> {
@@ -916,12 +925,18 @@ impl WebrtcParticipant {
         self.shared.firs_in[idx(kind)].load(Ordering::Relaxed)
     }
 
-    pub fn audio_sender(&self) -> Option<Arc<RTCRtpSender>> {
-        self.audio_sender.clone()
-    }
-
-    pub fn video_sender(&self) -> Option<Arc<RTCRtpSender>> {
-        self.video_sender.clone()
+    /// Starts sharing the screen: `SetMedia` with the screen on; the server then offers the screen
+    /// m-line `recvonly` again (it was answered `inactive`), the answer makes it `sendonly`, and
+    /// frames tagged `<name> screen` flow.
+    pub async fn start_sharing(&self) {
+        self.shared.on[idx(TrackKind::Screen)].store(true, Ordering::Relaxed);
+        let on = |kind: TrackKind| self.shared.on[idx(kind)].load(Ordering::Relaxed);
+        self.send(&ClientMsg::SetMedia {
+            mic: on(TrackKind::Audio),
+            cam: on(TrackKind::Video),
+            screen: true,
+        })
+        .await;
     }
 
     /// Polls `cond` every 20 ms until it holds, or panics after `within` with `report()`.
@@ -1035,10 +1050,10 @@ fn spawn_rtcp_reader(shared: &Arc<Shared>, sender: Arc<RTCRtpSender>, kind: Trac
                 let any = p.as_any();
                 if any.downcast_ref::<PictureLossIndication>().is_some() {
                     s.plis_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
-                    s.want_keyframe.store(true, Ordering::Relaxed);
+                    s.want_keyframe[idx(kind)].store(true, Ordering::Relaxed);
                 } else if any.downcast_ref::<FullIntraRequest>().is_some() {
                     s.firs_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
-                    s.want_keyframe.store(true, Ordering::Relaxed);
+                    s.want_keyframe[idx(kind)].store(true, Ordering::Relaxed);
                 }
             }
         }
@@ -1053,6 +1068,9 @@ fn spawn_audio_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>) 
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if !s.on[idx(TrackKind::Audio)].load(Ordering::Relaxed) {
+                continue;
+            }
             let sample = Sample {
                 data: Bytes::from_static(&OPUS_SILENCE),
                 duration: Duration::from_millis(20),
@@ -1066,8 +1084,14 @@ fn spawn_audio_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>) 
     });
 }
 
-/// Synthetic VP8 at 30 fps: a key frame every 30 frames and whenever a PLI/FIR came in.
-fn spawn_video_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>, name: String) {
+/// Synthetic VP8 at 30 fps while the track is on: a key frame every 30 frames and whenever a
+/// PLI/FIR came in. The frames are tagged `tag`.
+fn spawn_video_writer(
+    shared: &Arc<Shared>,
+    track: Arc<TrackLocalStaticSample>,
+    kind: TrackKind,
+    tag: String,
+) {
     let s = Arc::clone(shared);
     shared.spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(33));
@@ -1075,14 +1099,18 @@ fn spawn_video_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>, 
         let mut n: u64 = 0;
         loop {
             tick.tick().await;
-            let key = n.is_multiple_of(30) || s.want_keyframe.swap(false, Ordering::Relaxed);
+            if !s.on[idx(kind)].load(Ordering::Relaxed) {
+                continue;
+            }
+            let key =
+                n.is_multiple_of(30) || s.want_keyframe[idx(kind)].swap(false, Ordering::Relaxed);
             let sample = Sample {
-                data: vp8_frame(key, &name, n),
+                data: vp8_frame(key, &tag, n),
                 duration: Duration::from_millis(33),
                 ..Default::default()
             };
             if track.write_sample(&sample).await.is_ok() {
-                s.samples_out[1].fetch_add(1, Ordering::Relaxed);
+                s.samples_out[idx(kind)].fetch_add(1, Ordering::Relaxed);
             }
             n += 1;
         }
@@ -1139,7 +1167,6 @@ async fn signalling_loop(
     sink: Arc<Mutex<SplitSink<Ws, Message>>>,
     pc: Arc<RTCPeerConnection>,
     shared: Arc<Shared>,
-    publish: Publish,
 ) {
     let closed = loop {
         let msg = match stream.next().await {
@@ -1172,7 +1199,8 @@ async fn signalling_loop(
                     attribution.insert(t.mid.clone(), (t.participant, t.kind));
                 }
             }
-            match negotiate(&pc, sdp.clone(), mids, publish).await {
+            let on = shared.on.each_ref().map(|o| o.load(Ordering::Relaxed));
+            match negotiate(&pc, sdp.clone(), mids, on).await {
                 Ok(answer) => {
                     let text = serde_json::to_string(&ClientMsg::Answer { sdp: answer })
                         .expect("ClientMsg serialises");
@@ -1182,6 +1210,7 @@ async fn signalling_loop(
                     shared.offers.lock().expect("not poisoned").push(OfferInfo {
                         publish: mids.clone(),
                         tracks: tracks.clone(),
+                        sdp: sdp.clone(),
                     });
                 }
                 Err(e) => shared.error(e),
@@ -1198,7 +1227,7 @@ async fn negotiate(
     pc: &RTCPeerConnection,
     sdp: String,
     mids: &PublishMids,
-    publish: Publish,
+    on: [bool; 3],
 ) -> Result<String, String> {
     let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("parse offer: {e}"))?;
     pc.set_remote_description(offer)
@@ -1208,9 +1237,11 @@ async fn negotiate(
     for t in pc.get_transceivers().await {
         let Some(mid) = t.mid() else { continue };
         let (expected, wanted) = if mid == mids.audio.as_str() {
-            (RTPCodecType::Audio, publish.audio)
+            (RTPCodecType::Audio, on[idx(TrackKind::Audio)])
         } else if mid == mids.video.as_str() {
-            (RTPCodecType::Video, publish.video)
+            (RTPCodecType::Video, on[idx(TrackKind::Video)])
+        } else if mid == mids.screen.as_str() {
+            (RTPCodecType::Video, on[idx(TrackKind::Screen)])
         } else {
             continue;
         };
@@ -1230,6 +1261,9 @@ async fn negotiate(
         if !wanted && t.direction() != RTCRtpTransceiverDirection::Inactive {
             // Nothing to send there: answer inactive rather than an empty sendonly.
             t.set_direction(RTCRtpTransceiverDirection::Inactive).await;
+        } else if wanted && t.direction() != RTCRtpTransceiverDirection::Sendonly {
+            // Switched on after an inactive answer: the server offered the m-line again.
+            t.set_direction(RTCRtpTransceiverDirection::Sendonly).await;
         }
     }
     // Our own sendonly transceivers must each have found their m-line.

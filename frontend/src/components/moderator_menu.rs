@@ -5,13 +5,14 @@
 //! Escape, and puts its controls next in the tab order after its button.
 
 use leptos::prelude::*;
-use treff_shared::{ModeratorAction, RoomSettings};
+use treff_shared::{ModeratorAction, RecordingAction, RoomSettings};
 
 use crate::components::confirm::Confirm;
 use crate::components::copy_links::CopyLinks;
 use crate::components::lobby::KnockBadge;
-use crate::i18n::mod_texts;
+use crate::i18n::{mod_texts, rec_texts};
 use crate::moderation::moderation_ctx;
+use crate::recording::recording_ctx;
 
 /// The menu's element id.
 const MENU_ID: &str = "moderator-menu";
@@ -20,8 +21,16 @@ const MENU_ID: &str = "moderator-menu";
 #[component]
 pub fn ModeratorMenu() -> impl IntoView {
     let mt = mod_texts();
+    let rt = rec_texts();
     let Some(ctx) = moderation_ctx() else {
         return ().into_any();
+    };
+    let recording = recording_ctx();
+    let no_recording = move || recording.is_some_and(|r| r.ui.state.with(Option::is_none));
+    let propose = move |_| {
+        if let Some(r) = recording {
+            r.act.run(RecordingAction::Propose);
+        }
     };
     let settings = ctx.ui.settings;
     let act = move |action: ModeratorAction| ctx.moderate.run(action);
@@ -76,6 +85,11 @@ pub fn ModeratorMenu() -> impl IntoView {
                 <button type="button" data-testid="mute-all" on:click=move |_| act(ModeratorAction::MuteAll)>
                     {mt.mute_all}
                 </button>
+                <Show when=no_recording>
+                    <button type="button" data-testid="recording-propose" on:click=propose>
+                        {rt.propose}
+                    </button>
+                </Show>
                 {toggle("lock-toggle", |s| s.locked, |locked| ModeratorAction::SetLock { locked }, (mt.unlock, mt.lock))}
                 {toggle("lobby-toggle", |s| s.lobby, |enabled| ModeratorAction::SetLobby { enabled }, (mt.lobby_off, mt.lobby_on))}
                 <form class="password-form" on:submit=set_password>

@@ -1,5 +1,5 @@
 //! One line of the participants panel: name, the hand with its place in the queue while it is up,
-//! and microphone and camera state.
+//! the answer to a recording while one exists, and microphone and camera state.
 
 use leptos::prelude::*;
 
@@ -7,8 +7,9 @@ use crate::components::icons::HandIcon;
 use crate::components::media_state::MediaState;
 use crate::components::participant_actions::{ModeratorBadge, ParticipantActions};
 use crate::gestures::RosterRow;
-use crate::i18n::texts;
+use crate::i18n::{rec_texts, texts};
 use crate::media::Device;
+use crate::recording::recording_ctx;
 
 /// A participant in the panel's list. The row is made anew whenever anything in it changes (the
 /// list is keyed by the whole row), so it holds plain values.
@@ -62,9 +63,38 @@ pub fn ParticipantRow(
                         </span>
                     }
                 })}
+            <ConsentBadge id=member.id />
             <MediaState device=Device::Mic on=member.mic test_id="participant-mic" />
             <MediaState device=Device::Cam on=member.cam test_id="participant-cam" />
             {actions}
         </li>
+    }
+}
+
+/// A participant's answer to the recording, while one exists: everyone sees who consented.
+#[component]
+fn ConsentBadge(
+    /// Whose answer.
+    id: treff_shared::ParticipantId,
+) -> impl IntoView {
+    let rt = rec_texts();
+    let ctx = recording_ctx();
+    let answer = move || {
+        let ctx = ctx?;
+        ctx.ui.state.with(Option::is_some).then(|| ctx.ui.answer_of(id))
+    };
+    move || {
+        answer().map(|answer| {
+            let (label, value) = match answer {
+                Some(treff_shared::Consent::Yes) => (rt.answer_yes, "yes"),
+                Some(treff_shared::Consent::No) => (rt.answer_no, "no"),
+                None => (rt.answer_none, "none"),
+            };
+            view! {
+                <span class="consent-badge" data-testid="participant-consent" data-consent=value>
+                    {label}
+                </span>
+            }
+        })
     }
 }

@@ -31,6 +31,8 @@ fn check_name(name: &str) -> Result<String, NameError> {
 /// The pre-join form.
 #[component]
 pub fn PreJoin(
+    /// The meeting (to tell whether it has a recording, and for a moderator's recordings link).
+    room: treff_shared::RoomId,
     /// Choices to start from (coming back after a refused join); `None` means privacy defaults:
     /// both devices off, the remembered name if there is one.
     initial: Option<JoinSettings>,
@@ -38,6 +40,25 @@ pub fn PreJoin(
     on_join: Callback<JoinSettings>,
 ) -> impl IntoView {
     let t = texts();
+    let rt = crate::i18n::rec_texts();
+    // Whoever joins a meeting with a recording is told before they join (and asked once in).
+    let recorded = RwSignal::new(false);
+    {
+        let room = room.clone();
+        spawn_local(async move {
+            let exists = crate::recording::exists(&room).await;
+            // The form may be gone meanwhile (joined or left); then nobody needs to know.
+            let _ = recorded.try_set(exists);
+        });
+    }
+    // A moderator link leads to the meeting's recordings, which outlive the meeting.
+    let recordings_link = crate::moderation::key_from_location().map(|key| {
+        format!(
+            "/m/{}/recordings{}",
+            room.as_str(),
+            crate::moderation::moderator_fragment(&key)
+        )
+    });
 
     let stored_name = name_store::load();
     let remember = RwSignal::new(stored_name.is_some());
@@ -305,6 +326,14 @@ pub fn PreJoin(
                     </button>
                 </form>
             </div>
+            <Show when=move || recorded.get()>
+                <p class="recording-notice" role="status" data-testid="prejoin-recording">
+                    {rt.prejoin_notice}
+                </p>
+            </Show>
+            {recordings_link.map(|href| view! {
+                <a href=href class="recordings-link" data-testid="recordings-link">{rt.page_link}</a>
+            })}
             <section class="privacy-summary" aria-labelledby="privacy-summary-title">
                 <h2 id="privacy-summary-title">{t.privacy_summary_title}</h2>
                 <ul>{t.privacy_points.iter().map(|p| view! { <li>{*p}</li> }).collect_view()}</ul>

@@ -14,15 +14,19 @@ use treff_shared::{DeletionReceipt, ModeratorAction, RoomId};
 use crate::chat::ChatActions;
 use crate::components::access_pages::{RefusedView, RemovedPage, WaitingPage};
 use crate::components::chat_panel::ChatPanel;
+use crate::components::consent_dialog::ConsentDialog;
 use crate::components::control_bar::{ControlActions, ControlBar};
 use crate::components::help_dialog::HelpDialog;
 use crate::components::moderation_notices::ModerationNotices;
 use crate::components::participants_panel::ParticipantsPanel;
 use crate::components::presentation::{Presentations, sharing};
+use crate::components::recording_bar::RecordingBar;
+use crate::components::recording_jobs::RecordingJobs;
 use crate::components::tile::Tile;
 use crate::i18n::texts;
 use crate::media::Device;
 use crate::moderation::ModerationCtx;
+use crate::recording::RecordingCtx;
 use crate::session::{JoinSettings, LostReason, Member, Notice, Phase, RoomUi, Session};
 use crate::shortcuts::{self, Shortcut};
 use crate::stage::{View, featured};
@@ -80,6 +84,15 @@ pub fn Room(
             with_session(&|s| s.moderate(action.clone()));
         }),
         unmute: Callback::new(move |()| with_session(&|s| s.accept_unmute())),
+    });
+    provide_context(RecordingCtx {
+        me: ui.me,
+        ui: ui.recording,
+        act: Callback::new(move |action| with_session(&|s| s.recording_action(action))),
+        consent: Callback::new(move |consent| with_session(&|s| s.consent(consent))),
+        download: Callback::new(move |(id, file): (String, String)| {
+            with_session(&|s| s.download_recording(id.clone(), file.clone()));
+        }),
     });
     let retry_with_password = {
         let settings = settings.clone();
@@ -185,6 +198,9 @@ pub fn Room(
         }
         .into_any(),
         Phase::Joined => view! {
+            <RecordingBar room=ui />
+            <RecordingJobs />
+            <ConsentDialog />
             <ModerationNotices />
             <div class="stage">
                 <div class="main-area" class:presenting=move || presenting.get()>

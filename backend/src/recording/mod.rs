@@ -1,0 +1,11 @@
+//! Recordings: the raw capture of a meeting while everyone present consents, the output job that
+//! turns it into MP4, M4A and chat text with ffmpeg, and the finished recordings on disk (R5, R6).
+//!
+//! Layout:
+//! - [`capture`]: what the room hands to a capture while it runs, over a bounded channel.
+//! - [`manifest`]: what a raw capture consists of (the contract between capture and output).
+//! - [`store`]: recordings on disk (layout, state, retention sweep).
+
+pub mod capture;
+pub mod manifest;
+pub mod store;

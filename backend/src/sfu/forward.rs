@@ -1,0 +1,305 @@
+//! What one outgoing m-line does to the RTP packets it forwards: the receiver sees one continuous
+//! stream per m-line, whoever's packets it carries and whatever the SFU left out.
+//!
+//! The SFU forwards packets, not frames (str0m's RTP mode): a packet of a publisher goes out to
+//! each receiver as it came, with the receiver's own SSRC (str0m's send stream), and sequence
+//! numbers and timestamps moved by a per-m-line offset. The offsets change only at a *resync*:
+//! the first packet, a new source (another participant on a recycled m-line, or the publisher's
+//! new SSRC), or after the SFU skipped packets on purpose (a device switched off, or video waiting
+//! for a keyframe). Then the next packet continues right after the last one sent, so the receiver
+//! sees no loss and asks for no retransmissions of packets that will never come, and its RTP clock
+//! moves on by the wall-clock time that passed.
+//!
+//! Video starts and resumes only at a keyframe: a decoder fed the middle of a picture sequence shows
+//! garbage. Packets older than the resync point (late retransmissions) are dropped.
+//!
+//! Between resyncs a gap in the publisher's sequence numbers is passed on as a gap: that is real
+//! network loss, and the receiver's NACK is answered from str0m's send buffer once the publisher's
+//! retransmission arrives.
+
+use std::time::Instant;
+
+/// The incoming side of one packet, as the forwarder needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming {
+    /// The publisher's SSRC.
+    pub ssrc: u32,
+    /// Extended (64-bit, rollover-free) sequence number.
+    pub seq: u64,
+    /// RTP timestamp.
+    pub timestamp: u32,
+    /// When it arrived.
+    pub at: Instant,
+    /// The first packet of a keyframe (always false for audio, which needs none).
+    pub keyframe_start: bool,
+}
+
+/// Sequence number and timestamp for the outgoing packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Extended sequence number on the receiver's stream.
+    pub seq: u64,
+    /// RTP timestamp on the receiver's stream.
+    pub timestamp: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    seq: u64,
+    timestamp: u32,
+    at: Instant,
+}
+
+/// The rewriting state of one outgoing m-line.
+#[derive(Debug)]
+pub struct Forwarder {
+    /// RTP clock rate of the m-line's codec (48 kHz Opus, 90 kHz video).
+    clock_rate: u32,
+    /// Whether packets may start (or resume) only at a keyframe.
+    video: bool,
+    /// The incoming SSRC and the offsets in use; `None` until the next resync.
+    mapping: Option<Mapping>,
+    last: Option<Last>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Mapping {
+    ssrc: u32,
+    /// The first incoming sequence number of this mapping; anything older is stale.
+    first_seq: u64,
+    /// Added to the incoming sequence number (wrapping in u64 arithmetic).
+    seq_offset: u64,
+    /// Added to the incoming timestamp (wrapping).
+    ts_offset: u32,
+}
+
+/// The first outgoing sequence number: small, so the SRTP rollover counter starts at 0 as a
+/// receiver expects without signalling (RFC 3711 §3.3.1).
+const FIRST_SEQ: u64 = 1;
+
+impl Forwarder {
+    /// A forwarder for an m-line whose codec runs at `clock_rate`.
+    pub fn new(clock_rate: u32, video: bool) -> Self {
+        Self {
+            clock_rate: clock_rate.max(1),
+            video,
+            mapping: None,
+            last: None,
+        }
+    }
+
+    /// Whether the next packet must be a keyframe (video waiting to start or resume).
+    pub fn wants_keyframe(&self) -> bool {
+        self.video && self.mapping.is_none()
+    }
+
+    /// The SFU skips packets from now on (device off, source gone): the next packet resyncs.
+    pub fn pause(&mut self) {
+        self.mapping = None;
+    }
+
+    /// Maps an incoming packet, or `None` if it must not be sent (stale, or video waiting for a
+    /// keyframe).
+    pub fn forward(&mut self, p: &Incoming) -> Option<Outgoing> {
+        let mapping = match self.mapping {
+            Some(m) if m.ssrc == p.ssrc => {
+                if p.seq < m.first_seq {
+                    return None;
+                }
+                m
+            }
+            // A new source or a new SSRC of the same source: a resync.
+            _ => {
+                if self.video && !p.keyframe_start {
+                    self.mapping = None;
+                    return None;
+                }
+                let m = self.resync(p);
+                self.mapping = Some(m);
+                m
+            }
+        };
+        let out = Outgoing {
+            seq: p.seq.wrapping_add(mapping.seq_offset),
+            timestamp: p.timestamp.wrapping_add(mapping.ts_offset),
+        };
+        if self.last.is_none_or(|l| out.seq > l.seq) {
+            self.last = Some(Last {
+                seq: out.seq,
+                timestamp: out.timestamp,
+                at: p.at,
+            });
+        }
+        Some(out)
+    }
+
+    /// Offsets that put `p` right after the last packet sent.
+    fn resync(&self, p: &Incoming) -> Mapping {
+        let (seq, timestamp) = match self.last {
+            None => (FIRST_SEQ, p.timestamp),
+            Some(last) => {
+                let elapsed = p.at.saturating_duration_since(last.at);
+                let ticks = (elapsed.as_secs_f64() * f64::from(self.clock_rate)).round();
+                // At least one tick: a receiver treats an unchanged timestamp as the same frame.
+                let ticks = (ticks.min(f64::from(u32::MAX / 2)) as u32).max(1);
+                (last.seq + 1, last.timestamp.wrapping_add(ticks))
+            }
+        };
+        Mapping {
+            ssrc: p.ssrc,
+            first_seq: p.seq,
+            seq_offset: seq.wrapping_sub(p.seq),
+            ts_offset: timestamp.wrapping_sub(p.timestamp),
+        }
+    }
+}
+
+/// Whether a VP8 RTP payload (RFC 7741) starts a keyframe: the first packet of a frame (S bit set,
+/// partition 0) whose VP8 payload header has the P bit clear.
+pub fn vp8_keyframe_start(payload: &[u8]) -> bool {
+    let Some(&first) = payload.first() else {
+        return false;
+    };
+    let extended = first & 0x80 != 0;
+    let start = first & 0x10 != 0;
+    let partition = first & 0x07;
+    if !start || partition != 0 {
+        return false;
+    }
+    let mut at = 1;
+    if extended {
+        let Some(&x) = payload.get(1) else {
+            return false;
+        };
+        at = 2;
+        if x & 0x80 != 0 {
+            // Picture id: one byte, or two when its M bit is set.
+            let Some(&pid) = payload.get(at) else {
+                return false;
+            };
+            at += if pid & 0x80 != 0 { 2 } else { 1 };
+        }
+        if x & 0x40 != 0 {
+            at += 1; // TL0PICIDX
+        }
+        if x & 0x30 != 0 {
+            at += 1; // TID / KEYIDX
+        }
+    }
+    payload.get(at).is_some_and(|header| header & 0x01 == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn packet(ssrc: u32, seq: u64, timestamp: u32, at: Instant, key: bool) -> Incoming {
+        Incoming {
+            ssrc,
+            seq,
+            timestamp,
+            at,
+            keyframe_start: key,
+        }
+    }
+
+    #[test]
+    fn a_stream_passes_with_fixed_offsets_and_real_gaps_stay_gaps() {
+        let t0 = Instant::now();
+        let mut f = Forwarder::new(48_000, false);
+        let a = f
+            .forward(&packet(9, 5000, 100, t0, false))
+            .expect("audio needs no keyframe");
+        assert_eq!(
+            a,
+            Outgoing {
+                seq: 1,
+                timestamp: 100
+            }
+        );
+        let b = f.forward(&packet(9, 5001, 1060, t0, false)).expect("next");
+        assert_eq!(
+            b,
+            Outgoing {
+                seq: 2,
+                timestamp: 1060
+            }
+        );
+        // 5002 lost on the network: the receiver sees the gap and may NACK it.
+        let c = f
+            .forward(&packet(9, 5003, 2980, t0, false))
+            .expect("after a loss");
+        assert_eq!(c.seq, 4);
+        // The retransmission of 5002 comes late and keeps its place.
+        let late = f
+            .forward(&packet(9, 5002, 2020, t0, false))
+            .expect("retransmission");
+        assert_eq!(late.seq, 3);
+    }
+
+    #[test]
+    fn a_pause_and_a_new_source_continue_the_stream_without_a_gap() {
+        let t0 = Instant::now();
+        let mut f = Forwarder::new(90_000, true);
+        assert!(
+            f.forward(&packet(1, 10, 0, t0, false)).is_none(),
+            "video waits for a keyframe"
+        );
+        assert!(f.wants_keyframe());
+        let first = f.forward(&packet(1, 11, 3000, t0, true)).expect("keyframe");
+        assert_eq!(first.seq, FIRST_SEQ);
+        f.forward(&packet(1, 12, 3000, t0, false))
+            .expect("rest of the frame");
+        f.pause();
+        assert!(f.wants_keyframe());
+        // Another participant's camera on the same m-line, 2 s later.
+        let later = t0 + Duration::from_secs(2);
+        assert!(f.forward(&packet(2, 70_000, 9, later, false)).is_none());
+        let switched = f
+            .forward(&packet(2, 70_001, 9, later, true))
+            .expect("its keyframe");
+        assert_eq!(switched.seq, FIRST_SEQ + 2, "no gap in sequence numbers");
+        assert_eq!(
+            switched.timestamp,
+            3000 + 180_000,
+            "the RTP clock ran on for 2 s"
+        );
+        // A late packet of the new source from before its keyframe is stale.
+        assert!(f.forward(&packet(2, 69_999, 0, later, false)).is_none());
+    }
+
+    #[test]
+    fn sequence_numbers_and_timestamps_wrap() {
+        let t0 = Instant::now();
+        let mut f = Forwarder::new(90_000, false);
+        let a = f
+            .forward(&packet(1, 3, u32::MAX - 10, t0, false))
+            .expect("first");
+        let b = f
+            .forward(&packet(1, 4, 20, t0, false))
+            .expect("wrapped timestamp");
+        assert_eq!(b.timestamp.wrapping_sub(a.timestamp), 31);
+        assert_eq!(b.seq, a.seq + 1);
+    }
+
+    #[test]
+    fn vp8_keyframes_are_recognised_through_the_descriptor() {
+        // S=1, PID=0, no extension; VP8 header P=0: keyframe.
+        assert!(vp8_keyframe_start(&[0x10, 0x50, 0x01]));
+        // P=1: interframe.
+        assert!(!vp8_keyframe_start(&[0x10, 0x51, 0x01]));
+        // Not the start of a partition.
+        assert!(!vp8_keyframe_start(&[0x00, 0x50]));
+        // X=1 with a 15-bit picture id, TL0PICIDX and TID: header at byte 6.
+        assert!(vp8_keyframe_start(&[
+            0x90, 0xe0, 0x80, 0x01, 0x07, 0x20, 0x10
+        ]));
+        assert!(!vp8_keyframe_start(&[
+            0x90, 0xe0, 0x80, 0x01, 0x07, 0x20, 0x11
+        ]));
+        // Truncated.
+        assert!(!vp8_keyframe_start(&[0x90, 0x80]));
+        assert!(!vp8_keyframe_start(&[]));
+    }
+}

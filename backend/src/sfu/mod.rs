@@ -1,0 +1,35 @@
+//! The SFU: media from each participant to every other, through one UDP socket, never decoded.
+//!
+//! Layout (the packet path, in the order a packet takes it):
+//! - [`udp`]: the socket, bound with configured buffers; `recvmmsg`/`sendmmsg` batches; [`Drops`],
+//!   the per-reason count of everything not delivered.
+//! - [`demux`]: the route table (ICE ufrag or learnt source address → room and peer) and the task
+//!   that reads the socket and hands each room its datagrams, one message per batch.
+//! - [`peer`]: one participant's str0m `Rtc` (RTP mode): it decrypts, answers RTCP, and emits the
+//!   publisher's RTP packets; as a receiver it takes packets to forward and encrypts them.
+//! - [`forward`]: per outgoing m-line, the rewriting that makes one continuous stream out of what
+//!   it carries (sequence numbers, timestamps, start at a keyframe).
+//! - [`schedule`]: which peers of a room need a poll now, and when the next one is due.
+//! - [`lines`]: which m-lines a peer has and what each carries (the outgoing pool, recycled).
+//! - [`sdp`]: the last touches on each offer for clients that are not browsers.
+//!
+//! The room task (`room::media`) strings them together: a batch of datagrams arrives, each goes to
+//! its peer (`Peer::receive`, which polls it at once); each RTP packet from a publisher is written
+//! to every receiver that has an open m-line for it (`Peer::forward`), and those receivers are
+//! marked ready; then every ready or due peer is polled once, whatever number of packets it got,
+//! and all the datagrams they produced go out in one `sendmmsg` batch. A packet thus costs one
+//! decryption, one encryption per receiver and a share of two system calls, and a peer with
+//! nothing to do costs nothing.
+
+pub mod demux;
+pub mod forward;
+pub mod lines;
+pub mod peer;
+pub mod schedule;
+pub mod sdp;
+pub mod udp;
+
+pub use demux::{Datagram, Inbox, Routes};
+pub use lines::{Publish, Source};
+pub use peer::{AnswerError, Peer, PeerEvent, ReceivedDatagram};
+pub use udp::{Drops, SendBatch};

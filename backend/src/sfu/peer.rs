@@ -1,0 +1,707 @@
+//! One participant's WebRTC connection to the SFU: a str0m `Rtc` in RTP mode (ICE-lite, DTLS-SRTP,
+//! Opus and VP8 only), its m-lines and its negotiation.
+//!
+//! Invariants:
+//! - The server is always the offerer, with at most one offer in flight; changes wait for the
+//!   answer, so there is never glare, even when three people join at once.
+//! - Every participant publishes on three m-lines made in its first offer (audio, camera, screen;
+//!   `recvonly` here). A client that answers one `inactive` and later switches that track on gets
+//!   it offered `recvonly` again ([`Peer::reopen_publish`]).
+//! - It receives the others' tracks on the outgoing m-lines of [`Lines`]: only tracks that are on.
+//! - Packets are forwarded as packets (RTP mode), rewritten per m-line by its `Forwarder`; nothing
+//!   is decoded.
+//! - An answer str0m refuses is reported once with its reason; the next offer waits
+//!   [`REFUSAL_BACKOFF`] doubling each time, and after [`MAX_REFUSALS`] in a row the peer is given
+//!   up ([`AnswerError::GaveUp`]): no endless offer loop.
+//! - Nothing here logs addresses, SDP or names (operational logs hold no personal data).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use str0m::change::{SdpAnswer, SdpPendingOffer};
+use str0m::crypto::CryptoProvider;
+use str0m::media::{Direction, KeyframeRequestKind, MediaKind};
+use str0m::net::{Protocol, Receive};
+use str0m::rtp::{RtpPacket, RtpWrite, Ssrc};
+use str0m::{Candidate, Event, IceCreds, Input, Output, Rtc};
+use treff_shared::{PublishMids, RemoteTrack, ServerMsg, TrackKind};
+
+use super::forward::{Forwarder, Incoming, vp8_keyframe_start};
+use super::lines::{Lines, Publish, Source, media_of, stream_id};
+use super::sdp;
+use super::udp::SendBatch;
+
+/// Something a peer produced that the room passes on to other peers.
+#[derive(Debug)]
+pub enum PeerEvent {
+    /// An RTP packet arrived on one of this peer's publish m-lines.
+    Rtp {
+        /// Which of its tracks.
+        kind: TrackKind,
+        /// What the forwarders need of it.
+        incoming: Incoming,
+        /// The packet.
+        packet: Box<RtpPacket>,
+    },
+    /// The receiver asks for a keyframe of `source` (PLI or FIR from the browser).
+    KeyframeRequest {
+        /// The track whose publisher must produce a keyframe.
+        source: Source,
+        /// PLI or FIR, passed on as it came.
+        kind: KeyframeRequestKind,
+    },
+}
+
+/// Why an answer was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// An answer arrived while no offer was outstanding.
+    #[error("no offer is waiting for an answer")]
+    Unexpected,
+    /// The SDP text did not parse; the offer stays outstanding.
+    #[error("the SDP answer does not parse")]
+    Unparsable,
+    /// str0m refused the answer; the offer's changes are offered again after a pause.
+    #[error("the SDP answer was not accepted")]
+    Refused,
+    /// The answer to the first offer was refused: the peer has no publish m-lines and cannot
+    /// recover.
+    #[error("the SDP answer to the first offer was refused")]
+    Fatal,
+    /// Answers were refused [`MAX_REFUSALS`] times in a row: the peer is given up.
+    #[error("the SDP answers were refused too often; media cannot be negotiated")]
+    GaveUp,
+}
+
+/// How long after a keyframe request for a track another one is passed on: browsers send PLIs in
+/// bursts when several receivers start at once, and one keyframe serves them all.
+const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(300);
+/// The pause before offering again after the first refused answer; it doubles with each refusal.
+pub const REFUSAL_BACKOFF: Duration = Duration::from_millis(500);
+/// Refused answers in a row after which the peer is given up.
+pub const MAX_REFUSALS: u32 = 4;
+
+const OPUS_CLOCK: u32 = 48_000;
+const VIDEO_CLOCK: u32 = 90_000;
+
+/// One participant's WebRTC connection to the SFU.
+pub struct Peer {
+    rtc: Rtc,
+    ufrag: Arc<str>,
+    publish: Option<Publish>,
+    /// The first offer (with the publish m-lines) was answered.
+    publish_agreed: bool,
+    lines: Lines,
+    pending: Option<SdpPendingOffer>,
+    /// Publish m-lines to offer `recvonly` again (a track switched on after an `inactive` answer).
+    reopen: Vec<TrackKind>,
+    /// Refused answers in a row, and when the next offer may go out.
+    refusals: u32,
+    retry_at: Option<Instant>,
+    /// Incoming SSRC → the track it carries, learnt from str0m's receive streams.
+    incoming: Vec<(Ssrc, TrackKind)>,
+    last_keyframe_request: [Option<Instant>; 3],
+}
+
+impl Peer {
+    /// A new peer that announces `candidate` (the shared UDP socket's public address) as its only
+    /// ICE candidate. `ufrag` must be unique on the server: the UDP demux routes STUN by it.
+    pub fn new(
+        now: Instant,
+        candidate: SocketAddr,
+        ufrag: Arc<str>,
+        pass: String,
+        crypto: Arc<CryptoProvider>,
+    ) -> Self {
+        let mut rtc = Rtc::builder()
+            .set_crypto_provider(crypto)
+            .set_ice_lite(true)
+            .set_rtp_mode(true)
+            .set_local_ice_credentials(IceCreds {
+                ufrag: ufrag.to_string(),
+                pass,
+            })
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .build(now);
+        match Candidate::host(candidate, "udp") {
+            Ok(c) => {
+                rtc.add_local_candidate(c);
+            }
+            // Only an unusable configured address gets here; the peer then never connects and the
+            // participant still has signalling. Logged without the address.
+            Err(e) => tracing::error!(error = %e, "media candidate refused"),
+        }
+        Self {
+            rtc,
+            ufrag,
+            publish: None,
+            publish_agreed: false,
+            lines: Lines::default(),
+            pending: None,
+            reopen: Vec::new(),
+            refusals: 0,
+            retry_at: None,
+            incoming: Vec::new(),
+            last_keyframe_request: [None; 3],
+        }
+    }
+
+    /// The ICE username fragment that identifies this peer's UDP traffic.
+    pub fn ufrag(&self) -> &Arc<str> {
+        &self.ufrag
+    }
+
+    /// The m-lines this peer publishes on, once the first offer was made.
+    pub fn publish_mids(&self) -> Option<Publish> {
+        self.publish
+    }
+
+    /// Its outgoing m-lines.
+    pub fn lines(&self) -> &Lines {
+        &self.lines
+    }
+
+    /// False once the connection failed for good.
+    pub fn is_alive(&self) -> bool {
+        self.rtc.is_alive()
+    }
+
+    /// The participant switched `kind` on: if its publish m-line was answered `inactive`, the next
+    /// offer makes it `recvonly` again so the client can send.
+    pub fn reopen_publish(&mut self, kind: TrackKind) {
+        if !self.reopen.contains(&kind) {
+            self.reopen.push(kind);
+        }
+    }
+
+    /// Whether an offer may go out now: none in flight and no pause after a refusal.
+    pub fn may_offer(&self, now: Instant) -> bool {
+        self.pending.is_none() && self.retry_at.is_none_or(|t| now >= t)
+    }
+
+    /// When a refusal's pause ends, if one runs.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.retry_at.filter(|_| self.pending.is_none())
+    }
+
+    /// Makes an offer if `wanted` (the tracks this peer should receive now) or a publish m-line
+    /// needs one and [`Peer::may_offer`].
+    pub fn negotiate(&mut self, now: Instant, wanted: &[Source]) -> Option<ServerMsg> {
+        if !self.may_offer(now) {
+            return None;
+        }
+        self.retry_at = None;
+        let reopen: Vec<_> = std::mem::take(&mut self.reopen)
+            .into_iter()
+            .filter_map(|kind| self.publish.map(|p| p.mid(kind)))
+            .filter(|mid| {
+                self.rtc
+                    .media(*mid)
+                    .is_some_and(|m| m.direction() == Direction::Inactive)
+            })
+            .collect();
+        let plan = self.lines.plan(wanted);
+        if self.publish.is_some() && plan.is_empty() && reopen.is_empty() {
+            return None;
+        }
+        let mut api = self.rtc.sdp_api();
+        let publish = match self.publish {
+            Some(p) => p,
+            None => {
+                let mut recv = |kind| api.add_media(kind, Direction::RecvOnly, None, None, None);
+                Publish {
+                    audio: recv(MediaKind::Audio),
+                    video: recv(MediaKind::Video),
+                    screen: recv(MediaKind::Video),
+                }
+            }
+        };
+        for mid in reopen {
+            api.set_direction(mid, Direction::RecvOnly);
+        }
+        let direction = |sending: bool| {
+            if sending {
+                Direction::SendOnly
+            } else {
+                Direction::Inactive
+            }
+        };
+        for &(mid, sending) in &plan.directions {
+            api.set_direction(mid, direction(sending));
+        }
+        for &(mid, sending) in &plan.flips {
+            api.set_direction(mid, direction(!sending));
+            api.set_direction(mid, direction(sending));
+        }
+        let added: Vec<_> = plan
+            .additions
+            .iter()
+            .map(|&(source, group)| {
+                let stream = Some(stream_id(group));
+                let mid = api.add_media(source.media(), Direction::SendOnly, stream, None, None);
+                (mid, source, group)
+            })
+            .collect();
+        let Some((offer, pending)) = api.apply() else {
+            // Nothing str0m considers a change after all: forget the plan.
+            self.lines.refused();
+            return None;
+        };
+        for (mid, source, group) in added {
+            self.lines
+                .added(mid, source, group, forwarder_for(source.kind));
+        }
+        self.publish = Some(publish);
+        self.pending = Some(pending);
+        let tracks = self
+            .lines
+            .slots()
+            .iter()
+            .filter_map(|s| {
+                let source = s.target()?;
+                Some(RemoteTrack {
+                    mid: s.mid.to_string(),
+                    participant: source.owner,
+                    kind: source.kind,
+                })
+            })
+            .collect();
+        Some(ServerMsg::Offer {
+            sdp: sdp::conform_offer(&offer.to_sdp_string()),
+            publish: PublishMids {
+                audio: publish.audio.to_string(),
+                video: publish.video.to_string(),
+                screen: publish.screen.to_string(),
+            },
+            tracks,
+        })
+    }
+
+    /// Applies the client's answer to the outstanding offer. Returns the sources that just became
+    /// receivable here, so the room can ask their owners for a keyframe (a picture at once).
+    pub fn accept_answer(&mut self, now: Instant, sdp: &str) -> Result<Vec<Source>, AnswerError> {
+        let answer = SdpAnswer::from_sdp_string(sdp).map_err(|_| AnswerError::Unparsable)?;
+        let pending = self.pending.take().ok_or(AnswerError::Unexpected)?;
+        if let Err(e) = self.rtc.sdp_api().accept_answer(pending, answer) {
+            return Err(self.refused(now, &e));
+        }
+        self.refusals = 0;
+        self.publish_agreed = true;
+        Ok(self.lines.answered())
+    }
+
+    fn refused(&mut self, now: Instant, error: &str0m::RtcError) -> AnswerError {
+        self.lines.refused();
+        self.refusals += 1;
+        // The reason names m-lines and SDP structure, never addresses or credentials; once per
+        // refusal, and refusals are bounded by MAX_REFUSALS.
+        let reason: String = error.to_string().chars().take(160).collect();
+        tracing::info!(%reason, refusals = self.refusals, "an SDP answer was refused");
+        if !self.publish_agreed {
+            return AnswerError::Fatal;
+        }
+        if self.refusals >= MAX_REFUSALS {
+            return AnswerError::GaveUp;
+        }
+        self.retry_at = Some(now + REFUSAL_BACKOFF * 2u32.pow(self.refusals - 1));
+        AnswerError::Refused
+    }
+
+    /// Feeds one UDP datagram that the demux routed here, and polls the peer: in RTP mode str0m
+    /// holds a received packet only until the next poll.
+    pub fn receive(
+        &mut self,
+        datagram: ReceivedDatagram<'_>,
+        tx: &mut SendBatch,
+        events: &mut Vec<PeerEvent>,
+    ) -> Instant {
+        let at = datagram.at;
+        if let Ok(contents) = datagram.data.try_into() {
+            let input = Input::Receive(
+                at,
+                Receive {
+                    proto: Protocol::Udp,
+                    source: datagram.source,
+                    destination: datagram.destination,
+                    contents,
+                },
+            );
+            if let Err(e) = self.rtc.handle_input(input) {
+                tracing::debug!(error = %e, "peer input refused");
+            }
+        }
+        // Not STUN, DTLS, RTP or RTCP: ignored, as the socket is public.
+        self.drain(at, tx, events)
+    }
+
+    /// Drives the peer's timers at `now`, sends its datagrams through `tx` and collects what other
+    /// peers need. Returns when the peer next wants to be polled.
+    pub fn poll(
+        &mut self,
+        now: Instant,
+        tx: &mut SendBatch,
+        events: &mut Vec<PeerEvent>,
+    ) -> Instant {
+        if let Err(e) = self.rtc.handle_input(Input::Timeout(now)) {
+            tracing::debug!(error = %e, "peer timeout handling failed");
+        }
+        self.drain(now, tx, events)
+    }
+
+    fn drain(&mut self, now: Instant, tx: &mut SendBatch, events: &mut Vec<PeerEvent>) -> Instant {
+        loop {
+            if !self.rtc.is_alive() {
+                return now + Duration::from_secs(1);
+            }
+            match self.rtc.poll_output() {
+                Ok(Output::Timeout(t)) => {
+                    return self.retry_at().map_or(t, |r| r.min(t));
+                }
+                Ok(Output::Transmit(t)) => tx.push(t.destination, t.contents.into()),
+                Ok(Output::Event(e)) => self.on_event(e, events),
+                Err(e) => {
+                    tracing::info!(error = %e, "peer failed, disconnecting its media");
+                    self.rtc.disconnect();
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event, events: &mut Vec<PeerEvent>) {
+        match event {
+            Event::RtpPacket(packet) => {
+                let Some(kind) = self.kind_of_ssrc(packet.header.ssrc) else {
+                    return;
+                };
+                let keyframe_start =
+                    kind != TrackKind::Audio && vp8_keyframe_start(&packet.payload);
+                let incoming = Incoming {
+                    ssrc: *packet.header.ssrc,
+                    seq: *packet.seq_no,
+                    timestamp: packet.header.timestamp,
+                    at: packet.timestamp,
+                    keyframe_start,
+                };
+                events.push(PeerEvent::Rtp {
+                    kind,
+                    incoming,
+                    packet: Box::new(packet),
+                });
+            }
+            Event::KeyframeRequest(req) => {
+                if let Some(source) = self.lines.agreed_source(req.mid) {
+                    events.push(PeerEvent::KeyframeRequest {
+                        source,
+                        kind: req.kind,
+                    });
+                }
+            }
+            Event::IceConnectionStateChange(state) => {
+                // Disconnected: the browser stopped its consent checks (tab closed or network
+                // gone). The WebSocket decides whether the participant is still there.
+                tracing::debug!(?state, "ice state");
+            }
+            _ => {}
+        }
+    }
+
+    /// Which publish m-line an incoming SSRC belongs to (cached: asked for every packet).
+    fn kind_of_ssrc(&mut self, ssrc: Ssrc) -> Option<TrackKind> {
+        if let Some((_, kind)) = self.incoming.iter().find(|(s, _)| *s == ssrc) {
+            return Some(*kind);
+        }
+        let mid = self.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid())?;
+        let kind = self.publish?.kind_of(mid)?;
+        self.incoming.push((ssrc, kind));
+        Some(kind)
+    }
+
+    /// Writes another participant's packet to this peer, if it receives that track. Returns whether
+    /// something was written (the peer then needs a poll).
+    pub fn forward(&mut self, source: Source, incoming: &Incoming, packet: &RtpPacket) -> bool {
+        let Some(slot) = self.lines.open_mut(source) else {
+            return false;
+        };
+        let Some(out) = slot.forwarder.forward(incoming) else {
+            return false;
+        };
+        let mut api = self.rtc.direct_api();
+        let Some(stream) = api.stream_tx_by_mid(slot.mid, None) else {
+            return false;
+        };
+        let mut ext = packet.header.ext_vals.clone();
+        // The publisher's simulcast ids mean nothing on this m-line; str0m writes our mid itself.
+        ext.rid = None;
+        ext.rid_repair = None;
+        // Every peer is built with the same codec configuration and browsers answer with the
+        // offered payload types, so the publisher's PT is this receiver's PT for the same codec.
+        let write = RtpWrite::new(
+            packet.header.payload_type,
+            out.seq.into(),
+            out.timestamp,
+            incoming.at,
+            packet.payload.clone(),
+        )
+        .marker(packet.header.marker)
+        .ext_vals(ext)
+        // Video is answered from str0m's send buffer when the receiver NACKs; audio is not worth
+        // a retransmission (Opus conceals a lost 20 ms frame better than a late one arrives).
+        .nackable(source.kind != TrackKind::Audio);
+        stream.write_rtp(write);
+        true
+    }
+
+    /// The room stops forwarding `source` for now (its device went off): the next packet of it
+    /// continues this receiver's stream without a gap.
+    pub fn pause_source(&mut self, source: Source) {
+        if let Some(slot) = self.lines.open_mut(source) {
+            slot.forwarder.pause();
+        }
+    }
+
+    /// Whether the m-line carrying `source` waits for a keyframe before it can forward.
+    pub fn waits_for_keyframe(&self, source: Source) -> bool {
+        self.lines
+            .slots()
+            .iter()
+            .any(|s| s.agreed == Some(source) && s.forwarder.wants_keyframe())
+    }
+
+    /// Asks this peer's client for a keyframe on one of its publish m-lines, at most once per
+    /// [`KEYFRAME_REQUEST_INTERVAL`].
+    pub fn request_keyframe(&mut self, now: Instant, kind: TrackKind, req: KeyframeRequestKind) {
+        let Some(publish) = self.publish else {
+            return;
+        };
+        let last = &mut self.last_keyframe_request[kind as usize];
+        if last.is_some_and(|at| now.duration_since(at) < KEYFRAME_REQUEST_INTERVAL) {
+            return;
+        }
+        *last = Some(now);
+        // No receive stream yet (nothing sent on that m-line): nothing to refresh.
+        let mut api = self.rtc.direct_api();
+        if let Some(stream) = api.stream_rx_by_mid(publish.mid(kind), None) {
+            stream.request_keyframe(req);
+        }
+    }
+}
+
+/// A datagram for [`Peer::receive`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedDatagram<'a> {
+    /// When it was read.
+    pub at: Instant,
+    /// Sender's address.
+    pub source: SocketAddr,
+    /// Our socket's address.
+    pub destination: SocketAddr,
+    /// The bytes.
+    pub data: &'a [u8],
+}
+
+/// A forwarder for an m-line carrying `kind`.
+fn forwarder_for(kind: TrackKind) -> Forwarder {
+    match media_of(kind) {
+        MediaKind::Audio => Forwarder::new(OPUS_CLOCK, false),
+        MediaKind::Video => Forwarder::new(VIDEO_CLOCK, true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The peer against a str0m client playing the browser, offer by offer.
+
+    use super::*;
+    use str0m::change::SdpOffer;
+    use treff_shared::ParticipantId;
+
+    fn peer(now: Instant) -> Peer {
+        Peer::new(
+            now,
+            "127.0.0.1:10000".parse().expect("addr"),
+            "ufrag".into(),
+            "passwordpasswordpassword".into(),
+            Arc::new(str0m::crypto::from_feature_flags()),
+        )
+    }
+
+    fn client(now: Instant) -> Rtc {
+        Rtc::builder()
+            .set_crypto_provider(Arc::new(str0m::crypto::from_feature_flags()))
+            .build(now)
+    }
+
+    fn sdp_of(offer: &ServerMsg) -> &str {
+        match offer {
+            ServerMsg::Offer { sdp, .. } => sdp,
+            other => panic!("not an offer: {other:?}"),
+        }
+    }
+
+    fn answer(client: &mut Rtc, offer: &ServerMsg) -> String {
+        let offer = SdpOffer::from_sdp_string(sdp_of(offer)).expect("our offer parses");
+        client
+            .sdp_api()
+            .accept_offer(offer)
+            .expect("the client accepts our offer")
+            .to_sdp_string()
+    }
+
+    /// The mids of an offer's m-sections, in order.
+    fn mids(sdp: &str) -> Vec<String> {
+        sdp.lines()
+            .filter_map(|l| l.trim_end().strip_prefix("a=mid:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn two_hundred_offers_with_changing_tracks_never_repeat_a_mid() {
+        let now = Instant::now();
+        let mut peer = peer(now);
+        let mut client = client(now);
+        // A deterministic walk through track sets: up to 8 others, each with any of 3 tracks.
+        let mut seed: u64 = 0x7472_6566_6621;
+        let mut history: Vec<String> = Vec::new();
+        let mut offers = 0;
+        for round in 0..400 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let wanted: Vec<Source> = (0..24)
+                .filter(|bit| (seed >> (bit + 20)) & 3 == 0 || (round % 7 == 0 && bit % 5 == 0))
+                .map(|bit| Source {
+                    owner: ParticipantId(1 + bit / 3),
+                    kind: TrackKind::ALL[(bit % 3) as usize],
+                })
+                .collect();
+            let Some(offer) = peer.negotiate(now, &wanted) else {
+                continue;
+            };
+            offers += 1;
+            let sdp = sdp_of(&offer);
+            assert_eq!(sdp::violations(sdp), Vec::<String>::new(), "offer {offers}");
+            let now_mids = mids(sdp);
+            // An m-line keeps its mid for good, and a mid never moves to another m-line.
+            assert!(
+                now_mids.starts_with(&history),
+                "offer {offers} rewrote earlier m-lines"
+            );
+            for new in &now_mids[history.len()..] {
+                assert!(!history.contains(new), "mid {new} used twice");
+            }
+            history = now_mids;
+            let ServerMsg::Offer { tracks, .. } = &offer else {
+                unreachable!()
+            };
+            let mut carried: Vec<_> = tracks.iter().map(|t| (t.participant, t.kind)).collect();
+            carried.sort();
+            let mut expected: Vec<_> = wanted.iter().map(|s| (s.owner, s.kind)).collect();
+            expected.sort();
+            assert_eq!(
+                carried, expected,
+                "the offer carries exactly the wanted tracks"
+            );
+            let answer = answer(&mut client, &offer);
+            peer.accept_answer(now, &answer)
+                .expect("the answer is accepted");
+            if offers == 200 {
+                break;
+            }
+        }
+        assert_eq!(offers, 200);
+        // Never more m-lines than 3 publish + the most tracks wanted at once (24).
+        assert!(history.len() <= 3 + 24, "{} m-lines", history.len());
+    }
+
+    #[test]
+    fn a_refused_answer_backs_off_and_the_peer_gives_up_after_a_few() {
+        let t0 = Instant::now();
+        let mut peer = peer(t0);
+        let mut client = client(t0);
+        let first = peer.negotiate(t0, &[]).expect("the first offer");
+        let answer_one = answer(&mut client, &first);
+        peer.accept_answer(t0, &answer_one).expect("accepted");
+
+        let cam = |owner| Source {
+            owner: ParticipantId(owner),
+            kind: TrackKind::Video,
+        };
+        let mut now = t0;
+        let mut offers = 0;
+        let mut last = None;
+        for refusal in 1..=MAX_REFUSALS {
+            let offer = peer
+                .negotiate(now, &[cam(refusal.into())])
+                .expect("an offer once the pause is over");
+            offers += 1;
+            // The answer to the first offer does not fit this one: str0m refuses it.
+            let outcome = peer.accept_answer(now, &answer_one);
+            assert!(sdp::violations(sdp_of(&offer)).is_empty());
+            if refusal < MAX_REFUSALS {
+                assert!(matches!(outcome, Err(AnswerError::Refused)), "{outcome:?}");
+                let pause = REFUSAL_BACKOFF * 2u32.pow(refusal - 1);
+                assert_eq!(peer.retry_at(), Some(now + pause), "the pause doubles");
+                assert!(
+                    peer.negotiate(now + pause / 2, &[cam(9)]).is_none(),
+                    "no offer during the pause"
+                );
+                now += pause;
+            } else {
+                last = Some(outcome);
+            }
+        }
+        assert!(matches!(last, Some(Err(AnswerError::GaveUp))), "{last:?}");
+        assert_eq!(offers, MAX_REFUSALS);
+    }
+
+    #[test]
+    fn a_publish_m_line_answered_inactive_is_offered_again_when_its_track_comes_on() {
+        let now = Instant::now();
+        let mut peer = peer(now);
+        let mut client = client(now);
+        let first = peer.negotiate(now, &[]).expect("the first offer");
+        // A client with nothing to share answers the screen m-line inactive.
+        let screen = peer
+            .publish_mids()
+            .expect("publish m-lines")
+            .screen
+            .to_string();
+        let answer = answer(&mut client, &first);
+        let inactive = set_direction_of(&answer, &screen, "inactive");
+        peer.accept_answer(now, &inactive).expect("accepted");
+        assert!(peer.negotiate(now, &[]).is_none(), "nothing changed");
+        peer.reopen_publish(TrackKind::Screen);
+        let again = peer
+            .negotiate(now, &[])
+            .expect("the screen m-line is offered again");
+        let section = sdp_of(&again)
+            .split("m=")
+            .find(|s| s.contains(&format!("a=mid:{screen}\r\n")))
+            .expect("the screen m-section");
+        assert!(section.contains("a=recvonly"), "{section}");
+    }
+
+    /// Changes the direction attribute of the m-section `mid` in an SDP.
+    fn set_direction_of(sdp: &str, mid: &str, direction: &str) -> String {
+        let mid_line = format!("a=mid:{mid}\r\n");
+        let directions = ["a=sendonly", "a=recvonly", "a=sendrecv", "a=inactive"];
+        sdp.split("\r\nm=")
+            .map(|part| {
+                if !part.contains(&mid_line) {
+                    return part.to_owned();
+                }
+                part.split_inclusive("\r\n")
+                    .map(|l| match directions.contains(&l.trim_end()) {
+                        true => format!("a={direction}\r\n"),
+                        false => l.to_owned(),
+                    })
+                    .collect()
+            })
+            .collect::<Vec<String>>()
+            .join("\r\nm=")
+    }
+}
