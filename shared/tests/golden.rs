@@ -206,10 +206,11 @@ fn server_messages() {
                 lobby: true,
                 password: false,
             },
+            recording: None,
         },
         &format!(
             r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}],
-            "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}}}}"#
+            "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}},"recording":null}}"#
         ),
     );
     check(ServerMsg::Waiting, r#"{"type":"Waiting"}"#);
@@ -413,5 +414,80 @@ fn malformed_input_is_an_error_not_a_panic() {
             serde_json::from_str::<ClientMsg>(bad).is_err(),
             "accepted {bad:?}"
         );
+    }
+}
+
+#[test]
+fn recording_messages() {
+    use treff_shared::recording::*;
+    check(
+        ClientMsg::Recording {
+            action: RecordingAction::Propose,
+        },
+        r#"{"type":"Recording","action":{"action":"Propose"}}"#,
+    );
+    check(
+        ClientMsg::Consent {
+            consent: Consent::No,
+        },
+        r#"{"type":"Consent","consent":"no"}"#,
+    );
+    check(
+        ServerMsg::Recording {
+            recording: Some(RecordingState {
+                capturing: false,
+                answers: vec![ConsentAnswer {
+                    id: ParticipantId(1),
+                    consent: Consent::Yes,
+                }],
+                since_ms: 1_795_000_000_000,
+            }),
+            event: RecordingEvent::Arrived {
+                id: ParticipantId(2),
+            },
+        },
+        r#"{"type":"Recording","recording":{"capturing":false,"answers":[{"id":1,"consent":"yes"}],
+            "since_ms":1795000000000},"event":{"event":"Arrived","id":2}}"#,
+    );
+    check(
+        ServerMsg::Recording {
+            recording: None,
+            event: RecordingEvent::Stopped { by: None },
+        },
+        r#"{"type":"Recording","recording":null,"event":{"event":"Stopped","by":null}}"#,
+    );
+    check(
+        ServerMsg::RecordingJob {
+            id: "r1".into(),
+            job: JobState::Processing { percent: 42 },
+        },
+        r#"{"type":"RecordingJob","id":"r1","job":{"state":"Processing","percent":42}}"#,
+    );
+    check(
+        JobState::Done {
+            recording: RecordingSummary {
+                id: "r1".into(),
+                started_at_ms: 1,
+                duration_ms: 2,
+                expires_at_ms: 3,
+                files: vec![RecordingFile {
+                    name: "chat.txt".into(),
+                    bytes: 4,
+                }],
+            },
+        },
+        r#"{"state":"Done","recording":{"id":"r1","started_at_ms":1,"duration_ms":2,
+            "expires_at_ms":3,"files":[{"name":"chat.txt","bytes":4}]}}"#,
+    );
+    check(
+        RecordingStatus { recording: true },
+        r#"{"recording":true}"#,
+    );
+    for (code, name) in [
+        (ErrorCode::RecordingExists, "recording_exists"),
+        (ErrorCode::NoRecording, "no_recording"),
+        (ErrorCode::RecordingUnavailable, "recording_unavailable"),
+    ] {
+        check(code, &format!("\"{name}\""));
     }
 }
