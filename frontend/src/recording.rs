@@ -64,9 +64,9 @@ impl RecordingUi {
         state: Option<RecordingState>,
         event: Option<(RecordingEvent, String)>,
     ) {
-        let unanswered = state.as_ref().is_some_and(|s| {
-            me.is_some_and(|me| !s.answers.iter().any(|a| a.id == me))
-        });
+        let unanswered = state
+            .as_ref()
+            .is_some_and(|s| me.is_some_and(|me| !s.answers.iter().any(|a| a.id == me)));
         // Asked when we join into a recording, when one is proposed, and when we arrive.
         let asks_us = match event.as_ref().map(|(e, _)| *e) {
             None | Some(RecordingEvent::Proposed { .. }) => true,
@@ -86,10 +86,11 @@ impl RecordingUi {
 
     /// Records a job's progress.
     pub fn job(&self, id: String, job: JobState) {
-        self.jobs.update(|jobs| match jobs.iter_mut().find(|(j, _)| *j == id) {
-            Some((_, state)) => *state = job,
-            None => jobs.push((id, job)),
-        });
+        self.jobs
+            .update(|jobs| match jobs.iter_mut().find(|(j, _)| *j == id) {
+                Some((_, state)) => *state = job,
+                None => jobs.push((id, job)),
+            });
     }
 }
 

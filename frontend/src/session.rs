@@ -46,8 +46,8 @@ use crate::chat::ChatUi;
 use crate::gestures::{Announcement, FloatingReaction};
 use crate::media::{self, Device, LocalTracks, MediaError};
 use crate::moderation::ModerationUi;
-use crate::recording::RecordingUi;
 use crate::peer::{Peer, Route};
+use crate::recording::RecordingUi;
 use crate::signalling::{Signalling, WsEvent};
 use crate::stage::StageUi;
 

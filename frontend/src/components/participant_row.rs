@@ -81,7 +81,10 @@ fn ConsentBadge(
     let ctx = recording_ctx();
     let answer = move || {
         let ctx = ctx?;
-        ctx.ui.state.with(Option::is_some).then(|| ctx.ui.answer_of(id))
+        ctx.ui
+            .state
+            .with(Option::is_some)
+            .then(|| ctx.ui.answer_of(id))
     };
     move || {
         answer().map(|answer| {

@@ -55,7 +55,10 @@ pub fn RecordingBar(
         _ => (rt.agree, Consent::Yes, "recording-agree"),
     };
     let am_moderator = move || moderation_ctx().is_some_and(|m| m.am_moderator());
-    let event = move || ui.last_event.with(|e| e.as_ref().map(|(e, name)| event_text(rt, *e, name)));
+    let event = move || {
+        ui.last_event
+            .with(|e| e.as_ref().map(|(e, name)| event_text(rt, *e, name)))
+    };
     view! {
         <Show when=exists>
             <section

@@ -93,7 +93,9 @@ pub fn MeetingStages(
     });
 
     move || match stage.get() {
-        Stage::PreJoin(initial) => view! { <PreJoin room=room.clone() initial on_join /> }.into_any(),
+        Stage::PreJoin(initial) => {
+            view! { <PreJoin room=room.clone() initial on_join /> }.into_any()
+        }
         Stage::Room { settings, .. } => view! {
             <Room
                 room=room.clone()

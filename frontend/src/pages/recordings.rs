@@ -126,7 +126,9 @@ pub fn Recordings() -> impl IntoView {
         Listing::Failed(ApiFailure::Unauthorized) => {
             view! { <p role="alert">{rt.page_unauthorized}</p> }.into_any()
         }
-        Listing::Failed(ApiFailure::Failed) => view! { <p role="alert">{rt.page_failed}</p> }.into_any(),
+        Listing::Failed(ApiFailure::Failed) => {
+            view! { <p role="alert">{rt.page_failed}</p> }.into_any()
+        }
         Listing::Loaded(list) if list.is_empty() => {
             view! { <p data-testid="recordings-empty">{rt.page_empty}</p> }.into_any()
         }

@@ -7,9 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use treff_shared::{
-    ClientMsg, Consent, JobState, RecordingAction, RecordingEvent, RecordingState,
-};
+use treff_shared::{ClientMsg, Consent, JobState, RecordingAction, RecordingEvent, RecordingState};
 
 use super::{Phase, Session};
 use crate::moderation::key_from_location;
