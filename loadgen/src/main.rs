@@ -64,7 +64,7 @@ pub fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     for chunk in bytes.chunks_mut(8) {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0x6c_6f_61_64);
+        h.write_u64(0x6c6f_6164);
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     bytes
@@ -75,7 +75,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,webrtc=error")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error,treff_loadgen=warn")),
         )
         .init();
     let args = Args::parse();

@@ -229,10 +229,16 @@ fn bench_sfu(root: &Path, args: &[String]) -> Result<()> {
     if with_janus {
         setup::janus()?;
     }
-    // Release: the figures are what a deployed server does.
+    // Release: the figures are what a deployed server does. Two builds, not one with both `-p`:
+    // together cargo would unify the two packages' dependency features and rebuild the server's
+    // dependencies (tokio, str0m) differently from `cargo build --release -p treff`.
     run(
-        "building the server and the load generator (cargo build --release -p treff -p treff-loadgen)",
-        cargo(root).args(["build", "--release", "-p", "treff", "-p", "treff-loadgen"]),
+        "building the server (cargo build --release -p treff)",
+        cargo(root).args(["build", "--release", "-p", "treff"]),
+    )?;
+    run(
+        "building the load generator (cargo build --release -p treff-loadgen)",
+        cargo(root).args(["build", "--release", "-p", "treff-loadgen"]),
     )?;
     let release = target_dir(root).join("release");
     let mut command = Command::new(release.join("treff-loadgen"));
