@@ -31,6 +31,8 @@ commands:
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
   e2e          only build and run the Playwright suite (args go to Playwright)
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
+  bench sfu    the SFU load bench: release server and treff-loadgen, Janus beside it (installs Debian's
+               janus once); args after `--` go to treff-loadgen (e.g. `cargo xtask bench sfu -- --quick`)
 ";
 
 fn main() -> ExitCode {
@@ -187,7 +189,17 @@ fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
     e2e_after_setup(root, playwright_args, &[])
 }
 
-fn bench(root: &Path, playwright_args: &[String]) -> Result<()> {
+fn bench(root: &Path, args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("sfu") {
+        // `bench sfu -- --quick` arrives as `sfu -- --quick`.
+        let rest: Vec<String> = args[1..]
+            .iter()
+            .skip_while(|a| *a == "--")
+            .cloned()
+            .collect();
+        return bench_sfu(root, &rest);
+    }
+    let playwright_args = args;
     setup::test_dependencies(root)?;
     e2e_after_setup(
         root,
@@ -207,6 +219,38 @@ fn bench(root: &Path, playwright_args: &[String]) -> Result<()> {
             "attachment_throughput",
         ]),
     )
+}
+
+/// The SFU bench: builds the release server and the load generator, installs Janus unless
+/// `--no-janus`, and runs `treff-loadgen` with `args`. The generator starts the server itself (as
+/// its own process, pinned to a core), so nothing else of Treff needs to run.
+fn bench_sfu(root: &Path, args: &[String]) -> Result<()> {
+    let with_janus = !args.iter().any(|a| a == "--no-janus");
+    if with_janus {
+        setup::janus()?;
+    }
+    // Release: the figures are what a deployed server does. Two builds, not one with both `-p`:
+    // together cargo would unify the two packages' dependency features and rebuild the server's
+    // dependencies (tokio, str0m) differently from `cargo build --release -p treff`.
+    run(
+        "building the server (cargo build --release -p treff)",
+        cargo(root).args(["build", "--release", "-p", "treff"]),
+    )?;
+    run(
+        "building the load generator (cargo build --release -p treff-loadgen)",
+        cargo(root).args(["build", "--release", "-p", "treff-loadgen"]),
+    )?;
+    let release = target_dir(root).join("release");
+    let mut command = Command::new(release.join("treff-loadgen"));
+    command
+        .arg("--treff-bin")
+        .arg(release.join("treff"))
+        .args(args)
+        .current_dir(root);
+    if with_janus {
+        command.args(["--janus-bin", setup::JANUS_BIN]);
+    }
+    run("running the SFU load bench (treff-loadgen)", &mut command)
 }
 
 /// Builds the UI and the debug server and runs Playwright on them. The server is built with its tests

@@ -7,6 +7,7 @@
 //! - Test: Debian's Chromium and ffmpeg (apt), and the e2e npm packages (`npm ci`). Playwright's own
 //!   browser download is never used: it comes from GitHub-hosted storage and would be a second,
 //!   unpinned Chromium.
+//! - Bench: Debian's `janus` (apt), which `cargo xtask bench sfu` measures beside Treff.
 
 use std::path::Path;
 use std::process::Command;
@@ -80,6 +81,18 @@ pub fn test_dependencies(root: &Path) -> Result<()> {
     node_packages(root)
 }
 
+/// Where Debian's `janus` package puts the server binary.
+pub const JANUS_BIN: &str = "/usr/bin/janus";
+
+/// Debian's Janus, which the SFU bench measures beside Treff (skipped when present).
+pub fn janus() -> Result<()> {
+    if Path::new(JANUS_BIN).exists() {
+        announce("bench tools present: janus");
+        return Ok(());
+    }
+    apt_install(&["janus"])
+}
+
 fn debian_packages() -> Result<()> {
     let mut missing = Vec::new();
     // The path the Playwright config launches; Debian's package puts its wrapper there.
@@ -93,6 +106,11 @@ fn debian_packages() -> Result<()> {
         announce("test tools present: chromium, ffmpeg");
         return Ok(());
     }
+    apt_install(&missing)
+}
+
+/// Installs Debian packages with apt-get (through sudo unless root).
+fn apt_install(missing: &[&str]) -> Result<()> {
     if !on_path("apt-get") {
         return Err(format!(
             "missing {}, and there is no apt-get to install them: install them by hand",
@@ -117,7 +135,7 @@ fn debian_packages() -> Result<()> {
         &mut apt(&["update"]),
     )?;
     let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(&missing);
+    install.extend(missing);
     run(
         &format!("installing {} (apt{sudo_note}, once)", missing.join(", ")),
         &mut apt(&install),

@@ -1,0 +1,246 @@
+//! The webrtc-rs side of a generated participant, the same for Treff and Janus: a peer connection
+//! on loopback, the Opus and VP8 tracks a publisher writes RTP to, and the receive path that counts
+//! every decrypted packet (see [`crate::media::count_track`]).
+//!
+//! Set up as `backend/tests/support/mod.rs` does (loopback candidates only, no mDNS, Opus 111 and
+//! VP8 96 with the feedback a browser offers), with one deliberate difference: of the default
+//! interceptors only the RTCP reports are registered. NACK and TWCC would make the generator
+//! retransmit and run congestion control, which would cost its one core and hide loss from the
+//! loss column; the SFUs under test still see receiver and sender reports as from a browser.
+
+use crate::media::{SendControl, Tally, count_track};
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use webrtc::api::APIBuilder;
+use webrtc::api::interceptor_registry::configure_rtcp_reports;
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
+use webrtc::api::setting_engine::SettingEngine;
+use webrtc::ice::mdns::MulticastDnsMode;
+use webrtc::ice::network_type::NetworkType;
+use webrtc::interceptor::registry::Registry;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp_transceiver::rtp_codec::{
+    RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
+};
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::rtp_transceiver::{RTCPFeedback, RTCRtpTransceiver, RTCRtpTransceiverInit};
+use webrtc::track::track_local::TrackLocal;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::track::track_remote::TrackRemote;
+
+/// How long ICE gathering may take (loopback only: it is immediate unless the generator is stuck).
+const GATHER: Duration = Duration::from_secs(10);
+
+/// Opus as browsers offer it.
+pub fn opus_codec() -> RTCRtpCodecCapability {
+    RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+/// VP8 with the feedback browsers offer.
+pub fn vp8_codec() -> RTCRtpCodecCapability {
+    let fb = |typ: &str, parameter: &str| RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    };
+    RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![
+            fb("goog-remb", ""),
+            fb("ccm", "fir"),
+            fb("nack", ""),
+            fb("nack", "pli"),
+        ],
+    }
+}
+
+/// A new peer connection that only gathers a loopback host candidate, and one on `also` if given
+/// (Janus's media address, see [`crate::process::janus_media_ip`]).
+pub async fn new_peer_connection(also: Option<IpAddr>) -> Result<Arc<RTCPeerConnection>> {
+    let mut media = MediaEngine::default();
+    media.register_codec(
+        RTCRtpCodecParameters {
+            capability: opus_codec(),
+            payload_type: 111,
+            ..Default::default()
+        },
+        RTPCodecType::Audio,
+    )?;
+    media.register_codec(
+        RTCRtpCodecParameters {
+            capability: vp8_codec(),
+            payload_type: 96,
+            ..Default::default()
+        },
+        RTPCodecType::Video,
+    )?;
+    let registry = configure_rtcp_reports(Registry::new());
+    let mut settings = SettingEngine::default();
+    settings.set_include_loopback_candidate(true);
+    settings.set_ip_filter(Box::new(move |ip| ip.is_loopback() || Some(ip) == also));
+    settings.set_network_types(vec![NetworkType::Udp4]);
+    settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+    let api = APIBuilder::new()
+        .with_media_engine(media)
+        .with_interceptor_registry(registry)
+        .with_setting_engine(settings)
+        .build();
+    let pc = api
+        .new_peer_connection(RTCConfiguration::default())
+        .await
+        .context("new RTCPeerConnection")?;
+    Ok(Arc::new(pc))
+}
+
+/// A publisher's two tracks and the switches of its send loop.
+pub struct Outgoing {
+    /// The Opus track.
+    pub audio: Arc<TrackLocalStaticRTP>,
+    /// The VP8 track.
+    pub video: Arc<TrackLocalStaticRTP>,
+    /// Keyframe requests and the stop switch.
+    pub control: Arc<SendControl>,
+}
+
+/// Adds a send-only transceiver for `track`, reads its RTCP (PLI/FIR ask for a key frame) and
+/// returns the transceiver.
+pub async fn add_sendonly(
+    pc: &Arc<RTCPeerConnection>,
+    track: Arc<TrackLocalStaticRTP>,
+    control: &Arc<SendControl>,
+    tasks: &Tasks,
+) -> Result<Arc<RTCRtpTransceiver>> {
+    let t = pc
+        .add_transceiver_from_track(
+            track as Arc<dyn TrackLocal + Send + Sync>,
+            Some(RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Sendonly,
+                send_encodings: vec![],
+            }),
+        )
+        .await
+        .context("add a sendonly transceiver")?;
+    spawn_rtcp_reader(tasks, t.sender().await, Arc::clone(control));
+    Ok(t)
+}
+
+/// New tracks for a publisher (not yet on a peer connection).
+pub fn new_outgoing(stream_id: &str) -> Outgoing {
+    let control = Arc::new(SendControl::default());
+    control.running.store(true, Ordering::Relaxed);
+    Outgoing {
+        audio: Arc::new(TrackLocalStaticRTP::new(
+            opus_codec(),
+            "audio".into(),
+            stream_id.into(),
+        )),
+        video: Arc::new(TrackLocalStaticRTP::new(
+            vp8_codec(),
+            "video".into(),
+            stream_id.into(),
+        )),
+        control,
+    }
+}
+
+fn spawn_rtcp_reader(tasks: &Tasks, sender: Arc<RTCRtpSender>, control: Arc<SendControl>) {
+    tasks.spawn(async move {
+        while let Ok((packets, _)) = sender.read_rtcp().await {
+            for p in packets {
+                let any = p.as_any();
+                if any.downcast_ref::<PictureLossIndication>().is_some()
+                    || any.downcast_ref::<FullIntraRequest>().is_some()
+                {
+                    control.want_keyframe.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    });
+}
+
+/// Sources (publisher numbers) whose video a participant has received, for the readiness check.
+pub type Sources = Arc<Mutex<BTreeSet<u16>>>;
+
+/// Counts every track the peer receives into `tally`, and notes whose video arrived in `sources`.
+pub fn count_incoming(
+    pc: &Arc<RTCPeerConnection>,
+    tally: &Arc<Tally>,
+    sources: &Sources,
+    tasks: &Tasks,
+) {
+    let tally = Arc::clone(tally);
+    let sources = Arc::clone(sources);
+    let tasks = tasks.clone();
+    pc.on_track(Box::new(
+        move |track: Arc<TrackRemote>, _receiver, _transceiver| {
+            let tally = Arc::clone(&tally);
+            let sources = Arc::clone(&sources);
+            let video = track.kind() == RTPCodecType::Video;
+            tasks.spawn(count_track(track, tally, move |source| {
+                if video && let Ok(mut s) = sources.lock() {
+                    s.insert(source);
+                }
+            }));
+            Box::pin(async {})
+        },
+    ));
+}
+
+/// Sets the local description and waits for ICE gathering: the SDP then carries the candidate
+/// (neither SFU needs trickled candidates from us).
+pub async fn set_local_and_gather(
+    pc: &RTCPeerConnection,
+    desc: webrtc::peer_connection::sdp::session_description::RTCSessionDescription,
+) -> Result<String> {
+    let mut gathered = pc.gathering_complete_promise().await;
+    pc.set_local_description(desc)
+        .await
+        .context("set_local_description")?;
+    tokio::time::timeout(GATHER, gathered.recv())
+        .await
+        .context("ICE gathering did not complete")?;
+    Ok(pc
+        .local_description()
+        .await
+        .context("no local description")?
+        .sdp)
+}
+
+/// The tasks of one participant, aborted together when it goes.
+#[derive(Clone, Default)]
+pub struct Tasks(Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>);
+
+impl Tasks {
+    /// Spawns `fut` and keeps its handle.
+    pub fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let h = tokio::spawn(fut);
+        if let Ok(mut v) = self.0.lock() {
+            v.push(h);
+        }
+    }
+
+    /// Aborts every task.
+    pub fn abort_all(&self) {
+        if let Ok(mut v) = self.0.lock() {
+            for h in v.drain(..) {
+                h.abort();
+            }
+        }
+    }
+}

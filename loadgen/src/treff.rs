@@ -1,0 +1,263 @@
+//! Treff's signalling client: joins a room over `/ws` with the protocol of `shared/src/protocol.rs`
+//! (`Hello`, `Join`, then an `Answer` to every `Offer`; the server is always the offerer), exactly as
+//! `backend/tests/support/mod.rs` does with webrtc-rs 0.17: send-only transceivers for microphone,
+//! camera and screen exist before the first offer, so webrtc-rs pairs each with the server's
+//! `recvonly` publish m-line; one that is off is answered `inactive`.
+
+use crate::media::{self, Tally};
+use crate::peer::{self, Outgoing, Sources, Tasks};
+use anyhow::{Context, Result, bail};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use treff_shared::{ClientMsg, PROTOCOL_VERSION, PublishMids, RoomId, ServerMsg};
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long one signalling step may take on a loaded machine.
+const STEP: Duration = Duration::from_secs(15);
+
+/// What a participant publishes: its source number (in the trailer) and how many receive it.
+#[derive(Clone, Copy, Debug)]
+pub struct Publishing {
+    /// The source number in every payload's trailer.
+    pub source: u16,
+    /// Receivers of this publisher's media (for the expected counts).
+    pub fanout: u64,
+}
+
+/// A joined Treff participant.
+pub struct Participant {
+    pc: Arc<RTCPeerConnection>,
+    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    tasks: Tasks,
+    outgoing: Outgoing,
+    /// Whose video arrived.
+    pub sources: Sources,
+    /// Negotiation failures (offers that could not be answered).
+    pub errors: Arc<StdMutex<Vec<String>>>,
+}
+
+/// A fresh meeting id: 16 random-looking bytes, like a real meeting link.
+pub fn new_room() -> RoomId {
+    RoomId::from_random(crate::random_bytes())
+}
+
+impl Participant {
+    /// Connects, says `Hello`, joins `room` as `name` and starts answering offers; a publisher
+    /// starts sending at once (its packets go nowhere until the transport is up).
+    pub async fn join(
+        http: SocketAddr,
+        room: &RoomId,
+        name: &str,
+        publishing: Option<Publishing>,
+        tally: &Arc<Tally>,
+    ) -> Result<Self> {
+        let pc = peer::new_peer_connection(None).await?;
+        let tasks = Tasks::default();
+        // Random ids, as browsers make them.
+        let stream_id = new_room().as_str().to_owned();
+        let outgoing = peer::new_outgoing(&stream_id);
+        peer::add_sendonly(&pc, Arc::clone(&outgoing.audio), &outgoing.control, &tasks).await?;
+        peer::add_sendonly(&pc, Arc::clone(&outgoing.video), &outgoing.control, &tasks).await?;
+        // The screen sender exists as in a browser; it is never switched on here.
+        let screen = peer::new_outgoing(&stream_id);
+        peer::add_sendonly(&pc, screen.video, &screen.control, &tasks).await?;
+        let sources = Sources::default();
+        peer::count_incoming(&pc, tally, &sources, &tasks);
+
+        let mut ws = connect(http).await?;
+        send(
+            &mut ws,
+            &ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+        )
+        .await?;
+        match recv(&mut ws).await? {
+            ServerMsg::Welcome { .. } => {}
+            other => bail!("Hello was answered by {other:?}"),
+        }
+        let on = publishing.is_some();
+        send(
+            &mut ws,
+            &ClientMsg::Join {
+                room: room.clone(),
+                name: name.into(),
+                mic: on,
+                cam: on,
+                moderator_key: None,
+                password: None,
+            },
+        )
+        .await?;
+        // Offers before `Joined` do not happen (the server offers after admitting), but skip
+        // anything else that may come first.
+        loop {
+            match recv(&mut ws).await? {
+                ServerMsg::Joined { .. } => break,
+                ServerMsg::Error { code, message } => bail!("join refused: {code:?}: {message}"),
+                _ => {}
+            }
+        }
+        let (sink, stream) = ws.split();
+        let sink = Arc::new(Mutex::new(sink));
+        let errors = Arc::new(StdMutex::new(Vec::new()));
+        tasks.spawn(signalling_loop(
+            stream,
+            Arc::clone(&sink),
+            Arc::clone(&pc),
+            on,
+            Arc::clone(&errors),
+        ));
+        if let Some(p) = publishing {
+            tasks.spawn(media::publish(
+                Arc::clone(&outgoing.audio),
+                Arc::clone(&outgoing.video),
+                p.source,
+                p.fanout,
+                Arc::clone(tally),
+                Arc::clone(&outgoing.control),
+            ));
+        }
+        Ok(Self {
+            pc,
+            sink,
+            tasks,
+            outgoing,
+            sources,
+            errors,
+        })
+    }
+
+    /// Sends `Leave` (the last one out ends the conference at once), then closes everything.
+    pub async fn leave(self) {
+        self.outgoing
+            .control
+            .running
+            .store(false, Ordering::Relaxed);
+        let text = serde_json::to_string(&ClientMsg::Leave).unwrap_or_default();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            let mut sink = self.sink.lock().await;
+            let _ = sink.send(Message::text(text)).await;
+            let _ = sink.close().await;
+        })
+        .await;
+        self.tasks.abort_all();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.pc.close()).await;
+    }
+}
+
+async fn connect(http: SocketAddr) -> Result<Ws> {
+    let mut request = format!("ws://{http}/ws").into_client_request()?;
+    // The server only accepts its own origin (what a browser that loaded its UI sends).
+    request
+        .headers_mut()
+        .insert("Origin", HeaderValue::from_str(&format!("http://{http}"))?);
+    let (ws, _) = tokio::time::timeout(STEP, tokio_tungstenite::connect_async(request))
+        .await
+        .context("WebSocket handshake timed out")??;
+    Ok(ws)
+}
+
+async fn send(ws: &mut Ws, msg: &ClientMsg) -> Result<()> {
+    ws.send(Message::text(serde_json::to_string(msg)?)).await?;
+    Ok(())
+}
+
+async fn recv(ws: &mut Ws) -> Result<ServerMsg> {
+    loop {
+        let next = tokio::time::timeout(STEP, ws.next())
+            .await
+            .context("timed out waiting for the server")?;
+        match next {
+            Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(text.as_str())?),
+            Some(Ok(Message::Close(frame))) => bail!("the server closed the socket: {frame:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => bail!("the socket ended"),
+        }
+    }
+}
+
+/// Owns the socket's read half: answers every offer, ignores the rest.
+async fn signalling_loop(
+    mut stream: SplitStream<Ws>,
+    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    pc: Arc<RTCPeerConnection>,
+    publishing: bool,
+    errors: Arc<StdMutex<Vec<String>>>,
+) {
+    while let Some(Ok(msg)) = stream.next().await {
+        let Message::Text(text) = msg else { continue };
+        let Ok(ServerMsg::Offer { sdp, publish, .. }) = serde_json::from_str(text.as_str()) else {
+            continue;
+        };
+        match negotiate(&pc, sdp, &publish, publishing).await {
+            Ok(answer) => {
+                let text =
+                    serde_json::to_string(&ClientMsg::Answer { sdp: answer }).unwrap_or_default();
+                if sink.lock().await.send(Message::text(text)).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("negotiation failed: {e:#}");
+                if let Ok(mut errors) = errors.lock() {
+                    errors.push(format!("{e:#}"));
+                }
+            }
+        }
+    }
+}
+
+/// Applies an offer and returns the complete answer (candidates included): the publish m-lines
+/// are answered `sendonly` when publishing, `inactive` otherwise; the screen always `inactive`.
+async fn negotiate(
+    pc: &RTCPeerConnection,
+    sdp: String,
+    mids: &PublishMids,
+    publishing: bool,
+) -> Result<String> {
+    pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
+        .await
+        .context("set_remote_description(offer)")?;
+    for t in pc.get_transceivers().await {
+        let Some(mid) = t.mid() else { continue };
+        let (expected, wanted) = if mid == mids.audio.as_str() {
+            (RTPCodecType::Audio, publishing)
+        } else if mid == mids.video.as_str() {
+            (RTPCodecType::Video, publishing)
+        } else if mid == mids.screen.as_str() {
+            (RTPCodecType::Video, false)
+        } else {
+            continue;
+        };
+        if t.kind() != expected {
+            bail!("publish mid {mid} is a {:?} m-line", t.kind());
+        }
+        let direction = if wanted {
+            RTCRtpTransceiverDirection::Sendonly
+        } else {
+            RTCRtpTransceiverDirection::Inactive
+        };
+        if t.direction() != direction {
+            t.set_direction(direction).await;
+        }
+    }
+    let answer = pc.create_answer(None).await.context("create_answer")?;
+    peer::set_local_and_gather(pc, answer).await
+}
