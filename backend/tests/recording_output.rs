@@ -48,7 +48,7 @@ fn render_checked(raw: &Path, m: &treff::recording::manifest::Manifest, out: &Pa
 }
 
 #[test]
-fn written_tracks_are_read_by_ffprobe() {
+fn recording_tracks_written_are_read_by_ffprobe() {
     let dir = TempDir::new("tracks");
     let ivf = dir.0.join("camera.ivf");
     let frames = video_file(&ivf, "testsrc=size=640x360:rate=25", "null", 2_000);
@@ -76,7 +76,7 @@ fn written_tracks_are_read_by_ffprobe() {
 }
 
 #[test]
-fn a_meeting_with_a_screen_share_renders_to_mp4_and_m4a() {
+fn recording_of_a_meeting_with_a_screen_share_renders_to_mp4_and_m4a() {
     let dir = TempDir::new("meeting");
     let (raw, out) = (dir.sub("raw"), dir.sub("out"));
     // Names that would break or inject into a filter graph if they were part of it.
@@ -193,7 +193,7 @@ fn first_sound(mp4: &Path) -> f64 {
 }
 
 #[test]
-fn a_flash_and_a_tone_at_the_same_instant_stay_within_100_ms() {
+fn recording_keeps_a_flash_and_a_tone_at_the_same_instant_within_100_ms() {
     let dir = TempDir::new("sync");
     let (raw, out) = (dir.sub("raw"), dir.sub("out"));
     // Both segments start at 1.5 s on the timeline; 2 s into them comes a white flash (two
@@ -232,7 +232,7 @@ fn a_flash_and_a_tone_at_the_same_instant_stay_within_100_ms() {
 }
 
 #[test]
-fn a_segment_starting_at_3_s_appears_at_3_s() {
+fn recording_shows_a_segment_starting_at_3_s_at_3_s() {
     let dir = TempDir::new("late");
     let (raw, out) = (dir.sub("raw"), dir.sub("out"));
     // A bright picture and a tone, both from the first instant of their segments.
