@@ -5,7 +5,13 @@
 //! - [`capture`]: what the room hands to a capture while it runs, over a bounded channel.
 //! - [`manifest`]: what a raw capture consists of (the contract between capture and output).
 //! - [`store`]: recordings on disk (layout, state, retention sweep).
+//! - [`tracks`]: the track files of a raw capture: VP8 reassembly, IVF and Ogg Opus writers.
+//! - [`layout`]: where each tile goes in the output video, scene by scene (pure).
+//! - [`output`]: the output job's rendering: the ffmpeg filter graph, the run and its progress.
 
 pub mod capture;
+pub mod layout;
 pub mod manifest;
+pub mod output;
 pub mod store;
+pub mod tracks;
