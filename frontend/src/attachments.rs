@@ -33,7 +33,7 @@ fn bearer(token: &HttpToken) -> String {
 /// Reads a refusal: the `ApiError` body when there is one, else what the status means by the API's
 /// conventions (a proxy in front of the server may answer 413 or 404 with a body of its own).
 fn refusal(status: u16, body: &str) -> ApiFailure {
-    if let Ok(error) = serde_json::from_str::<ApiError>(body) {
+    if let Some(error) = crate::json::decode::<ApiError>(body) {
         return ApiFailure::Refused(error.code);
     }
     match status {
@@ -121,7 +121,7 @@ impl Upload {
         let status = self.xhr.status().unwrap_or(0);
         let body = self.xhr.response_text().ok().flatten().unwrap_or_default();
         match status {
-            201 => serde_json::from_str::<Attachment>(&body).map_err(|_| ApiFailure::NoAnswer),
+            201 => crate::json::decode::<Attachment>(&body).ok_or(ApiFailure::NoAnswer),
             // Status 0: no HTTP answer at all (network error or abort).
             0 => Err(ApiFailure::NoAnswer),
             _ => Err(refusal(status, &body)),

@@ -88,9 +88,10 @@ impl Announcement {
 /// The reaction's wire name (`thumbs_up`), used in test ids: the protocol's own spelling, so the UI
 /// never keeps a second list of names.
 pub fn reaction_name(reaction: Reaction) -> String {
-    serde_json::to_value(reaction)
+    // A unit variant encodes as a JSON string: `"thumbs_up"`.
+    crate::json::encode(&reaction)
         .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|text| Some(text.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
         .unwrap_or_default()
 }
 

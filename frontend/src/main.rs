@@ -14,6 +14,7 @@
 //!   (its key only in the URL fragment). [`meetings_api`]: creating a meeting (`POST /api/meetings`).
 //! - [`recording`]: the recording and everyone's consent as the UI holds them, and the recordings API.
 //! - [`signalling`]: the WebSocket to `/ws`. [`peer`]: the RTCPeerConnection.
+//! - [`json`]: wire JSON through the browser's `JSON`.
 //! - [`media`]: getUserMedia and device lists. [`room_link`], [`name_store`], [`local_time`],
 //!   [`save_file`]: small browser helpers.
 
@@ -23,6 +24,7 @@ mod chat;
 mod components;
 mod gestures;
 mod i18n;
+mod json;
 mod local_time;
 mod media;
 mod meetings_api;

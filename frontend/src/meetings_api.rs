@@ -34,7 +34,7 @@ pub async fn create_meeting(organiser_password: Option<String>) -> Result<NewMee
         .ok()
         .and_then(|t| t.as_string())
         .ok_or(CreateError::Failed)?;
-    serde_json::from_str(&text).map_err(|_| CreateError::Failed)
+    crate::json::decode(&text).ok_or(CreateError::Failed)
 }
 
 async fn post(body: &CreateMeeting) -> Result<Response, JsValue> {
@@ -45,7 +45,7 @@ async fn post(body: &CreateMeeting) -> Result<Response, JsValue> {
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_cache(RequestCache::NoStore);
-    let json = serde_json::to_string(body).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let json = crate::json::encode(body).map_err(|e| JsValue::from_str(&e))?;
     init.set_body(&JsValue::from_str(&json));
     let response = JsFuture::from(window.fetch_with_str_and_init(MEETINGS_PATH, &init)).await?;
     response.dyn_into::<Response>()

@@ -138,7 +138,7 @@ pub async fn list(room: &RoomId, key: &str) -> Result<Vec<RecordingSummary>, Api
         .ok()
         .and_then(|t| t.as_string())
         .ok_or(ApiFailure::Failed)?;
-    serde_json::from_str(&text).map_err(|_| ApiFailure::Failed)
+    crate::json::decode(&text).ok_or(ApiFailure::Failed)
 }
 
 /// Downloads one file of a recording and offers it to the person as a file.
@@ -175,7 +175,7 @@ pub async fn exists(room: &RoomId) -> bool {
         .await
         .ok()
         .and_then(|t| t.as_string())
-        .and_then(|t| serde_json::from_str::<treff_shared::recording::RecordingStatus>(&t).ok())
+        .and_then(|t| crate::json::decode::<treff_shared::recording::RecordingStatus>(&t))
         .is_some_and(|s| s.recording)
 }
 

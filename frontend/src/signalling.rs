@@ -61,7 +61,7 @@ impl Signalling {
             let event = e
                 .data()
                 .as_string()
-                .and_then(|text| serde_json::from_str::<ServerMsg>(&text).ok())
+                .and_then(|text| crate::json::decode::<ServerMsg>(&text))
                 .map_or(WsEvent::Undecodable, WsEvent::Message);
             cb(event);
         });
@@ -88,7 +88,7 @@ impl Signalling {
         if self.ws.ready_state() != WebSocket::OPEN {
             return;
         }
-        match serde_json::to_string(msg) {
+        match crate::json::encode(msg) {
             Ok(text) => {
                 if let Err(e) = self.ws.send_with_str(&text) {
                     web_sys::console::warn_2(&"treff: send failed".into(), &e);

@@ -23,7 +23,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [-- <args>]
 
 commands:
-  setup        install the wasm32 target, trunk and wasm-bindgen-cli (skips what is present)
+  setup        install the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt (skips what is present)
   setup-test   setup, plus Chromium, ffmpeg (apt) and the e2e npm packages
   build-ui     build the web UI into dist/ (trunk build --release --offline)
   run          build everything in release mode and start the server; args go to the server
@@ -88,12 +88,25 @@ fn timed(f: impl FnOnce() -> Result<()>) -> Result<()> {
 }
 
 fn build_ui(root: &Path) -> Result<()> {
-    // `--offline`: Trunk must not fetch wasm-bindgen or anything else from GitHub; `setup` put the
-    // exact wasm-bindgen CLI on the PATH, which Trunk then uses.
+    // `--offline`: Trunk must not fetch wasm-bindgen, wasm-opt or anything else from GitHub; `setup`
+    // put the exact wasm-bindgen CLI on the PATH and binaryen's wasm-opt (npm) in tools/, whose
+    // `.bin` goes first on the PATH here so that Trunk finds the version Trunk.toml asks for.
+    let tools_bin = root.join("tools/node_modules/.bin");
+    if !tools_bin.join("wasm-opt").exists() {
+        return Err(
+            "tools/node_modules has no wasm-opt: run `cargo xtask setup` first".to_string(),
+        );
+    }
+    let mut path = vec![tools_bin];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(path).map_err(|e| format!("cannot extend PATH: {e}"))?;
     run(
         "building the web UI into dist/ (trunk build --release --offline)",
         Command::new("trunk")
             .args(["build", "--release", "--offline"])
+            .env("PATH", path)
             .current_dir(root),
     )
 }

@@ -1,9 +1,10 @@
 //! Installing what building and testing Treff needs, idempotently: each tool is checked first and only
 //! installed when missing or at the wrong version, so the second run is a few version queries.
 //!
-//! - Build: the `wasm32-unknown-unknown` target, Trunk, and the wasm-bindgen CLI at exactly the
+//! - Build: the `wasm32-unknown-unknown` target, Trunk, the wasm-bindgen CLI at exactly the
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
-//!   fetch one itself).
+//!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
+//!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
 //! - Test: Debian's Chromium and ffmpeg (apt), and the e2e npm packages (`npm ci`). Playwright's own
 //!   browser download is never used: it comes from GitHub-hosted storage and would be a second,
 //!   unpinned Chromium.
@@ -20,7 +21,7 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// Playwright 1.65 refuses older Node.js versions.
 const NODE_MAJOR_MIN: u32 = 20;
 
-/// The build toolchain: wasm32 target, Trunk, wasm-bindgen CLI.
+/// The build toolchain: wasm32 target, Trunk, wasm-bindgen CLI, wasm-opt (npm).
 pub fn toolchain(root: &Path) -> Result<()> {
     let wasm_bindgen = wasm_bindgen_version(&read_lock(root)?)
         .ok_or("Cargo.lock has no `wasm-bindgen` package: cannot tell which CLI to install")?;
@@ -71,14 +72,15 @@ pub fn toolchain(root: &Path) -> Result<()> {
             "toolchain present: {WASM_TARGET} target, trunk {TRUNK_VERSION}, wasm-bindgen {wasm_bindgen}"
         ));
     }
-    Ok(())
+    node()?;
+    npm_ci(&root.join("tools"), "the build tools (wasm-opt)")
 }
 
-/// The toolchain plus what the browser tests need: Chromium, ffmpeg, Node packages.
+/// The toolchain plus what the browser tests need: Chromium, ffmpeg, the e2e Node packages.
 pub fn test_dependencies(root: &Path) -> Result<()> {
     toolchain(root)?;
     debian_packages()?;
-    node_packages(root)
+    npm_ci(&root.join("e2e"), "the e2e packages (Playwright)")
 }
 
 /// Where Debian's `janus` package puts the server binary.
@@ -142,7 +144,8 @@ fn apt_install(missing: &[&str]) -> Result<()> {
     )
 }
 
-fn node_packages(root: &Path) -> Result<()> {
+/// Node.js with npm, new enough for Playwright (and for binaryen's wasm-opt, which is JS and wasm).
+fn node() -> Result<()> {
     let node = capture(Command::new("node").arg("--version"));
     let major = node.as_deref().and_then(|v| {
         v.trim_start_matches('v')
@@ -153,27 +156,31 @@ fn node_packages(root: &Path) -> Result<()> {
     });
     if major.is_none_or(|m| m < NODE_MAJOR_MIN) || !on_path("npm") {
         return Err(format!(
-            "the browser tests need Node.js {NODE_MAJOR_MIN} or newer with npm (found: {}); \
+            "building and testing Treff needs Node.js {NODE_MAJOR_MIN} or newer with npm (found: {}); \
              Debian bookworm's own nodejs is too old, install a newer one (e.g. NodeSource)",
             node.as_deref().unwrap_or("no node")
         ));
     }
-    let e2e = root.join("e2e");
-    let lock =
-        modified(&e2e.join("package-lock.json")).ok_or("e2e/package-lock.json is missing")?;
+    Ok(())
+}
+
+/// `npm ci` in `dir` unless its `node_modules` is at least as new as its lock file.
+fn npm_ci(dir: &Path, what: &str) -> Result<()> {
+    let lock = modified(&dir.join("package-lock.json"))
+        .ok_or_else(|| format!("{} is missing", dir.join("package-lock.json").display()))?;
     // npm writes this file at the end of every install: older than the lock file means stale.
-    let installed = modified(&e2e.join("node_modules/.package-lock.json"));
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
     if installed.is_some_and(|at| at >= lock) {
-        announce("e2e npm packages present");
+        announce(&format!("{what}: npm packages present"));
         return Ok(());
     }
     run(
-        "installing the e2e npm packages (npm ci)",
+        &format!("installing {what} (npm ci)"),
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             // Belt and braces: Playwright must use Debian's Chromium, never download its own.
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .current_dir(e2e),
+            .current_dir(dir),
     )
 }
 
