@@ -90,14 +90,6 @@ impl Server {
         let keys = config
             .meeting_secret
             .map_or_else(meetings::MeetingKeys::random, meetings::MeetingKeys::new);
-        let rooms = rooms::Rooms::new(
-            config.limits.clone(),
-            media,
-            config.attachment_dir.clone(),
-            keys,
-            config.organiser_password_hash.is_some(),
-            None,
-        );
         let store = match &config.recordings_dir {
             Some(dir) => {
                 let retention =
@@ -108,6 +100,19 @@ impl Server {
             }
             None => None,
         };
+        // Without a recordings directory, a proposed recording is refused as unavailable.
+        let recorder = store.clone().map(|store| {
+            Arc::new(recording::jobs::Recordings::new(store))
+                as Arc<dyn recording::capture::Recorder>
+        });
+        let rooms = rooms::Rooms::new(
+            config.limits.clone(),
+            media,
+            config.attachment_dir.clone(),
+            keys,
+            config.organiser_password_hash.is_some(),
+            recorder,
+        );
         let state = http::AppState {
             rooms,
             limits: config.limits.clone(),

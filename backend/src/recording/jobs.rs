@@ -1,0 +1,153 @@
+//! The recordings service: starts a capture when a room proposes a recording, and turns each
+//! stopped capture into its output files, one job at a time, in the background.
+//!
+//! Invariants:
+//! - One output job runs at a time (ffmpeg at low priority, see `output`): a server that records
+//!   several meetings does not let their encoders fight the SFU for the CPU.
+//! - A job always ends with the raw tracks removed: after the output exists, or after it failed
+//!   (then the recording is marked failed and its moderators are told).
+//! - Progress goes to the room's moderators while the room lasts; afterwards the recordings list
+//!   shows the result.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::mpsc;
+use treff_shared::{JobState, RoomId};
+
+use super::capture::{CaptureHandle, JobNotifier, Recorder};
+use super::manifest::Manifest;
+use super::output;
+use super::raw;
+use super::store::{RAW_DIR, Status, Store, summary};
+
+/// A stopped capture waiting to be turned into output.
+struct Job {
+    id: String,
+    dir: PathBuf,
+    manifest: Manifest,
+    notify: JobNotifier,
+}
+
+/// Starts captures and queues their output jobs. Cheap to clone.
+#[derive(Clone)]
+pub struct Recordings {
+    store: Arc<Store>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Recordings {
+    /// The service over `store`; spawns the job worker on the current runtime.
+    pub fn new(store: Arc<Store>) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(work(queue));
+        Self { store, jobs }
+    }
+}
+
+impl Recorder for Recordings {
+    fn start(
+        &self,
+        room: &RoomId,
+        notify: JobNotifier,
+    ) -> std::io::Result<(String, CaptureHandle)> {
+        let (id, raw_dir) = self.store.create(room, SystemTime::now())?;
+        let dir = raw_dir
+            .parent()
+            .map(PathBuf::from)
+            .ok_or_else(|| std::io::Error::other("a raw folder has a recording folder"))?;
+        let (handle, rx) = CaptureHandle::channel();
+        let damaged = handle.damaged_flag();
+        let jobs = self.jobs.clone();
+        let job_id = id.clone();
+        tokio::spawn(async move {
+            let capture_dir = dir.clone();
+            let captured = tokio::task::spawn_blocking(move || {
+                raw::run(rx, &capture_dir.join(RAW_DIR), &capture_dir, damaged)
+            })
+            .await;
+            match captured {
+                Ok(Ok(captured)) => {
+                    notify(job_id.clone(), JobState::Queued);
+                    let job = Job {
+                        id: job_id,
+                        dir,
+                        manifest: captured.manifest,
+                        notify,
+                    };
+                    // The worker lives as long as the server; a send fails only at shutdown,
+                    // and then the start-up sweep of the next run cleans up.
+                    let _ = jobs.send(job);
+                }
+                _ => fail(&dir, &job_id, &notify, "the capture could not be written"),
+            }
+        });
+        Ok((id, handle))
+    }
+}
+
+/// Runs the queued jobs, one at a time.
+async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
+    while let Some(job) = queue.recv().await {
+        let Job {
+            id,
+            dir,
+            manifest,
+            notify,
+        } = job;
+        let notify = Arc::new(notify);
+        notify(id.clone(), JobState::Processing { percent: 0 });
+        let _ = Store::update(&dir, |m| m.status = Status::Processing);
+        let progress = notify.clone();
+        let progress_id = id.clone();
+        let job_dir = dir.clone();
+        let rendered = tokio::task::spawn_blocking(move || {
+            let mut last = 0;
+            output::render(&job_dir.join(RAW_DIR), &manifest, &job_dir, |percent| {
+                if percent > last {
+                    last = percent;
+                    progress(progress_id.clone(), JobState::Processing { percent });
+                }
+            })
+            .map(|rendered| (rendered, manifest.damaged))
+        })
+        .await;
+        let _ = std::fs::remove_dir_all(dir.join(RAW_DIR));
+        match rendered {
+            Ok(Ok((rendered, damaged))) => {
+                let updated = Store::update(&dir, |m| {
+                    m.status = Status::Done;
+                    m.duration_ms = rendered.duration_ms;
+                    m.damaged = damaged;
+                });
+                let summary = updated.ok().and_then(|_| summary(&dir, &id));
+                tracing::info!(duration_ms = rendered.duration_ms, "a recording is ready");
+                match summary {
+                    Some(recording) => notify(id, JobState::Done { recording }),
+                    None => fail(
+                        &dir,
+                        &id,
+                        &notify,
+                        "the recording's files could not be listed",
+                    ),
+                }
+            }
+            Ok(Err(e)) => fail(&dir, &id, &notify, &e.to_string()),
+            Err(_) => fail(&dir, &id, &notify, "the output job stopped unexpectedly"),
+        }
+    }
+}
+
+/// Marks a recording failed, removes its raw tracks, and says so.
+fn fail(dir: &std::path::Path, id: &str, notify: &JobNotifier, reason: &str) {
+    let _ = std::fs::remove_dir_all(dir.join(RAW_DIR));
+    let _ = Store::update(dir, |m| m.status = Status::Failed);
+    tracing::warn!(%reason, "a recording failed");
+    notify(
+        id.to_owned(),
+        JobState::Failed {
+            reason: reason.to_owned(),
+        },
+    );
+}
