@@ -104,8 +104,12 @@ fn debian_packages() -> Result<()> {
     if !on_path("ffmpeg") {
         missing.push("ffmpeg");
     }
+    // The font recordings draw names with (the server's recording output, and its tests).
+    if !Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists() {
+        missing.push("fonts-dejavu-core");
+    }
     if missing.is_empty() {
-        announce("test tools present: chromium, ffmpeg");
+        announce("test tools present: chromium, ffmpeg, fonts-dejavu-core");
         return Ok(());
     }
     apt_install(&missing)
