@@ -133,13 +133,14 @@ async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
                     ),
                 }
             }
-            Ok(Err(e)) => fail(&dir, &id, &notify, &e.to_string()),
+            Ok(Err(e)) => fail(&dir, &id, &notify, e.reason()),
             Err(_) => fail(&dir, &id, &notify, "the output job stopped unexpectedly"),
         }
     }
 }
 
-/// Marks a recording failed, removes its raw tracks, and says so.
+/// Marks a recording failed, removes its raw tracks, and says so. `reason` goes to the log and the
+/// moderators: a fixed sentence, never a path or ffmpeg's output.
 fn fail(dir: &std::path::Path, id: &str, notify: &JobNotifier, reason: &str) {
     let _ = std::fs::remove_dir_all(dir.join(RAW_DIR));
     let _ = Store::update(dir, |m| m.status = Status::Failed);

@@ -84,6 +84,21 @@ pub enum OutputError {
     },
 }
 
+impl OutputError {
+    /// Why, in one English sentence without file names, paths or ffmpeg's output: what the
+    /// moderators are told and the log gets (the `Display` text may carry ffmpeg's stderr).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Empty => "the recording is empty",
+            Self::BadFile(_) => "the capture names an unsafe segment file",
+            Self::MissingFont => "the font for names is missing (install fonts-dejavu-core)",
+            Self::Io(_) => "the recording's files could not be read or written",
+            Self::Spawn(_) => "ffmpeg could not be started (install ffmpeg)",
+            Self::Ffmpeg { .. } => "ffmpeg failed to make the output",
+        }
+    }
+}
+
 /// Renders the capture in `raw_dir` described by `manifest` into `out_dir`, reporting progress
 /// in percent (0 to 100, rising) to `progress`. Blocking: run it on a thread of its own.
 pub fn render(
