@@ -26,7 +26,7 @@ async fn next_chat(c: &mut WsClient, what: &str) -> ChatMessage {
 }
 
 /// A server whose empty rooms end after one second (the shortest grace it allows).
-async fn short_grace() -> treff::Server {
+async fn short_grace() -> support::TestServer {
     let mut config = treff::Config::ephemeral();
     config.limits = Limits {
         empty_room_grace_ms: 1000,

@@ -3,21 +3,28 @@
 //! chat text, no file names or contents, no tokens.
 //!
 //! This binary captures every log record of the process, at TRACE for the server and DEBUG for the
-//! libraries it uses (str0m included), runs a realistic session with real WebRTC peers, and searches
-//! the capture for everything personal the session handled. Only the test client's own WebRTC stack
+//! libraries it uses (str0m included), runs a realistic session with real WebRTC peers (a recording
+//! with its output job and download included), and searches the capture for everything personal the
+//! session handled. Only the test client's own WebRTC stack
 //! (webrtc-rs and its crates) is left out: its logs describe the client, not the server.
 
+mod recording_support;
 mod support;
 
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use support::{MEDIA, Publish, STEP, WebrtcParticipant, WsClient, new_room, poll_until, start};
+use support::{
+    Clip, JoinOptions, MEDIA, Publish, STEP, WebrtcParticipant, WsClient, new_meeting, poll_until,
+    recording_file, start_default,
+};
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tracing_subscriber::fmt::MakeWriter;
 use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH, download_path};
-use treff_shared::{Attachment, ClientMsg, ServerMsg, TrackKind, close_code};
+use treff_shared::{
+    Attachment, ClientMsg, Consent, RecordingAction, ServerMsg, TrackKind, close_code,
+};
 
 /// Everything the subscriber wrote.
 #[derive(Clone, Default)]
@@ -137,15 +144,34 @@ async fn operational_logs_hold_no_personal_data() {
     const PRIVATE: &str = "Flüsterbotschaft nur für Anna";
     const FILE_NAME: &str = "Geheimakte-Quirlig.pdf";
     const FILE_CONTENT: &[u8] = b"Inhalt der Geheimakte, streng vertraulich";
+    const RECORDED: &str = "Mitschnittsatz Quasselwort";
 
     let log = capture_logs();
-    let server = start(treff::Config::ephemeral()).await;
+    let server = start_default().await;
+    let recordings_dir = server.recordings_dir().display().to_string();
     let server_ports = [server.http_addr.port(), server.media_addr.port()];
-    let room = new_room();
+    let meeting = new_meeting(&server).await;
+    let room = meeting.room.clone();
 
-    // Two real peers exchange audio and video.
-    let mut anna = WebrtcParticipant::join(&server, &room, ANNA, Publish::BOTH).await;
-    let mut ben = WebrtcParticipant::join(&server, &room, BEN, Publish::BOTH).await;
+    // Two real peers exchange audio and video (real VP8 and Opus: they are recorded below); Anna
+    // is the moderator.
+    let (video, audio) = recording_support::quiet_media(2_000);
+    let clip = Clip::new(video, audio);
+    let options = JoinOptions {
+        clip: Some(clip),
+        ..Publish::BOTH.into()
+    };
+    let mut anna = WebrtcParticipant::join_with(
+        &server,
+        &room,
+        ANNA,
+        JoinOptions {
+            moderator_key: Some(meeting.moderator_key.clone()),
+            ..options.clone()
+        },
+    )
+    .await;
+    let mut ben = WebrtcParticipant::join_with(&server, &room, BEN, options).await;
     for (rx, from) in [(&ben, anna.id), (&anna, ben.id)] {
         for kind in [TrackKind::Audio, TrackKind::Video] {
             rx.wait_until(
@@ -240,6 +266,43 @@ async fn operational_logs_hold_no_personal_data() {
         .expect("a body");
     assert_eq!(downloaded.as_ref(), FILE_CONTENT);
     cordula.send(&ClientMsg::Leave).await;
+    anna.wait_event("ParticipantLeft(Cordula)", |msg| match msg {
+        ServerMsg::ParticipantLeft { id } if *id == c.id => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // A recording on both yeses, a chat line in it, its output job, and a download of its chat.
+    anna.send(&ClientMsg::Recording {
+        action: RecordingAction::Propose,
+    })
+    .await;
+    for p in [&anna, &ben] {
+        p.send(&ClientMsg::Consent {
+            consent: Consent::Yes,
+        })
+        .await;
+    }
+    anna.wait_capturing(true).await;
+    ben.send(&ClientMsg::Chat {
+        text: RECORDED.into(),
+        to: None,
+        attachment: None,
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    anna.send(&ClientMsg::Recording {
+        action: RecordingAction::Stop,
+    })
+    .await;
+    let recording = anna.wait_recording_done().await.id;
+    let key = Some(meeting.moderator_key.as_str());
+    let chat_txt = recording_file(&server, &meeting, &recording, "chat.txt", key)
+        .await
+        .text()
+        .await
+        .expect("a body");
+    assert!(chat_txt.contains(RECORDED), "the recorded chat: {chat_txt}");
 
     // What the peers exchanged: the secrets of their SDPs and the clients' media ports.
     let mut sdp_texts = sdps(&anna).await;
@@ -281,6 +344,7 @@ async fn operational_logs_hold_no_personal_data() {
         "closing a websocket for a protocol fault",
         "participant left",
         "conference ended",
+        "a recording is ready",
         "str0m",
     ] {
         assert!(
@@ -314,6 +378,17 @@ async fn operational_logs_hold_no_personal_data() {
         ("part of a file name".into(), "Geheimakte".into()),
         ("a token".into(), token),
         ("a token's secret".into(), secret[..16].to_owned()),
+        ("a recorded chat message".into(), RECORDED.into()),
+        (
+            "part of a recorded chat message".into(),
+            "Quasselwort".into(),
+        ),
+        ("the moderator key".into(), meeting.moderator_key.clone()),
+        ("a recording's id".into(), recording.clone()),
+        ("the recordings directory".into(), recordings_dir),
+        ("a recording's file".into(), ".ivf".into()),
+        ("a recording's file".into(), ".ogg".into()),
+        ("a recording's file".into(), "recording.mp4".into()),
     ]);
     for name in [ANNA, BEN, MALLORY, CORDULA] {
         forbidden.push((format!("the name {name:?}"), name.into()));

@@ -5,20 +5,9 @@
 mod support;
 
 use reqwest::StatusCode;
-use support::{WsClient, new_room, start};
-use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
+use support::{WsClient, create_meeting, new_room, start};
+use treff_shared::meeting::NewMeeting;
 use treff_shared::{ApiError, ClientMsg, ErrorCode, ParticipantInfo, RoomId, ServerMsg};
-
-async fn create(server: &treff::Server, password: Option<&str>) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("http://{}{MEETINGS_PATH}", server.http_addr))
-        .json(&CreateMeeting {
-            organiser_password: password.map(str::to_owned),
-        })
-        .send()
-        .await
-        .expect("answers")
-}
 
 /// Joins with an optional moderator key; the participants list, or the refusal.
 async fn join(
@@ -50,7 +39,7 @@ async fn join(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_moderator_link_makes_a_moderator_and_nothing_else_does() {
     let server = start(treff::Config::ephemeral()).await;
-    let response = create(&server, None).await;
+    let response = create_meeting(&server, None).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let meeting: NewMeeting = response.json().await.expect("a meeting");
     let me = |list: Vec<ParticipantInfo>| list.last().cloned().expect("me");
@@ -61,7 +50,7 @@ async fn the_moderator_link_makes_a_moderator_and_nothing_else_does() {
         .moderator
     );
     assert!(!me(join(&server, &meeting.room, None).await.expect("in")).moderator);
-    let other = create(&server, None)
+    let other = create_meeting(&server, None)
         .await
         .json::<NewMeeting>()
         .await
@@ -86,12 +75,12 @@ async fn organiser_protection_needs_the_password_and_opens_only_created_meetings
     ));
     let server = start(config).await;
     for wrong in [None, Some("falsch")] {
-        let response = create(&server, wrong).await;
+        let response = create_meeting(&server, wrong).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let body: ApiError = response.json().await.expect("an ApiError");
         assert_eq!(body.code, ErrorCode::OrganiserPasswordRequired);
     }
-    let meeting: NewMeeting = create(&server, Some("Orga-Passwort"))
+    let meeting: NewMeeting = create_meeting(&server, Some("Orga-Passwort"))
         .await
         .json()
         .await

@@ -8,28 +8,11 @@ mod recording_support;
 use std::path::Path;
 
 use recording_support::{
-    TempDir, audio_file, manifest, meeting, probe, probe_args, segment, video_file,
+    TempDir, audio_file, codecs, loudness, luma, manifest, meeting, probe, seconds, segment,
+    video_file,
 };
 use treff::recording::output::{AUDIO_FILE, Rendered, VIDEO_FILE, render};
 use treff_shared::TrackKind;
-
-fn codecs(probe: &serde_json::Value) -> Vec<(String, String)> {
-    probe["streams"]
-        .as_array()
-        .expect("streams")
-        .iter()
-        .map(|s| {
-            (
-                s["codec_type"].as_str().unwrap_or_default().to_string(),
-                s["codec_name"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn seconds(v: &serde_json::Value) -> f64 {
-    v.as_str().and_then(|s| s.parse().ok()).expect("a time")
-}
 
 /// Renders `m` from `raw` into a fresh `out` beside it, checking the progress reports.
 fn render_checked(raw: &Path, m: &treff::recording::manifest::Manifest, out: &Path) -> Rendered {
@@ -120,58 +103,6 @@ fn recording_of_a_meeting_with_a_screen_share_renders_to_mp4_and_m4a() {
     assert_eq!(codecs(&m4a), vec![("audio".into(), "aac".into())]);
     let d = seconds(&m4a["format"]["duration"]);
     assert!((d - 6.0).abs() <= 1.0, "m4a duration {d}");
-}
-
-/// Per-frame average luma of the MP4's video: (time, YAVG).
-fn luma(mp4: &Path) -> Vec<(f64, f64)> {
-    let graph = format!("movie={},signalstats", mp4.to_str().expect("utf-8"));
-    let p = probe_args(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &graph,
-        "-show_entries",
-        "frame=pts_time:frame_tags=lavfi.signalstats.YAVG",
-    ]);
-    p["frames"]
-        .as_array()
-        .expect("frames")
-        .iter()
-        .map(|f| {
-            (
-                seconds(&f["pts_time"]),
-                seconds(&f["tags"]["lavfi.signalstats.YAVG"]),
-            )
-        })
-        .collect()
-}
-
-/// Per-5 ms RMS level of the MP4's audio: (time, dBFS).
-fn loudness(mp4: &Path) -> Vec<(f64, f64)> {
-    let graph = format!(
-        "amovie={},asetnsamples=n=240,astats=metadata=1:reset=1",
-        mp4.to_str().expect("utf-8")
-    );
-    let p = probe_args(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &graph,
-        "-show_entries",
-        "frame=pts_time:frame_tags=lavfi.astats.Overall.RMS_level",
-    ]);
-    p["frames"]
-        .as_array()
-        .expect("frames")
-        .iter()
-        .map(|f| {
-            let level = f["tags"]["lavfi.astats.Overall.RMS_level"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(f64::NEG_INFINITY); // "-inf": silence
-            (seconds(&f["pts_time"]), level)
-        })
-        .collect()
 }
 
 /// When the picture first turns bright (average luma above 100 of 255).

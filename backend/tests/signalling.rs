@@ -244,7 +244,7 @@ async fn websocket_requires_the_servers_own_origin() {
 
 /// A room with two well-behaved participants: `witness` watches, `third` keeps talking.
 struct Witnessed {
-    server: treff::Server,
+    server: support::TestServer,
     room: RoomId,
     witness: WsClient,
     third: WsClient,

@@ -6,7 +6,8 @@
 //! - Only a moderator proposes or stops a recording; only a participant's own `Consent` message
 //!   sets their answer (the table test in `tests/recording.rs` tries every action of everyone).
 //! - Packets and public chat reach the capture only while capture runs: every present participant
-//!   said yes. A paused capture receives the pause mark and nothing else.
+//!   said yes. A paused capture receives the pause mark and nothing else; a packet that arrived
+//!   before the resume is not captured even if it is handled after it.
 //! - When capture starts or resumes, every video publisher is asked for a keyframe, so each video
 //!   segment starts with a picture.
 //! - Every change is announced to everyone present (`ServerMsg::Recording`); a newcomer gets the
@@ -35,6 +36,8 @@ pub(super) struct Recording {
     capture: CaptureHandle,
     /// Participants whose name the capture has.
     named: HashSet<ParticipantId>,
+    /// Since when capture runs (the last resume), while it runs.
+    runs_since: Option<Instant>,
 }
 
 impl Room {
@@ -85,6 +88,7 @@ impl Room {
             consents,
             capture,
             named: HashSet::new(),
+            runs_since: None,
         });
         tracing::info!("a recording was proposed");
         self.announce_recording(RecordingEvent::Proposed { by: from }, None);
@@ -175,6 +179,7 @@ impl Room {
                     }
                 }
                 recording.capture.send(CaptureMsg::Resume { at: now });
+                recording.runs_since = Some(now);
                 let video: Vec<Source> = self
                     .participants
                     .values()
@@ -193,7 +198,10 @@ impl Room {
                     self.request_keyframe(now, source, KeyframeRequestKind::Pli);
                 }
             }
-            Some(Capture::Paused) => recording.capture.send(CaptureMsg::Pause { at: now }),
+            Some(Capture::Paused) => {
+                recording.runs_since = None;
+                recording.capture.send(CaptureMsg::Pause { at: now });
+            }
             None => {}
         }
     }
@@ -203,7 +211,9 @@ impl Room {
         let Some(recording) = self.recording.as_ref() else {
             return;
         };
-        if !recording.consents.capturing() {
+        // A packet that arrived before the last yes but is handled after it (it waited in the
+        // socket's batch) is of the paused span: it is not captured.
+        if !recording.consents.capturing() || recording.runs_since.is_none_or(|t| incoming.at < t) {
             return;
         }
         recording.capture.send(CaptureMsg::Rtp(CapturedPacket {

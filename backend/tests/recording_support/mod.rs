@@ -83,45 +83,192 @@ pub fn probe_args(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("ffprobe JSON")
 }
 
-/// A camera or screen segment file: `source` (a lavfi video source, e.g.
-/// `testsrc=size=640x360:rate=25`) for `ms` milliseconds, with `filter` applied (or `null`),
-/// encoded to VP8, sent through RTP payloads and written by [`IvfWriter`]. Returns the number of
-/// frames written.
-pub fn video_file(path: &Path, source: &str, filter: &str, ms: u64) -> usize {
-    let encoded = path.with_extension("ffmpeg.ivf");
-    let duration = format!("{}.{:03}", ms / 1000, ms % 1000);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        source,
-        "-t",
-        &duration,
-        "-vf",
-        filter,
-        "-c:v",
-        "libvpx",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
-        "-b:v",
-        "600k",
-        "-g",
-        "120",
-        "-f",
-        "ivf",
-        encoded.to_str().expect("utf-8 path"),
-    ]);
-    let bytes = std::fs::read(&encoded).expect("read encoded");
-    std::fs::remove_file(&encoded).expect("remove encoded");
-    let den = u64::from(u32::from_le_bytes(
-        bytes[16..20].try_into().expect("4 bytes"),
-    ));
-    let num = u64::from(u32::from_le_bytes(
-        bytes[20..24].try_into().expect("4 bytes"),
-    ));
+/// `(codec_type, codec_name)` of every stream in an [`probe`] result.
+pub fn codecs(probe: &serde_json::Value) -> Vec<(String, String)> {
+    probe["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|s| {
+            (
+                s["codec_type"].as_str().unwrap_or_default().to_owned(),
+                s["codec_name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
 
+/// A time or number ffprobe gives as a string.
+pub fn seconds(v: &serde_json::Value) -> f64 {
+    v.as_str().and_then(|s| s.parse().ok()).expect("a time")
+}
+
+/// `(time, value)` of every frame of an lavfi `graph` for the metadata `tag` (`-inf` where
+/// ffmpeg says so, e.g. the level of silence).
+pub fn frames_of(graph: &str, tag: &str) -> Vec<(f64, f64)> {
+    let entries = format!("frame=pts_time:frame_tags={tag}");
+    let p = probe_args(&["-f", "lavfi", "-i", graph, "-show_entries", &entries]);
+    p["frames"]
+        .as_array()
+        .expect("frames")
+        .iter()
+        .map(|f| {
+            let value = f["tags"][tag]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(f64::NEG_INFINITY);
+            (seconds(&f["pts_time"]), value)
+        })
+        .collect()
+}
+
+/// Per-frame `stat` of ffmpeg's `signalstats` of a video file, e.g. `YAVG` (average luma, 0 to
+/// 255) or `VAVG` (average red-difference chroma, 128 for grey): (time, value).
+pub fn signal(video: &Path, stat: &str) -> Vec<(f64, f64)> {
+    let path = video.to_str().expect("utf-8 path");
+    frames_of(
+        &format!("movie={path},signalstats"),
+        &format!("lavfi.signalstats.{stat}"),
+    )
+}
+
+/// Per-frame average luma of a video file: (time, YAVG of 0 to 255).
+pub fn luma(video: &Path) -> Vec<(f64, f64)> {
+    signal(video, "YAVG")
+}
+
+/// Per-5 ms RMS level of a file's audio: (time, dBFS).
+pub fn loudness(file: &Path) -> Vec<(f64, f64)> {
+    let path = file.to_str().expect("utf-8 path");
+    frames_of(
+        &format!("amovie={path},asetnsamples=n=240,astats=metadata=1:reset=1"),
+        "lavfi.astats.Overall.RMS_level",
+    )
+}
+
+/// Encodes `ms` milliseconds of the lavfi `source` with ffmpeg's `output` arguments into a file
+/// with `extension` in a fresh directory (removed when the returned guard is dropped).
+fn encode(source: &str, ms: u64, output: &[&str], extension: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new("encode");
+    let encoded = dir.0.join(format!("encoded.{extension}"));
+    let duration = format!("{}.{:03}", ms / 1000, ms % 1000);
+    let mut args = vec!["-f", "lavfi", "-i", source, "-t", &duration];
+    args.extend_from_slice(output);
+    args.push(encoded.to_str().expect("utf-8 path"));
+    ffmpeg(&args);
+    (dir, encoded)
+}
+
+/// VP8 frames ffmpeg encoded from `source` (a lavfi video source, e.g.
+/// `testsrc=size=640x360:rate=25`) for `ms` milliseconds with `filter` applied (or `null`), a key
+/// frame every `gop` frames: each frame with its time in milliseconds.
+pub fn vp8_frames(source: &str, filter: &str, ms: u64, gop: u32) -> Vec<(u64, Vec<u8>)> {
+    let gop = gop.to_string();
+    let (_dir, encoded) = encode(
+        source,
+        ms,
+        &[
+            "-vf",
+            filter,
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "600k",
+            "-g",
+            &gop,
+            "-f",
+            "ivf",
+        ],
+        "ivf",
+    );
+    let bytes = std::fs::read(&encoded).expect("read encoded");
+    let le32 = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+    let (den, num) = (u64::from(le32(16)), u64::from(le32(20)));
+    let mut frames = Vec::new();
+    let mut at = 32;
+    while at + 12 <= bytes.len() {
+        let size = le32(at) as usize;
+        let pts = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().expect("8 bytes"));
+        frames.push((
+            pts * num * 1000 / den,
+            bytes[at + 12..at + 12 + size].to_vec(),
+        ));
+        at += 12 + size;
+    }
+    frames
+}
+
+/// Opus packets of 20 ms (stereo, 48 kHz) ffmpeg encoded from `source` (a lavfi audio source,
+/// e.g. `sine=frequency=440`) for `ms` milliseconds with `filter` applied (or `anull`).
+pub fn opus_packets(source: &str, filter: &str, ms: u64) -> Vec<Vec<u8>> {
+    let (_dir, encoded) = encode(
+        source,
+        ms,
+        &[
+            "-af",
+            filter,
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "-c:a",
+            "libopus",
+            "-b:a",
+            "64k",
+            "-frame_duration",
+            "20",
+        ],
+        "ogg",
+    );
+    let file = std::fs::File::open(&encoded).expect("open encoded");
+    let mut reader = ogg::PacketReader::new(std::io::BufReader::new(file));
+    let mut packets = Vec::new();
+    while let Some(p) = reader.read_packet().expect("read ogg") {
+        packets.push(p.data);
+    }
+    // OpusHead and OpusTags are headers, not audio.
+    packets.split_off(2)
+}
+
+/// What a clip of `ms` milliseconds sends: VP8 frames of `picture` (a lavfi source at 25 fps) with
+/// `filter`, a key frame every 10 frames, and 20 ms Opus packets of `sound` with `sound_filter`.
+pub fn clip_media(
+    picture: &str,
+    filter: &str,
+    sound: &str,
+    sound_filter: &str,
+    ms: u64,
+) -> (Vec<bytes::Bytes>, Vec<bytes::Bytes>) {
+    let video = vp8_frames(picture, filter, ms, 10)
+        .into_iter()
+        .map(|(_, frame)| frame.into())
+        .collect();
+    let audio = opus_packets(sound, sound_filter, ms)
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    (video, audio)
+}
+
+/// A dark, still picture and silence for `ms`: a participant who is recorded without being the
+/// subject of a check (real VP8 and Opus all the same).
+pub fn quiet_media(ms: u64) -> (Vec<bytes::Bytes>, Vec<bytes::Bytes>) {
+    clip_media(
+        "color=c=0x202020:size=320x240:rate=25",
+        "null",
+        "anullsrc=r=48000:cl=stereo",
+        "anull",
+        ms,
+    )
+}
+
+/// A camera or screen segment file: [`vp8_frames`] of `source`, sent through RTP payloads and
+/// written by [`IvfWriter`]. Returns the number of frames written.
+pub fn video_file(path: &Path, source: &str, filter: &str, ms: u64) -> usize {
     // RTP as a browser sends it: a random timestamp and sequence base, payloads of at most
     // 1100 bytes, a descriptor with a 15-bit PictureID, the marker on each frame's last packet.
     let ts_base = rand_u64() as u32;
@@ -130,14 +277,9 @@ pub fn video_file(path: &Path, source: &str, filter: &str, ms: u64) -> usize {
     let mut writer = IvfWriter::create(path).expect("create ivf");
     let mut rtp0 = None;
     let mut written = 0;
-    let mut at = 32;
     let mut picture_id: u16 = 0;
-    while at + 12 <= bytes.len() {
-        let size = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        let pts = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().expect("8 bytes"));
-        let frame = &bytes[at + 12..at + 12 + size];
-        at += 12 + size;
-        let ts = ts_base.wrapping_add((pts * num * 90_000 / den) as u32);
+    for (pts_ms, frame) in vp8_frames(source, filter, ms, 120) {
+        let ts = ts_base.wrapping_add((pts_ms * 90) as u32);
         let chunks: Vec<&[u8]> = frame.chunks(1100).collect();
         for (i, chunk) in chunks.iter().enumerate() {
             let start = if i == 0 { 0x10 } else { 0 };
@@ -167,50 +309,18 @@ pub fn video_file(path: &Path, source: &str, filter: &str, ms: u64) -> usize {
     written
 }
 
-/// A microphone segment file: `source` (a lavfi audio source, e.g. `sine=frequency=440`) for
-/// `ms` milliseconds with `filter` applied (or `anull`), encoded to Opus in 20 ms packets and
-/// written by [`OggOpusWriter`] with the granule positions the capture gives them.
+/// A microphone segment file: [`opus_packets`] of `source`, written by [`OggOpusWriter`] with
+/// the granule positions the capture gives them.
 pub fn audio_file(path: &Path, source: &str, filter: &str, ms: u64) {
-    let encoded = path.with_extension("ffmpeg.ogg");
-    let duration = format!("{}.{:03}", ms / 1000, ms % 1000);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        source,
-        "-t",
-        &duration,
-        "-af",
-        filter,
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
-        "-c:a",
-        "libopus",
-        "-b:a",
-        "64k",
-        "-frame_duration",
-        "20",
-        encoded.to_str().expect("utf-8 path"),
-    ]);
-    let file = std::fs::File::open(&encoded).expect("open encoded");
-    let mut reader = ogg::PacketReader::new(std::io::BufReader::new(file));
     let mut writer = OggOpusWriter::create(path, 2).expect("create ogg");
-    let mut packets = 0;
     let mut rtp = 0u64;
-    while let Some(p) = reader.read_packet().expect("read ogg") {
-        packets += 1;
-        if packets <= 2 {
-            continue; // OpusHead, OpusTags
-        }
+    for p in opus_packets(source, filter, ms) {
         // As the capture does: granule = RTP time since the first packet plus this one's length.
-        let granule = rtp + opus_samples(&p.data);
-        writer.write_packet(granule, &p.data).expect("write packet");
-        rtp += opus_samples(&p.data);
+        let granule = rtp + opus_samples(&p);
+        writer.write_packet(granule, &p).expect("write packet");
+        rtp += opus_samples(&p);
     }
     writer.finish().expect("finish ogg");
-    std::fs::remove_file(&encoded).expect("remove encoded");
 }
 
 /// A segment of the manifest.

@@ -31,9 +31,11 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
+use treff_shared::recording::{MODERATOR_AUTH_SCHEME, recording_path};
 use treff_shared::{
-    ClientMsg, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids, RemoteTrack, RoomId,
-    ServerMsg, TrackKind,
+    ClientMsg, JobState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids,
+    RecordingSummary, RemoteTrack, RoomId, ServerMsg, TrackKind,
 };
 use webrtc::api::APIBuilder;
 use webrtc::api::interceptor_registry::register_default_interceptors;
@@ -62,6 +64,8 @@ use webrtc::track::track_remote::TrackRemote;
 pub const STEP: Duration = Duration::from_secs(5);
 /// How long media may take to start flowing: ICE, DTLS and the first key frame.
 pub const MEDIA: Duration = Duration::from_secs(10);
+/// How long a recording's output job may take on a loaded 2-core machine.
+pub const OUTPUT_JOB: Duration = Duration::from_secs(180);
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -69,17 +73,104 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 // Server and rooms
 // ---------------------------------------------------------------------------------------------
 
+/// The server under test. It derefs to [`treff::Server`]; when dropped (or shut down) it removes
+/// the attachment and recordings directories it was given, so test runs leave nothing in `/tmp`.
+pub struct TestServer {
+    server: Option<treff::Server>,
+    dirs: Vec<std::path::PathBuf>,
+    recordings_dir: Option<std::path::PathBuf>,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = treff::Server;
+
+    fn deref(&self) -> &treff::Server {
+        self.server.as_ref().expect("not shut down")
+    }
+}
+
+impl TestServer {
+    /// Where the server keeps recordings.
+    pub fn recordings_dir(&self) -> &std::path::Path {
+        self.recordings_dir
+            .as_deref()
+            .expect("a recordings directory")
+    }
+
+    /// [`treff::Server::shutdown`], then the clean-up.
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        for dir in &self.dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Starts the real server on loopback ephemeral ports (and turns on logs if `RUST_LOG` asks).
-pub async fn start(config: treff::Config) -> treff::Server {
+pub async fn start(config: treff::Config) -> TestServer {
     init_logs();
-    treff::Server::start(config)
+    let recordings_dir = config.recordings_dir.clone();
+    let dirs = std::iter::once(config.attachment_dir.clone())
+        .chain(recordings_dir.clone())
+        .collect();
+    let server = treff::Server::start(config)
         .await
-        .expect("the server starts on 127.0.0.1:0")
+        .expect("the server starts on 127.0.0.1:0");
+    TestServer {
+        server: Some(server),
+        dirs,
+        recordings_dir,
+    }
 }
 
 /// Starts the server with [`treff::Config::ephemeral`].
-pub async fn start_default() -> treff::Server {
+pub async fn start_default() -> TestServer {
     start(treff::Config::ephemeral()).await
+}
+
+/// Creates a meeting through the API (`password`: the organiser password, if the server wants one).
+pub async fn create_meeting(server: &treff::Server, password: Option<&str>) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://{}{MEETINGS_PATH}", server.http_addr))
+        .json(&CreateMeeting {
+            organiser_password: password.map(str::to_owned),
+        })
+        .send()
+        .await
+        .expect("answers")
+}
+
+/// `GET` of one file of a meeting's recording, with `Authorization: Moderator <key>` if a key is
+/// given.
+pub async fn recording_file(
+    server: &treff::Server,
+    meeting: &NewMeeting,
+    recording: &str,
+    file: &str,
+    moderator_key: Option<&str>,
+) -> reqwest::Response {
+    let path = recording_path(meeting.room.as_str(), recording, Some(file));
+    let mut request = reqwest::Client::new().get(format!("http://{}{path}", server.http_addr));
+    if let Some(key) = moderator_key {
+        request = request.header("Authorization", format!("{MODERATOR_AUTH_SCHEME} {key}"));
+    }
+    request.send().await.expect("answers")
+}
+
+/// A meeting created through the API, with its moderator key.
+pub async fn new_meeting(server: &treff::Server) -> NewMeeting {
+    create_meeting(server, None)
+        .await
+        .json()
+        .await
+        .expect("a meeting")
 }
 
 /// Logs from server and tests, shown by `cargo test` for failing tests. Off unless `RUST_LOG` is set.
@@ -256,12 +347,24 @@ impl WsClient {
 
     /// [`WsClient::join`] with everything `Joined` carries.
     pub async fn join_full(&mut self, room: &RoomId, name: &str, mic: bool, cam: bool) -> Joined {
+        self.join_as(room, name, mic, cam, None).await
+    }
+
+    /// [`WsClient::join_full`] with the moderator key of a created meeting, if any.
+    pub async fn join_as(
+        &mut self,
+        room: &RoomId,
+        name: &str,
+        mic: bool,
+        cam: bool,
+        moderator_key: Option<&str>,
+    ) -> Joined {
         self.send(&ClientMsg::Join {
             room: room.clone(),
             name: name.into(),
             mic,
             cam,
-            moderator_key: None,
+            moderator_key: moderator_key.map(str::to_owned),
             password: None,
         })
         .await;
@@ -486,6 +589,50 @@ impl Publish {
     };
 }
 
+/// Real encoded media a participant sends in a loop instead of the synthetic frames: VP8 frames
+/// of 40 ms (25 fps) and Opus packets of 20 ms, two audio packets per video frame, so that the loop
+/// keeps picture and sound in step (both tracks' RTP clocks advance by the same span per tick).
+#[derive(Debug)]
+pub struct Clip {
+    /// VP8 frames, 40 ms each; the first is a key frame.
+    pub video: Vec<Bytes>,
+    /// Opus packets, 20 ms each: twice as many as `video`.
+    pub audio: Vec<Bytes>,
+}
+
+impl Clip {
+    /// A clip of `video` frames and `audio` packets, both cut to the same span so the loop keeps
+    /// them in step.
+    pub fn new(video: Vec<Bytes>, mut audio: Vec<Bytes>) -> Arc<Self> {
+        let frames = video.len().min(audio.len() / 2);
+        let mut video = video;
+        video.truncate(frames);
+        audio.truncate(2 * frames);
+        Arc::new(Self { video, audio })
+    }
+}
+
+/// How a [`WebrtcParticipant`] joins.
+#[derive(Clone, Debug)]
+pub struct JoinOptions {
+    /// Which tracks are on from the start.
+    pub publish: Publish,
+    /// A created meeting's moderator key: joins as its moderator.
+    pub moderator_key: Option<String>,
+    /// Real media to send instead of the synthetic frames.
+    pub clip: Option<Arc<Clip>>,
+}
+
+impl From<Publish> for JoinOptions {
+    fn from(publish: Publish) -> Self {
+        Self {
+            publish,
+            moderator_key: None,
+            clip: None,
+        }
+    }
+}
+
 /// What arrived on one receiving m-line.
 #[derive(Debug)]
 pub struct Received {
@@ -629,6 +776,21 @@ async fn new_peer_connection() -> Arc<RTCPeerConnection> {
 impl WebrtcParticipant {
     /// Connects, says Hello, joins `room` as `name` (mic/cam as published) and starts answering offers.
     pub async fn join(server: &treff::Server, room: &RoomId, name: &str, publish: Publish) -> Self {
+        Self::join_with(server, room, name, publish.into()).await
+    }
+
+    /// [`WebrtcParticipant::join`] with everything [`JoinOptions`] can say.
+    pub async fn join_with(
+        server: &treff::Server,
+        room: &RoomId,
+        name: &str,
+        options: JoinOptions,
+    ) -> Self {
+        let JoinOptions {
+            publish,
+            moderator_key,
+            clip,
+        } = options;
         let pc = new_peer_connection().await;
         let shared = Arc::new(Shared {
             name: name.to_owned(),
@@ -660,6 +822,7 @@ impl WebrtcParticipant {
         // debug logs, which the log-privacy test reads at DEBUG).
         let stream_id = new_room().as_str().to_owned();
         let mut senders = Vec::new();
+        let mut clip_tracks = Vec::new();
         for kind in TrackKind::ALL {
             let (codec, track_id) = match kind {
                 TrackKind::Audio => (opus_codec(), "audio"),
@@ -676,6 +839,7 @@ impl WebrtcParticipant {
             let sender = t.sender().await;
             spawn_rtcp_reader(&shared, Arc::clone(&sender), kind);
             match kind {
+                TrackKind::Audio | TrackKind::Video if clip.is_some() => clip_tracks.push(track),
                 TrackKind::Audio => spawn_audio_writer(&shared, track),
                 TrackKind::Video => spawn_video_writer(&shared, track, kind, name.to_owned()),
                 TrackKind::Screen => {
@@ -684,11 +848,26 @@ impl WebrtcParticipant {
             }
             senders.push(sender);
         }
+        if let (Some(clip), [audio, video]) = (clip, &clip_tracks[..]) {
+            spawn_clip_writer(&shared, Arc::clone(audio), Arc::clone(video), clip);
+        }
         install_on_track(&pc, &shared);
 
         let mut client = WsClient::connect(server).await;
         client.hello().await;
-        let (id, joined) = client.join(room, name, publish.audio, publish.video).await;
+        let Joined {
+            id,
+            participants: joined,
+            ..
+        } = client
+            .join_as(
+                room,
+                name,
+                publish.audio,
+                publish.video,
+                moderator_key.as_deref(),
+            )
+            .await;
         let (sink, stream) = client.ws.split();
         let sink = Arc::new(Mutex::new(sink));
         let signalling = tokio::spawn(signalling_loop(
@@ -722,9 +901,19 @@ impl WebrtcParticipant {
     pub async fn wait_event<T>(
         &mut self,
         what: &str,
+        pick: impl FnMut(&ServerMsg) -> Option<T>,
+    ) -> T {
+        self.wait_event_within(STEP, what, pick).await
+    }
+
+    /// [`WebrtcParticipant::wait_event`] with a deadline of `within` instead of [`STEP`].
+    pub async fn wait_event_within<T>(
+        &mut self,
+        within: Duration,
+        what: &str,
         mut pick: impl FnMut(&ServerMsg) -> Option<T>,
     ) -> T {
-        let deadline = Instant::now() + STEP;
+        let deadline = Instant::now() + within;
         loop {
             let notified = self.shared.changed.notified();
             tokio::pin!(notified);
@@ -748,7 +937,7 @@ impl WebrtcParticipant {
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 panic!(
-                    "[{}] timed out after {STEP:?} waiting for {what}; events: {:?}; errors: {:?}",
+                    "[{}] timed out after {within:?} waiting for {what}; events: {:?}; errors: {:?}",
                     self.name,
                     self.event_names(),
                     self.errors()
@@ -939,6 +1128,42 @@ impl WebrtcParticipant {
         .await;
     }
 
+    /// Waits until this participant is told that capture of the recording runs (`true`) or is
+    /// paused (`false`); returns when it saw it.
+    pub async fn wait_capturing(&mut self, running: bool) -> Instant {
+        let what = if running {
+            "capture runs"
+        } else {
+            "capture pauses"
+        };
+        self.wait_event(what, |m| match m {
+            ServerMsg::Recording {
+                recording: Some(state),
+                ..
+            } if state.capturing == running => Some(()),
+            _ => None,
+        })
+        .await;
+        Instant::now()
+    }
+
+    /// Waits (a moderator) for the output job of the recording to be done, and returns the
+    /// recording; panics if it failed.
+    pub async fn wait_recording_done(&mut self) -> RecordingSummary {
+        self.wait_event_within(OUTPUT_JOB, "the output job's result", |m| match m {
+            ServerMsg::RecordingJob {
+                job: JobState::Done { recording },
+                ..
+            } => Some(recording.clone()),
+            ServerMsg::RecordingJob {
+                job: JobState::Failed { reason },
+                ..
+            } => panic!("the output job failed: {reason}"),
+            _ => None,
+        })
+        .await
+    }
+
     /// Polls `cond` every 20 ms until it holds, or panics after `within` with `report()`.
     pub async fn wait_until(
         &self,
@@ -1113,6 +1338,47 @@ fn spawn_video_writer(
                 s.samples_out[idx(kind)].fetch_add(1, Ordering::Relaxed);
             }
             n += 1;
+        }
+    });
+}
+
+/// Sends `clip` in a loop while the tracks are on: every 20 ms the next Opus packet, every 40 ms
+/// the next VP8 frame, from one timer so that picture and sound stay in step. Keyframe requests
+/// are not honoured (a clip has a key frame every few frames instead).
+fn spawn_clip_writer(
+    shared: &Arc<Shared>,
+    audio: Arc<TrackLocalStaticSample>,
+    video: Arc<TrackLocalStaticSample>,
+    clip: Arc<Clip>,
+) {
+    assert_eq!(
+        clip.audio.len(),
+        2 * clip.video.len(),
+        "two audio packets per video frame"
+    );
+    let s = Arc::clone(shared);
+    shared.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        for n in (0..clip.audio.len()).cycle() {
+            tick.tick().await;
+            let mut tracks = vec![(TrackKind::Audio, &audio, &clip.audio[n], 20)];
+            if n % 2 == 0 {
+                tracks.push((TrackKind::Video, &video, &clip.video[n / 2], 40));
+            }
+            for (kind, track, data, ms) in tracks {
+                if !s.on[idx(kind)].load(Ordering::Relaxed) {
+                    continue;
+                }
+                let sample = Sample {
+                    data: data.clone(),
+                    duration: Duration::from_millis(ms),
+                    ..Default::default()
+                };
+                if track.write_sample(&sample).await.is_ok() {
+                    s.samples_out[idx(kind)].fetch_add(1, Ordering::Relaxed);
+                }
+            }
         }
     });
 }

@@ -206,6 +206,27 @@ impl Net {
         audio
     }
 
+    /// Client `from` writes one 20 ms Opus frame now and returns its datagrams, stamped with their
+    /// arrival now, without handing them to the room: a test hands them over later, as the room
+    /// task may get a batch from the socket after a message that came in later.
+    pub fn audio_datagrams(&mut self, from: usize) -> Vec<Datagram> {
+        let (now, room_addr) = (self.now, self.room_addr);
+        let time = MediaTime::new(self.ms * 48, Frequency::FORTY_EIGHT_KHZ);
+        let client = &mut self.clients[from];
+        let publish = client.publish.clone().expect("a publisher");
+        let mid = Mid::from(publish.audio.as_str());
+        assert!(write(
+            &mut client.rtc,
+            mid,
+            Codec::Opus,
+            now,
+            time,
+            vec![0xf8, 0xff, 0xfe]
+        ));
+        let _ = client.rtc.handle_input(Input::Timeout(now));
+        drain_client(client, now, room_addr)
+    }
+
     /// One step: clients answer offers and send, the room takes their datagrams and is driven,
     /// clients read what the room sent.
     pub fn step(&mut self) {

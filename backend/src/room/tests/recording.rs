@@ -289,6 +289,21 @@ async fn no_action_of_anyone_records_someone_without_their_own_yes() {
     assert!(room.recording_state().is_some_and(|s| s.capturing));
 }
 
+/// The moderator `mo` proposes a recording in `net`.
+fn propose_in(net: &mut Net, mo: usize) {
+    net.say(
+        mo,
+        ClientMsg::Recording {
+            action: RecordingAction::Propose,
+        },
+    );
+}
+
+/// Client `who` of `net` answers.
+fn answer_in(net: &mut Net, who: usize, consent: Consent) {
+    net.say(who, ClientMsg::Consent { consent });
+}
+
 #[tokio::test]
 async fn a_paused_capture_receives_no_media_and_no_chat() {
     let recorder = Arc::new(TestRecorder::default());
@@ -309,18 +324,8 @@ async fn a_paused_capture_receives_no_media_and_no_chat() {
         (rtp, chat)
     };
 
-    net.say(
-        mo,
-        ClientMsg::Recording {
-            action: RecordingAction::Propose,
-        },
-    );
-    net.say(
-        anna,
-        ClientMsg::Consent {
-            consent: Consent::Yes,
-        },
-    );
+    propose_in(&mut net, mo);
+    answer_in(&mut net, anna, Consent::Yes);
     net.publish(anna, second, true);
     net.say(anna, chat("before everyone said yes", None));
     let before = recorder.received();
@@ -330,12 +335,7 @@ async fn a_paused_capture_receives_no_media_and_no_chat() {
         "nothing before the moderator's yes too"
     );
 
-    net.say(
-        mo,
-        ClientMsg::Consent {
-            consent: Consent::Yes,
-        },
-    );
+    answer_in(&mut net, mo, Consent::Yes);
     net.publish(anna, second, true);
     net.say(anna, chat("while it runs", None));
     let to_mo = net.clients[mo].id;
@@ -357,15 +357,45 @@ async fn a_paused_capture_receives_no_media_and_no_chat() {
         CaptureMsg::Rtp(p) if p.kind == TrackKind::Video
     )));
 
-    net.say(
-        anna,
-        ClientMsg::Consent {
-            consent: Consent::No,
-        },
-    );
+    answer_in(&mut net, anna, Consent::No);
     net.publish(anna, second, true);
     net.say(mo, chat("after Anna withdrew", None));
     let paused = recorder.received();
     assert_eq!(marks(&paused), "P");
     assert_eq!(count(&paused), (0, 0), "a paused capture receives nothing");
+}
+
+#[tokio::test]
+async fn a_packet_that_arrived_before_the_last_yes_is_not_captured_though_handled_after_it() {
+    let recorder = Arc::new(TestRecorder::default());
+    let mut net = Net::with_recorder(10, Some(recorder.clone())).await;
+    let mo = net.join_moderator("Mo", true, false);
+    let anna = net.join("Anna", true, false);
+    net.connect_all();
+    propose_in(&mut net, mo);
+    answer_in(&mut net, anna, Consent::Yes);
+    net.publish(anna, Duration::from_secs(1), false);
+    assert!(recorder.received().is_empty(), "nothing before Mo's yes");
+
+    // Anna's packet reaches the server's socket; Mo's yes reaches the room a millisecond later,
+    // before the socket's batch with her packet does.
+    let early = net.audio_datagrams(anna);
+    assert!(!early.is_empty(), "Anna's frame went out");
+    net.now += Duration::from_millis(1);
+    answer_in(&mut net, mo, Consent::Yes);
+    net.room.datagrams(early);
+    let at_resume = recorder.received();
+    assert_eq!(marks(&at_resume), "R");
+    assert!(
+        !at_resume.iter().any(|m| matches!(m, CaptureMsg::Rtp(_))),
+        "the packet of the paused span is not captured"
+    );
+
+    net.publish(anna, Duration::from_secs(1), false);
+    let rtp = recorder
+        .received()
+        .iter()
+        .filter(|m| matches!(m, CaptureMsg::Rtp(_)))
+        .count();
+    assert!(rtp >= 40, "what she sends after the yes is: {rtp} packets");
 }
