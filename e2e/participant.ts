@@ -9,6 +9,7 @@ import { LeftPage } from './pages/left';
 import { ModerationPage } from './pages/moderation';
 import { ParticipantsPanel } from './pages/participants';
 import { PreJoinPage } from './pages/prejoin';
+import { RecordingPage } from './pages/recording';
 import { RoomPage } from './pages/room';
 import { StagePage } from './pages/stage';
 
@@ -23,6 +24,7 @@ export class Participant {
   readonly participantsPanel: ParticipantsPanel;
   readonly left: LeftPage;
   readonly moderation: ModerationPage;
+  readonly recording: RecordingPage;
 
   constructor(
     readonly name: string,
@@ -37,6 +39,7 @@ export class Participant {
     this.participantsPanel = new ParticipantsPanel(page);
     this.left = new LeftPage(page);
     this.moderation = new ModerationPage(page);
+    this.recording = new RecordingPage(page);
   }
 
   /** Starts a new meeting from the home page and returns its id (stays on the pre-join page). */

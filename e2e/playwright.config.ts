@@ -11,6 +11,7 @@ import {
   MEDIA_PORT,
   ORIGIN,
   OUTPUT_DIR,
+  RECORDINGS_DIR,
   SERVER_CONFIG,
   SERVER_LOG,
   TREFF_BIN,
@@ -25,6 +26,8 @@ const preflight = [
   `test -x ${sh(TREFF_BIN)} || { echo "no server binary at ${TREFF_BIN}: run cargo build -p treff" >&2; exit 1; }`,
   `test -f ${sh(path.join(TREFF_UI_DIR, 'index.html'))} || { echo "no built UI in ${TREFF_UI_DIR}: run cargo xtask build-ui" >&2; exit 1; }`,
   `mkdir -p ${sh(OUTPUT_DIR)}`,
+  // Recordings of an earlier run would otherwise be found by this run's specs (the server makes it anew).
+  `rm -rf ${sh(RECORDINGS_DIR)}`,
 ].join(' && ');
 
 const serverCommand = [
@@ -35,6 +38,7 @@ const serverCommand = [
   `--ui-dir ${sh(TREFF_UI_DIR)}`,
   `--config ${sh(SERVER_CONFIG)}`,
   `--attachment-dir ${sh(ATTACHMENT_DIR)}`,
+  `--recordings-dir ${sh(RECORDINGS_DIR)}`,
 ].join(' ');
 
 export default defineConfig({

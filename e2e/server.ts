@@ -36,6 +36,12 @@ export const CHROMIUM = process.env.TREFF_E2E_CHROMIUM ?? '/usr/bin/chromium';
  */
 export const ATTACHMENT_DIR = path.join(os.tmpdir(), `treff-e2e-attachments-${HTTP_PORT}`);
 
+/**
+ * The server's recordings directory for the run, beside the attachments for the same reason: specs
+ * check what a recording left on disk. Emptied before the server starts, so a run sees only its own.
+ */
+export const RECORDINGS_DIR = path.join(os.tmpdir(), `treff-e2e-recordings-${HTTP_PORT}`);
+
 /** The server's configuration file for the run: a short grace period, so specs can wait it out. */
 export const SERVER_CONFIG = path.join(__dirname, 'treff.e2e.toml');
 

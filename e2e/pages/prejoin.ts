@@ -1,5 +1,6 @@
 /**
- * Page object of the pre-join page (`/m/<id>`): name, camera and microphone choice, preview.
+ * Page object of the pre-join page (`/m/<id>`): name, camera and microphone choice, preview, and
+ * the notice of a recording in progress.
  * Privacy by default: both devices start off, and the name is only remembered when asked.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -14,6 +15,10 @@ export class PreJoinPage {
   readonly micSelect: Locator;
   readonly privacyLink: Locator;
   readonly joinButton: Locator;
+  /** "This meeting has a recording": shown while the running meeting has one. */
+  readonly recordingNotice: Locator;
+  /** With the moderator link only: to the meeting's recordings page. */
+  readonly recordingsLink: Locator;
   /** Shown instead of the form when the link's meeting id is malformed. */
   readonly invalidRoom: Locator;
 
@@ -27,6 +32,8 @@ export class PreJoinPage {
     this.micSelect = page.getByTestId('mic-select');
     this.privacyLink = page.getByTestId('privacy-link');
     this.joinButton = page.getByTestId('join-button');
+    this.recordingNotice = page.getByTestId('prejoin-recording');
+    this.recordingsLink = page.getByTestId('recordings-link');
     this.invalidRoom = page.getByTestId('invalid-room');
   }
 

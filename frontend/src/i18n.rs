@@ -1156,6 +1156,8 @@ pub struct RecordingTexts {
     pub job_failed: &'static str,
     /// Output job: ready, heading of its downloads.
     pub job_done: &'static str,
+    /// Output job: capture never ran, so nothing was kept.
+    pub job_discarded: &'static str,
     /// The recordings page's title.
     pub page_title: &'static str,
     /// The link to it from a moderator's pre-join page.
@@ -1214,6 +1216,7 @@ const REC_DE: RecordingTexts = RecordingTexts {
     job_processing: "Aufnahme wird verarbeitet: {} %",
     job_failed: "Die Verarbeitung der Aufnahme ist fehlgeschlagen.",
     job_done: "Aufnahme fertig:",
+    job_discarded: "Es wurde nichts aufgenommen, weil nie alle zugestimmt haben; es wurde nichts gespeichert.",
     page_title: "Aufnahmen dieses Meetings",
     page_link: "Aufnahmen dieses Meetings",
     page_empty: "Keine Aufnahmen.",
@@ -1260,6 +1263,7 @@ const REC_EN: RecordingTexts = RecordingTexts {
     job_processing: "The recording is being processed: {} %",
     job_failed: "Processing the recording failed.",
     job_done: "Recording ready:",
+    job_discarded: "Nothing was recorded, as not everyone agreed at any time; nothing was kept.",
     page_title: "Recordings of this meeting",
     page_link: "Recordings of this meeting",
     page_empty: "No recordings.",

@@ -110,6 +110,9 @@ pub enum JobState {
         /// Why, in English, without names or paths.
         reason: String,
     },
+    /// Capture never ran (not everyone present said yes at any time), so there is no recording:
+    /// everything of it, its chat text and consent record included, was deleted.
+    Discarded,
 }
 
 /// A finished recording.

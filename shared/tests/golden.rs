@@ -479,6 +479,7 @@ fn recording_messages() {
         r#"{"state":"Done","recording":{"id":"r1","started_at_ms":1,"duration_ms":2,
             "expires_at_ms":3,"files":[{"name":"chat.txt","bytes":4}]}}"#,
     );
+    check(JobState::Discarded, r#"{"state":"Discarded"}"#);
     check(RecordingStatus { recording: true }, r#"{"recording":true}"#);
     for (code, name) in [
         (ErrorCode::RecordingExists, "recording_exists"),

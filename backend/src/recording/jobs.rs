@@ -6,6 +6,8 @@
 //!   several meetings does not let their encoders fight the SFU for the CPU.
 //! - A job always ends with the raw tracks removed: after the output exists, or after it failed
 //!   (then the recording is marked failed and its moderators are told).
+//! - A capture that never ran (someone never said yes) leaves nothing: its folder, chat text and
+//!   consent record included, is deleted at once and the moderators are told it was discarded.
 //! - Progress goes to the room's moderators while the room lasts; afterwards the recordings list
 //!   shows the result.
 
@@ -61,6 +63,7 @@ impl Recorder for Recordings {
         let damaged = handle.damaged_flag();
         let jobs = self.jobs.clone();
         let job_id = id.clone();
+        let (store, room) = (self.store.clone(), room.clone());
         tokio::spawn(async move {
             let capture_dir = dir.clone();
             let captured = tokio::task::spawn_blocking(move || {
@@ -68,6 +71,13 @@ impl Recorder for Recordings {
             })
             .await;
             match captured {
+                Ok(Ok(captured)) if captured.manifest.duration_ms == 0 => {
+                    if let Err(e) = store.delete(&room, &job_id) {
+                        tracing::warn!(error = %e, "a recording that captured nothing could not be deleted");
+                    }
+                    tracing::info!("a recording captured nothing and was discarded");
+                    notify(job_id, JobState::Discarded);
+                }
                 Ok(Ok(captured)) => {
                     notify(job_id.clone(), JobState::Queued);
                     let job = Job {

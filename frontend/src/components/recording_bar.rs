@@ -1,6 +1,9 @@
 //! The recording bar: while a recording exists, everyone sees it above the meeting, in every view
 //! (no setting hides it): whether capture runs or waits for answers, their own answer with the
-//! button to change it, what happened last, and for moderators the button to stop it.
+//! button to change it, and for moderators the button to stop it.
+//!
+//! Below it, what happened last (a live region that is always there, so screen readers hear the
+//! first announcement too, and everyone still reads "… stopped the recording" after the bar went).
 
 use leptos::prelude::*;
 use treff_shared::{Consent, RecordingAction, RecordingEvent};
@@ -59,6 +62,10 @@ pub fn RecordingBar(
         ui.last_event
             .with(|e| e.as_ref().map(|(e, name)| event_text(rt, *e, name)))
     };
+    let kind = move || {
+        ui.last_event
+            .with(|e| e.as_ref().map(|(e, _)| event_kind(*e)))
+    };
     view! {
         <Show when=exists>
             <section
@@ -91,13 +98,31 @@ pub fn RecordingBar(
                         {rt.stop}
                     </button>
                 </Show>
-                <p class="recording-event" role="status" data-testid="recording-event">
-                    {event}
-                </p>
             </section>
         </Show>
+        <p class="recording-event" role="status" data-testid="recording-event" data-event=kind>
+            {event}
+        </p>
     }
     .into_any()
+}
+
+/// The kind of a recording event, for tests and styling (`data-event`).
+fn event_kind(event: RecordingEvent) -> &'static str {
+    match event {
+        RecordingEvent::Proposed { .. } => "proposed",
+        RecordingEvent::Answered {
+            consent: Consent::Yes,
+            ..
+        } => "yes",
+        RecordingEvent::Answered {
+            consent: Consent::No,
+            ..
+        } => "no",
+        RecordingEvent::Arrived { .. } => "arrived",
+        RecordingEvent::Departed { .. } => "departed",
+        RecordingEvent::Stopped { .. } => "stopped",
+    }
 }
 
 /// The sentence for a recording event about `name`.

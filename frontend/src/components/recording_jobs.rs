@@ -18,6 +18,15 @@ pub fn RecordingJobs() -> impl IntoView {
     };
     let jobs = ctx.ui.jobs;
     let row = move |(id, job): (String, JobState)| {
+        // For tests and styling: the job's stage, which the text below says in words.
+        let stage = match &job {
+            JobState::Queued => "queued",
+            JobState::Processing { .. } => "processing",
+            JobState::Failed { .. } => "failed",
+            JobState::Done { .. } => "done",
+            JobState::Discarded => "discarded",
+        };
+        let recording_id = id.clone();
         let body = match job {
             JobState::Queued => view! { <span>{rt.job_queued}</span> }.into_any(),
             JobState::Processing { percent } => view! {
@@ -26,6 +35,7 @@ pub fn RecordingJobs() -> impl IntoView {
             }
             .into_any(),
             JobState::Failed { .. } => view! { <span role="alert">{rt.job_failed}</span> }.into_any(),
+            JobState::Discarded => view! { <span>{rt.job_discarded}</span> }.into_any(),
             JobState::Done { recording } => {
                 let files = recording.files.into_iter().map(|f| {
                     let (id, name) = (id.clone(), f.name.clone());
@@ -48,7 +58,11 @@ pub fn RecordingJobs() -> impl IntoView {
                 .into_any()
             }
         };
-        view! { <li class="recording-job" data-testid="recording-job">{body}</li> }
+        view! {
+            <li class="recording-job" data-testid="recording-job" data-state=stage data-recording-id=recording_id>
+                {body}
+            </li>
+        }
     };
     view! {
         <Show when=move || jobs.with(|j| !j.is_empty())>
