@@ -123,7 +123,10 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
             idle_rss_mb: measure::mb(measure::process_rss(process.pid)?),
             ..Default::default()
         };
-        for sc in &rows {
+        for sc in rows
+            .iter()
+            .filter(|sc| server == "treff" || !sc.treff_only())
+        {
             eprintln!("treff-loadgen: {server} {} ...", sc.name);
             let target = if server == "treff" {
                 scenario::Target::Treff(&process)

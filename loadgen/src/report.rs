@@ -141,6 +141,28 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
         }
         let _ = writeln!(out);
     }
+    // Recording vs not, same load (Treff).
+    for rec in rows.iter().filter(|r| r.row.ends_with("-rec")) {
+        let plain = rec.row.trim_end_matches("-rec");
+        if let Some(p) = rows
+            .iter()
+            .find(|p| p.server == rec.server && p.row == plain)
+        {
+            let _ = writeln!(
+                out,
+                "Recording: {} vs {plain}: µs per packet {} vs {} ({}), CPU {:.1} % vs {:.1} %\n",
+                rec.row,
+                opt(rec.us_per_packet, 1),
+                opt(p.us_per_packet, 1),
+                match (rec.us_per_packet, p.us_per_packet) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:+.0} %", (a / b - 1.0) * 100.0),
+                    _ => "–".into(),
+                },
+                rec.server_cpu_pct,
+                p.server_cpu_pct
+            );
+        }
+    }
     for s in summaries {
         let _ = writeln!(
             out,
