@@ -144,6 +144,8 @@ pub struct RowResult {
     pub seconds: f64,
     /// Server CPU, percent of one core.
     pub server_cpu_pct: f64,
+    /// Of that, the recording's capture thread (recorded rows), percent of one core.
+    pub capture_cpu_pct: Option<f64>,
     /// Server CPU per forwarded packet, microseconds (`None` without packets).
     pub us_per_packet: Option<f64>,
     /// Packets received per second, all receivers together.
@@ -439,6 +441,12 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
 
     // The window.
     let cpu0 = measure::process_cpu(pid)?;
+    let capture_cpu = || {
+        recorded
+            .then(|| measure::threads_cpu(pid, CAPTURE_THREAD))
+            .transpose()
+    };
+    let capture0 = capture_cpu()?;
     let gen0 = measure::own_cpu();
     let wall0 = Instant::now();
     tally.open();
@@ -450,6 +458,7 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     }
     tally.close();
     let cpu1 = measure::process_cpu(pid)?;
+    let capture1 = capture_cpu()?;
     let gen1 = measure::own_cpu();
     let wall = wall0.elapsed().as_secs_f64();
     tokio::time::sleep(DRAIN).await;
@@ -502,6 +511,9 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         receivers,
         seconds: wall,
         server_cpu_pct: server_cpu.as_secs_f64() / wall * 100.0,
+        capture_cpu_pct: capture0
+            .zip(capture1)
+            .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / wall * 100.0),
         us_per_packet: (received > 0).then(|| server_cpu.as_micros() as f64 / received as f64),
         packets_per_second: received as f64 / wall,
         sent_per_second: tally.sent_packets.load(Ordering::Relaxed) as f64 / wall,
@@ -522,6 +534,9 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         failures,
     })
 }
+
+/// The name of Treff's capture thread (`recording::jobs::CAPTURE_THREAD` in the backend).
+const CAPTURE_THREAD: &str = "treff-capture";
 
 /// How long capture may take to start (everyone's yes) and the output job to end.
 const RECORDING_START: Duration = Duration::from_secs(20);
