@@ -2,6 +2,10 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc returns the pages of ended rooms to the system (glibc's malloc would keep the peak).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Treff at info, the WebRTC stack at warn.
 const DEFAULT_LOG_FILTER: &str =
     "info,str0m=warn,str0m_proto=warn,is=warn,dimpl=warn,sctp_proto=warn";

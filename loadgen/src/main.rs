@@ -91,6 +91,9 @@ fn main() -> Result<()> {
     runtime.block_on(run(args, pinning))
 }
 
+/// How long the server may take to give memory back after its last room ended.
+const FINAL_SETTLE: std::time::Duration = std::time::Duration::from_secs(15);
+
 async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
     let rows = scenario::select(
         scenario::rows(args.quick, args.seconds, args.warmup),
@@ -123,7 +126,10 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
             idle_rss_mb: measure::mb(measure::process_rss(process.pid)?),
             ..Default::default()
         };
-        for sc in &rows {
+        for sc in rows
+            .iter()
+            .filter(|sc| server == "treff" || !sc.treff_only())
+        {
             eprintln!("treff-loadgen: {server} {} ...", sc.name);
             let target = if server == "treff" {
                 scenario::Target::Treff(&process)
@@ -155,6 +161,8 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
                 break;
             }
         }
+        // The allocator gives freed pages back after a delay (jemalloc's decay: 10 s).
+        tokio::time::sleep(FINAL_SETTLE).await;
         summary.final_rss_mb = measure::process_rss(process.pid).map_or(0.0, measure::mb);
         report::viewers_per_core(&mut summary, &results);
         summaries.push(summary);

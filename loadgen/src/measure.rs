@@ -1,5 +1,5 @@
 //! What the bench measures from outside: a server's CPU time (`utime + stime` of
-//! `/proc/<pid>/stat`, all its threads) and resident memory (`VmRSS` of `/proc/<pid>/status`), and
+//! `/proc/<pid>/stat`, all its threads, and of named threads under `/proc/<pid>/task`) and resident memory (`VmRSS` of `/proc/<pid>/status`), and
 //! the generator's own CPU time (`getrusage(RUSAGE_SELF)`), so a row can say when the generator,
 //! not the server, was the limit.
 
@@ -18,13 +18,31 @@ fn ticks_per_second() -> u64 {
 
 /// CPU time (user + system) a process has used so far, all threads included.
 pub fn process_cpu(pid: u32) -> Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .with_context(|| format!("read /proc/{pid}/stat"))?;
+    stat_cpu(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU time the threads of a process named `name` have used so far (those alive now).
+pub fn threads_cpu(pid: u32, name: &str) -> Result<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let dir = task?.path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim_end() == name {
+            // A thread that ended between the listing and the read counts as nothing.
+            total += stat_cpu(&dir.join("stat").to_string_lossy()).unwrap_or_default();
+        }
+    }
+    Ok(total)
+}
+
+/// `utime + stime` of a `/proc` `stat` file.
+fn stat_cpu(path: &str) -> Result<Duration> {
+    let stat = std::fs::read_to_string(path).with_context(|| format!("read {path}"))?;
     // The command name may contain spaces and parentheses: fields are counted after the last ')'.
     let rest = stat
         .rsplit_once(')')
         .map(|(_, r)| r)
-        .ok_or_else(|| anyhow!("unexpected /proc/{pid}/stat"))?;
+        .ok_or_else(|| anyhow!("unexpected {path}"))?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // Field 3 (state) is fields[0]; utime is field 14, stime field 15.
     let utime: u64 = fields.get(11).context("utime")?.parse()?;

@@ -141,6 +141,38 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
         }
         let _ = writeln!(out);
     }
+    // Recording vs not, same load (Treff): the whole server, and the forwarding without the
+    // capture thread (which writes the files).
+    for rec in rows.iter().filter(|r| r.row.ends_with("-rec")) {
+        let plain = rec.row.trim_end_matches("-rec");
+        let Some(p) = rows
+            .iter()
+            .find(|p| p.server == rec.server && p.row == plain)
+        else {
+            continue;
+        };
+        let change = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:+.0} %", (a / b - 1.0) * 100.0),
+            _ => "–".into(),
+        };
+        let capture = rec.capture_cpu_pct.unwrap_or(0.0);
+        let forwarding = rec
+            .us_per_packet
+            .map(|us| us * (1.0 - capture / rec.server_cpu_pct.max(f64::EPSILON)));
+        let _ = writeln!(
+            out,
+            "Recording: {} vs {plain}: µs per packet {} vs {} ({}); without the capture thread \
+             ({capture:.1} % of a core) {} ({}); CPU {:.1} % vs {:.1} %\n",
+            rec.row,
+            opt(rec.us_per_packet, 1),
+            opt(p.us_per_packet, 1),
+            change(rec.us_per_packet, p.us_per_packet),
+            opt(forwarding, 1),
+            change(forwarding, p.us_per_packet),
+            rec.server_cpu_pct,
+            p.server_cpu_pct
+        );
+    }
     for s in summaries {
         let _ = writeln!(
             out,

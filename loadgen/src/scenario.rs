@@ -1,6 +1,8 @@
 //! The scenarios (rows of the table) and how one row is run against one server.
 //!
-//! Rows: one publisher to N receivers (`1toN`), ten rooms of five where everyone publishes
+//! Rows: one publisher to N receivers (`1toN`), the same while a recording captures everything
+//! (`1toN-rec`, Treff only: everyone says yes before the window, the output job runs after it and
+//! is waited for, so it never overlaps another row), ten rooms of five where everyone publishes
 //! (`rooms-10x5`), and an idle room of 40 with no media (`idle-40`). A row: join everyone
 //! (publishers first), wait until every receiver gets video from every publisher it should, warm
 //! up, then measure for the row's seconds: the server's CPU time and peak RSS, the generator's own
@@ -33,6 +35,8 @@ const SETTLE: Duration = Duration::from_secs(3);
 pub enum Shape {
     /// One room: one publisher, this many receivers.
     Fanout(usize),
+    /// As `Fanout`, while a recording of the room captures (Treff only).
+    Recorded(usize),
     /// This many rooms of this many participants, each publishing to the others.
     Rooms(usize, usize),
     /// One room of this many participants, no media.
@@ -56,6 +60,7 @@ impl Scenario {
     fn new(shape: Shape, seconds: u64, warmup: u64) -> Self {
         let name = match shape {
             Shape::Fanout(n) => format!("1to{n}"),
+            Shape::Recorded(n) => format!("1to{n}-rec"),
             Shape::Rooms(r, s) => format!("rooms-{r}x{s}"),
             Shape::Idle(n) => format!("idle-{n}"),
         };
@@ -70,10 +75,15 @@ impl Scenario {
     /// Participants in the row.
     pub fn participants(&self) -> usize {
         match self.shape {
-            Shape::Fanout(n) => n + 1,
+            Shape::Fanout(n) | Shape::Recorded(n) => n + 1,
             Shape::Rooms(r, s) => r * s,
             Shape::Idle(n) => n,
         }
+    }
+
+    /// Whether only Treff runs it (Janus's VideoRoom has no consent-gated recording to compare).
+    pub fn treff_only(&self) -> bool {
+        matches!(self.shape, Shape::Recorded(_))
     }
 }
 
@@ -83,6 +93,7 @@ pub fn rows(quick: bool, seconds: u64, warmup: u64) -> Vec<Scenario> {
         let warmup = warmup.min(2);
         vec![
             Scenario::new(Shape::Fanout(10), 10, warmup),
+            Scenario::new(Shape::Recorded(10), 10, warmup),
             Scenario::new(Shape::Fanout(40), 10, warmup),
             Scenario::new(Shape::Idle(40), 10, warmup),
             Scenario::new(Shape::Rooms(10, 5), 5, warmup),
@@ -92,6 +103,8 @@ pub fn rows(quick: bool, seconds: u64, warmup: u64) -> Vec<Scenario> {
             .into_iter()
             .map(|n| Scenario::new(Shape::Fanout(n), seconds, warmup))
             .collect();
+        // Recording beside the default room size.
+        rows.insert(4, Scenario::new(Shape::Recorded(20), seconds, warmup));
         rows.push(Scenario::new(Shape::Rooms(10, 5), seconds, warmup));
         rows.push(Scenario::new(Shape::Idle(40), seconds, warmup));
         rows
@@ -131,6 +144,8 @@ pub struct RowResult {
     pub seconds: f64,
     /// Server CPU, percent of one core.
     pub server_cpu_pct: f64,
+    /// Of that, the recording's capture thread (recorded rows), percent of one core.
+    pub capture_cpu_pct: Option<f64>,
     /// Server CPU per forwarded packet, microseconds (`None` without packets).
     pub us_per_packet: Option<f64>,
     /// Packets received per second, all receivers together.
@@ -219,7 +234,7 @@ fn plan(shape: Shape) -> (usize, Vec<Plan>) {
     let mut plans = Vec::new();
     let mut next_source = 0u16;
     let (rooms, size, publishers) = match shape {
-        Shape::Fanout(n) => (1, n + 1, 1),
+        Shape::Fanout(n) | Shape::Recorded(n) => (1, n + 1, 1),
         Shape::Rooms(r, s) => (r, s, s),
         Shape::Idle(n) => (1, n, 0),
     };
@@ -268,8 +283,21 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     let (room_count, plans) = plan(sc.shape);
     let mut failures = Vec::new();
 
-    // Rooms: Treff's exist when someone joins; Janus's are created by a control session.
-    let treff_rooms: Vec<_> = (0..room_count).map(|_| treff::new_room()).collect();
+    // Rooms: Treff's exist when someone joins (a recorded row's is created, for its moderator
+    // key: the publisher moderates); Janus's are created by a control session.
+    let recorded = matches!(sc.shape, Shape::Recorded(_));
+    let meeting = match target {
+        Target::Treff(_) if recorded => Some(treff::create_meeting(addr).await?),
+        _ => None,
+    };
+    let treff_rooms: Vec<_> = (0..room_count)
+        .map(|_| {
+            meeting
+                .as_ref()
+                .map_or_else(treff::new_room, |m| m.room.clone())
+        })
+        .collect();
+    let moderator_key = meeting.as_ref().map(|m| m.moderator_key.clone());
     let janus_rooms: Vec<u64> = (0..room_count)
         .map(|_| {
             let b = crate::random_bytes();
@@ -299,12 +327,14 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
                 let tally = Arc::clone(&tally);
                 let treff_room = treff_rooms[p.room].clone();
                 let janus_room = janus_rooms[p.room];
+                let key = moderator_key.clone().filter(|_| p.publishing.is_some());
                 async move {
                     let m = match target {
                         Target::Treff(_) => treff::Participant::join(
                             addr,
                             &treff_room,
                             &p.name,
+                            key,
                             p.publishing,
                             &tally,
                         )
@@ -394,10 +424,29 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     }
     let ready = ready_count(&members);
 
+    let moderator = members.iter().find_map(|(m, p)| match m {
+        Member::Treff(t) if recorded && p.publishing.is_some() => Some(t),
+        _ => None,
+    });
+    if let Some(m) = moderator {
+        failures.extend(
+            start_recording(m)
+                .await
+                .err()
+                .map(|e| format!("recording: {e:#}")),
+        );
+    }
+
     tokio::time::sleep(Duration::from_secs(sc.warmup)).await;
 
     // The window.
     let cpu0 = measure::process_cpu(pid)?;
+    let capture_cpu = || {
+        recorded
+            .then(|| measure::threads_cpu(pid, CAPTURE_THREAD))
+            .transpose()
+    };
+    let capture0 = capture_cpu()?;
     let gen0 = measure::own_cpu();
     let wall0 = Instant::now();
     tally.open();
@@ -409,9 +458,18 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     }
     tally.close();
     let cpu1 = measure::process_cpu(pid)?;
+    let capture1 = capture_cpu()?;
     let gen1 = measure::own_cpu();
     let wall = wall0.elapsed().as_secs_f64();
     tokio::time::sleep(DRAIN).await;
+    if let Some(m) = moderator {
+        failures.extend(
+            stop_recording(m)
+                .await
+                .err()
+                .map(|e| format!("recording: {e:#}")),
+        );
+    }
 
     for (m, p) in &members {
         failures.extend(
@@ -453,6 +511,9 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         receivers,
         seconds: wall,
         server_cpu_pct: server_cpu.as_secs_f64() / wall * 100.0,
+        capture_cpu_pct: capture0
+            .zip(capture1)
+            .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / wall * 100.0),
         us_per_packet: (received > 0).then(|| server_cpu.as_micros() as f64 / received as f64),
         packets_per_second: received as f64 / wall,
         sent_per_second: tally.sent_packets.load(Ordering::Relaxed) as f64 / wall,
@@ -472,6 +533,62 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         foreign_packets: tally.foreign_packets.load(Ordering::Relaxed),
         failures,
     })
+}
+
+/// The name of Treff's capture thread (`recording::jobs::CAPTURE_THREAD` in the backend).
+const CAPTURE_THREAD: &str = "treff-capture";
+
+/// How long capture may take to start (everyone's yes) and the output job to end.
+const RECORDING_START: Duration = Duration::from_secs(20);
+const OUTPUT_JOB: Duration = Duration::from_secs(300);
+
+/// The moderator proposes a recording (everyone says yes by themselves); returns once capture runs.
+async fn start_recording(moderator: &treff::Participant) -> Result<()> {
+    moderator
+        .send(&treff_shared::ClientMsg::Recording {
+            action: treff_shared::RecordingAction::Propose,
+        })
+        .await?;
+    let seen = &moderator.recording;
+    wait_for(RECORDING_START, || seen.capturing.load(Ordering::Relaxed))
+        .await
+        .map_err(|_| anyhow!("capture did not start within {RECORDING_START:?}"))
+}
+
+/// Checks that capture ran through the window, stops the recording and waits for its output job
+/// to end, so that its ffmpeg does not run into the next row.
+async fn stop_recording(moderator: &treff::Participant) -> Result<()> {
+    let seen = &moderator.recording;
+    let ran = seen.capturing.load(Ordering::Relaxed);
+    moderator
+        .send(&treff_shared::ClientMsg::Recording {
+            action: treff_shared::RecordingAction::Stop,
+        })
+        .await?;
+    let started = Instant::now();
+    wait_for(OUTPUT_JOB, || seen.job_ended.load(Ordering::Relaxed))
+        .await
+        .map_err(|_| anyhow!("the output job did not end within {OUTPUT_JOB:?}"))?;
+    eprintln!(
+        "treff-loadgen:   the recording's output job ended {:.1} s after the stop",
+        started.elapsed().as_secs_f64()
+    );
+    if !ran {
+        return Err(anyhow!("capture paused during the window"));
+    }
+    Ok(())
+}
+
+/// Polls `done` every 100 ms until it holds or `within` passed.
+async fn wait_for(within: Duration, done: impl Fn() -> bool) -> Result<(), ()> {
+    let deadline = Instant::now() + within;
+    while !done() {
+        if Instant::now() >= deadline {
+            return Err(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
 }
 
 /// A failed row: the error in place of figures.
@@ -530,7 +647,7 @@ mod tests {
     #[test]
     fn only_selects_known_rows() {
         let rows = rows(false, 20, 3);
-        assert_eq!(rows.len(), 9);
+        assert_eq!(rows.len(), 10);
         let picked = select(rows.clone(), &["idle-40".into(), "1to5".into()]).expect("known");
         assert_eq!(picked.len(), 2);
         assert!(select(rows, &["1to7".into()]).is_err());

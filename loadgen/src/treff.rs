@@ -2,7 +2,8 @@
 //! (`Hello`, `Join`, then an `Answer` to every `Offer`; the server is always the offerer), exactly as
 //! `backend/tests/support/mod.rs` does with webrtc-rs 0.17: send-only transceivers for microphone,
 //! camera and screen exist before the first offer, so webrtc-rs pairs each with the server's
-//! `recvonly` publish m-line; one that is off is answered `inactive`.
+//! `recvonly` publish m-line; one that is off is answered `inactive`. For the recorded rows a
+//! participant says yes to every proposed recording, and notes what it hears of the recording.
 
 use crate::media::{self, Tally};
 use crate::peer::{self, Outgoing, Sources, Tasks};
@@ -10,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -19,7 +20,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use treff_shared::{ClientMsg, PROTOCOL_VERSION, PublishMids, RoomId, ServerMsg};
+use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
+use treff_shared::{
+    ClientMsg, Consent, JobState, PROTOCOL_VERSION, PublishMids, RecordingEvent, RoomId, ServerMsg,
+};
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
@@ -39,6 +43,15 @@ pub struct Publishing {
     pub fanout: u64,
 }
 
+/// What a participant heard of the recording of its meeting.
+#[derive(Debug, Default)]
+pub struct RecordingSeen {
+    /// Capture runs (everyone said yes).
+    pub capturing: AtomicBool,
+    /// The output job ended (done, failed or discarded): a moderator hears it.
+    pub job_ended: AtomicBool,
+}
+
 /// A joined Treff participant.
 pub struct Participant {
     pc: Arc<RTCPeerConnection>,
@@ -49,6 +62,22 @@ pub struct Participant {
     pub sources: Sources,
     /// Negotiation failures (offers that could not be answered).
     pub errors: Arc<StdMutex<Vec<String>>>,
+    /// What it heard of a recording.
+    pub recording: Arc<RecordingSeen>,
+}
+
+/// Creates a meeting through the API: its id and moderator key (the server has no organiser
+/// password in the bench).
+pub async fn create_meeting(http: SocketAddr) -> Result<NewMeeting> {
+    let response = reqwest::Client::new()
+        .post(format!("http://{http}{MEETINGS_PATH}"))
+        .json(&CreateMeeting {
+            organiser_password: None,
+        })
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(response.json().await?)
 }
 
 /// A fresh meeting id: 16 random-looking bytes, like a real meeting link.
@@ -57,12 +86,14 @@ pub fn new_room() -> RoomId {
 }
 
 impl Participant {
-    /// Connects, says `Hello`, joins `room` as `name` and starts answering offers; a publisher
-    /// starts sending at once (its packets go nowhere until the transport is up).
+    /// Connects, says `Hello`, joins `room` as `name` (its moderator with `moderator_key`) and
+    /// starts answering offers; a publisher starts sending at once (its packets go nowhere until
+    /// the transport is up).
     pub async fn join(
         http: SocketAddr,
         room: &RoomId,
         name: &str,
+        moderator_key: Option<String>,
         publishing: Option<Publishing>,
         tally: &Arc<Tally>,
     ) -> Result<Self> {
@@ -99,7 +130,7 @@ impl Participant {
                 name: name.into(),
                 mic: on,
                 cam: on,
-                moderator_key: None,
+                moderator_key,
                 password: None,
             },
         )
@@ -116,12 +147,14 @@ impl Participant {
         let (sink, stream) = ws.split();
         let sink = Arc::new(Mutex::new(sink));
         let errors = Arc::new(StdMutex::new(Vec::new()));
+        let recording = Arc::new(RecordingSeen::default());
         tasks.spawn(signalling_loop(
             stream,
             Arc::clone(&sink),
             Arc::clone(&pc),
             on,
             Arc::clone(&errors),
+            Arc::clone(&recording),
         ));
         if let Some(p) = publishing {
             tasks.spawn(media::publish(
@@ -140,7 +173,15 @@ impl Participant {
             outgoing,
             sources,
             errors,
+            recording,
         })
+    }
+
+    /// Sends a message on the signalling socket.
+    pub async fn send(&self, msg: &ClientMsg) -> Result<()> {
+        let text = serde_json::to_string(msg)?;
+        self.sink.lock().await.send(Message::text(text)).await?;
+        Ok(())
     }
 
     /// Sends `Leave` (the last one out ends the conference at once), then closes everything.
@@ -193,18 +234,47 @@ async fn recv(ws: &mut Ws) -> Result<ServerMsg> {
     }
 }
 
-/// Owns the socket's read half: answers every offer, ignores the rest.
+/// Owns the socket's read half: answers every offer, says yes to a proposed recording, notes
+/// what it hears of the recording, ignores the rest.
 async fn signalling_loop(
     mut stream: SplitStream<Ws>,
     sink: Arc<Mutex<SplitSink<Ws, Message>>>,
     pc: Arc<RTCPeerConnection>,
     publishing: bool,
     errors: Arc<StdMutex<Vec<String>>>,
+    recording: Arc<RecordingSeen>,
 ) {
     while let Some(Ok(msg)) = stream.next().await {
         let Message::Text(text) = msg else { continue };
-        let Ok(ServerMsg::Offer { sdp, publish, .. }) = serde_json::from_str(text.as_str()) else {
-            continue;
+        let (sdp, publish) = match serde_json::from_str(text.as_str()) {
+            Ok(ServerMsg::Offer { sdp, publish, .. }) => (sdp, publish),
+            Ok(ServerMsg::Recording {
+                recording: state,
+                event,
+            }) => {
+                let capturing = state.is_some_and(|s| s.capturing);
+                recording.capturing.store(capturing, Ordering::Relaxed);
+                if matches!(event, RecordingEvent::Proposed { .. }) {
+                    let yes = ClientMsg::Consent {
+                        consent: Consent::Yes,
+                    };
+                    let text = serde_json::to_string(&yes).unwrap_or_default();
+                    if sink.lock().await.send(Message::text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                continue;
+            }
+            Ok(ServerMsg::RecordingJob { job, .. }) => {
+                if matches!(
+                    job,
+                    JobState::Done { .. } | JobState::Failed { .. } | JobState::Discarded
+                ) {
+                    recording.job_ended.store(true, Ordering::Relaxed);
+                }
+                continue;
+            }
+            _ => continue,
         };
         match negotiate(&pc, sdp, &publish, publishing).await {
             Ok(answer) => {

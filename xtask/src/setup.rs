@@ -1,7 +1,7 @@
 //! Installing what building and testing Treff needs, idempotently: each tool is checked first and only
 //! installed when missing or at the wrong version, so the second run is a few version queries.
 //!
-//! - Build: the `wasm32-unknown-unknown` target, Trunk, the wasm-bindgen CLI at exactly the
+//! - Build: `make` (apt, for the server's allocator, jemalloc), the `wasm32-unknown-unknown` target, Trunk, the wasm-bindgen CLI at exactly the
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
 //!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
 //!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
@@ -26,6 +26,13 @@ pub fn toolchain(root: &Path) -> Result<()> {
     let wasm_bindgen = wasm_bindgen_version(&read_lock(root)?)
         .ok_or("Cargo.lock has no `wasm-bindgen` package: cannot tell which CLI to install")?;
     let mut installed_something = false;
+
+    // The server's allocator (jemalloc) is built from C sources with `make`, beside the C compiler
+    // that aws-lc already needs.
+    if !on_path("make") {
+        apt_install(&["make"])?;
+        installed_something = true;
+    }
 
     let targets = capture(Command::new("rustup").args(["target", "list", "--installed"]))
         .ok_or("`rustup target list --installed` failed: Treff needs a rustup-managed toolchain")?;

@@ -24,6 +24,9 @@ use super::output;
 use super::raw;
 use super::store::{RAW_DIR, Status, Store, summary};
 
+/// The name of a capture's thread.
+pub const CAPTURE_THREAD: &str = "treff-capture";
+
 /// A stopped capture waiting to be turned into output.
 struct Job {
     id: String,
@@ -66,10 +69,23 @@ impl Recorder for Recordings {
         let (store, room) = (self.store.clone(), room.clone());
         tokio::spawn(async move {
             let capture_dir = dir.clone();
-            let captured = tokio::task::spawn_blocking(move || {
-                raw::run(rx, &capture_dir.join(RAW_DIR), &capture_dir, damaged)
-            })
-            .await;
+            // A thread of its own, named, so that its CPU time can be told apart from the
+            // forwarding's (the load bench's recorded rows do).
+            let (done, captured) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name(CAPTURE_THREAD.into())
+                .spawn(move || {
+                    let _ = done.send(raw::run(
+                        rx,
+                        &capture_dir.join(RAW_DIR),
+                        &capture_dir,
+                        damaged,
+                    ));
+                });
+            let captured = match spawned {
+                Ok(_) => captured.await,
+                Err(e) => Ok(Err(e)),
+            };
             match captured {
                 Ok(Ok(captured)) if captured.manifest.duration_ms == 0 => {
                     if let Err(e) = store.delete(&room, &job_id) {
