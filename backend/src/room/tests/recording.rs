@@ -209,6 +209,40 @@ async fn a_newcomer_is_asked_in_joined_and_only_moderators_propose_or_stop() {
 }
 
 #[tokio::test]
+async fn ending_the_meeting_for_all_stops_the_recording_and_tells_everyone() {
+    let t0 = Instant::now();
+    let (mut room, recorder, mut people) = recorded_room(t0, &["Anna"]).await;
+    let (mo, anna) = (people[0].0, people[1].0);
+    record(&mut room, t0, mo, RecordingAction::Propose);
+    answer(&mut room, t0, mo, Consent::Yes);
+    answer(&mut room, t0, anna, Consent::Yes);
+    assert!(room.recording_state().is_some_and(|s| s.capturing));
+    say_at(
+        &mut room,
+        t0,
+        mo,
+        ClientMsg::Moderate {
+            action: ModeratorAction::EndForAll,
+        },
+    );
+    assert!(room.is_over(t0));
+    room.end(t0);
+    tokio::task::yield_now().await;
+    assert_eq!(marks(&recorder.received()), "RS", "captured, then stopped");
+    let to_anna = drain(&mut people[1].1);
+    assert!(
+        to_anna.iter().any(|m| matches!(
+            m,
+            ServerMsg::Recording {
+                recording: None,
+                event: RecordingEvent::Stopped { by: None },
+            }
+        )),
+        "Anna is told the recording stopped with the meeting"
+    );
+}
+
+#[tokio::test]
 async fn no_action_of_anyone_records_someone_without_their_own_yes() {
     // Zoe never says yes. Everyone else tries everything they can; after every action, capture
     // does not run while Zoe is present, and Zoe's answer is never a yes.
