@@ -7,7 +7,7 @@
 //! (Janus drops it after 60 s of silence). Replies are matched by transaction: an asynchronous
 //! request gets an `ack` first and its `event` later, both with the request's transaction.
 
-use crate::media::{self, Tally};
+use crate::media::Tally;
 use crate::peer::{self, Outgoing, Sources, Tasks};
 use crate::treff::Publishing;
 use anyhow::{Context, Result, anyhow, bail};
@@ -319,14 +319,7 @@ impl Participant {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.tasks.spawn(media::publish(
-            Arc::clone(&outgoing.audio),
-            Arc::clone(&outgoing.video),
-            p.source,
-            p.fanout,
-            Arc::clone(tally),
-            Arc::clone(&outgoing.control),
-        ));
+        self.tasks.spawn(outgoing.publish(p, tally));
         self.outgoing = Some(outgoing);
         self.pcs.push(pc);
         Ok(())

@@ -9,6 +9,7 @@
 //! loss column; the SFUs under test still see receiver and sender reports as from a browser.
 
 use crate::media::{SendControl, Tally, count_track};
+use crate::treff::Publishing;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -116,6 +117,20 @@ pub struct Outgoing {
     pub video: Arc<TrackLocalStaticRTP>,
     /// Keyframe requests and the stop switch.
     pub control: Arc<SendControl>,
+}
+
+impl Outgoing {
+    /// Sends `p`'s media on these tracks until the stop switch is cleared (spawn it).
+    pub fn publish(&self, p: Publishing, tally: &Arc<Tally>) -> impl Future<Output = ()> + use<> {
+        crate::media::publish(
+            Arc::clone(&self.audio),
+            Arc::clone(&self.video),
+            p.source,
+            p.fanout,
+            Arc::clone(tally),
+            Arc::clone(&self.control),
+        )
+    }
 }
 
 /// Adds a send-only transceiver for `track`, reads its RTCP (PLI/FIR ask for a key frame) and

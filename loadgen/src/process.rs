@@ -118,6 +118,30 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// Starts `command` (the server `program`, its output already directed) without input, and
+    /// waits until it listens on `addr`.
+    fn spawn(
+        command: &mut Command,
+        program: &Path,
+        addr: SocketAddr,
+        log: PathBuf,
+        media_ip: Option<std::net::IpAddr>,
+    ) -> Result<Self> {
+        let child = command
+            .stdin(Stdio::null())
+            .spawn()
+            .with_context(|| format!("start {}", program.display()))?;
+        let pid = child.id();
+        Self {
+            child,
+            pid,
+            addr,
+            log,
+            media_ip,
+        }
+        .wait_listening()
+    }
+
     fn wait_listening(mut self) -> Result<Self> {
         let deadline = Instant::now() + START;
         loop {
@@ -203,8 +227,8 @@ pub fn start_treff(
     std::fs::create_dir_all(&ui)?;
     std::fs::write(ui.join("index.html"), "<!doctype html><title>bench</title>")?;
     let log = dir.join("treff.log");
-    let child = pin
-        .command(bin)
+    let mut command = pin.command(bin);
+    command
         .arg("--config")
         .arg(&config)
         .arg("--http")
@@ -217,20 +241,9 @@ pub fn start_treff(
         .arg(dir.join("attachments"))
         .env("TREFF_LOG", "warn")
         .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log)?)
-        .spawn()
-        .with_context(|| format!("start {}", bin.display()))?;
-    let pid = child.id();
-    ServerProcess {
-        child,
-        pid,
-        addr: http,
-        log,
-        media_ip: None,
-    }
-    .wait_listening()
+        .stderr(std::fs::File::create(&log)?);
+    ServerProcess::spawn(&mut command, bin, http, log, None)
 }
 
 /// The address Janus gathers its ICE candidate on. Janus (libnice) never gathers on a loopback
@@ -330,24 +343,14 @@ events: {{
         ),
     )?;
     let log = dir.join("janus.log");
-    let child = pin
-        .command(bin)
+    let mut command = pin.command(bin);
+    command
         .arg("-C")
         .arg(cfg.join("janus.jcfg"))
         .arg("-F")
         .arg(&cfg)
-        .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log)?)
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("start {}", bin.display()))?;
-    let pid = child.id();
-    ServerProcess {
-        child,
-        pid,
-        addr: SocketAddr::from(([127, 0, 0, 1], ws_port)),
-        log,
-        media_ip: Some(janus_media_ip.into()),
-    }
-    .wait_listening()
+        .stderr(Stdio::inherit());
+    let addr = SocketAddr::from(([127, 0, 0, 1], ws_port));
+    ServerProcess::spawn(&mut command, bin, addr, log, Some(janus_media_ip.into()))
 }

@@ -5,7 +5,7 @@
 //! `recvonly` publish m-line; one that is off is answered `inactive`. For the recorded rows a
 //! participant says yes to every proposed recording, and notes what it hears of the recording.
 
-use crate::media::{self, Tally};
+use crate::media::Tally;
 use crate::peer::{self, Outgoing, Sources, Tasks};
 use anyhow::{Context, Result, bail};
 use futures_util::stream::{SplitSink, SplitStream};
@@ -157,14 +157,7 @@ impl Participant {
             Arc::clone(&recording),
         ));
         if let Some(p) = publishing {
-            tasks.spawn(media::publish(
-                Arc::clone(&outgoing.audio),
-                Arc::clone(&outgoing.video),
-                p.source,
-                p.fanout,
-                Arc::clone(tally),
-                Arc::clone(&outgoing.control),
-            ));
+            tasks.spawn(outgoing.publish(p, tally));
         }
         Ok(Self {
             pc,
