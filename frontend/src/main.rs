@@ -1,7 +1,7 @@
 //! Treff's browser UI: a Leptos app rendered on the client, built to wasm by Trunk.
 //!
 //! Layout:
-//! - [`app`]: the router and the language context.
+//! - [`app`]: the language context and the page for the path.
 //! - [`i18n`]: every user-visible string, German and English.
 //! - [`pages`]: one module per route (home, meeting, privacy, not found).
 //! - [`components`]: the pieces of the meeting page (stages, pre-join, room, tile, toggles, chat,

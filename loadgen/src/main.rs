@@ -124,6 +124,7 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
         let mut summary = report::ServerSummary {
             server: server.into(),
             idle_rss_mb: measure::mb(measure::process_rss(process.pid)?),
+            idle_anon_mb: measure::mb(measure::process_anon(process.pid)?),
             ..Default::default()
         };
         for sc in rows
@@ -164,6 +165,7 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
         // The allocator gives freed pages back after a delay (jemalloc's decay: 10 s).
         tokio::time::sleep(FINAL_SETTLE).await;
         summary.final_rss_mb = measure::process_rss(process.pid).map_or(0.0, measure::mb);
+        summary.final_anon_mb = measure::process_anon(process.pid).map_or(0.0, measure::mb);
         report::viewers_per_core(&mut summary, &results);
         summaries.push(summary);
         // What the server warned about (Janus's start-up notes about disabled plugins aside).

@@ -51,16 +51,26 @@ fn stat_cpu(path: &str) -> Result<Duration> {
     Ok(Duration::from_micros((utime + stime) * 1_000_000 / ticks))
 }
 
-/// Resident memory of a process in bytes.
+/// Resident memory of a process in bytes: everything mapped in, the binary's code pages included.
 pub fn process_rss(pid: u32) -> Result<u64> {
+    status_bytes(pid, "VmRSS")
+}
+
+/// The anonymous part of [`process_rss`]: heap, stacks and allocator caches, without the code and
+/// other file pages (which the kernel drops by itself under memory pressure).
+pub fn process_anon(pid: u32) -> Result<u64> {
+    status_bytes(pid, "RssAnon")
+}
+
+fn status_bytes(pid: u32, field: &str) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("read /proc/{pid}/status"))?;
     let kb = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| anyhow!("no VmRSS in /proc/{pid}/status"))?;
+        .ok_or_else(|| anyhow!("no {field} in /proc/{pid}/status"))?;
     Ok(kb * 1024)
 }
 
@@ -91,6 +101,7 @@ mod tests {
     fn reads_its_own_process() {
         let pid = std::process::id();
         assert!(process_rss(pid).expect("rss") > 0);
+        assert!(process_anon(pid).expect("anon") <= process_rss(pid).expect("rss"));
         let spin = std::time::Instant::now();
         while spin.elapsed() < Duration::from_millis(30) {}
         assert!(process_cpu(pid).is_ok());

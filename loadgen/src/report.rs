@@ -18,6 +18,10 @@ pub struct ServerSummary {
     pub idle_rss_mb: f64,
     /// RSS after the last row's rooms ended, MB.
     pub final_rss_mb: f64,
+    /// The anonymous part (heap, stacks) of the idle RSS, MB.
+    pub idle_anon_mb: f64,
+    /// The anonymous part of the final RSS, MB.
+    pub final_anon_mb: f64,
     /// Largest `1toN` row that held (all served, loss < 0.5 %, generator not saturated).
     pub largest_held: Option<usize>,
     /// That N extrapolated to a full core: N × 100 / CPU %.
@@ -176,7 +180,7 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
     for s in summaries {
         let _ = writeln!(
             out,
-            "{}: idle RSS {:.1} MB, after all rows {:.1} MB ({:+.0} %); viewers per core: {}",
+            "{}: idle RSS {:.1} MB, after all rows {:.1} MB ({:+.0} %); anonymous (heap, stacks) {:.1} MB, after {:.1} MB; viewers per core: {}",
             s.server,
             s.idle_rss_mb,
             s.final_rss_mb,
@@ -185,6 +189,8 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
             } else {
                 0.0
             },
+            s.idle_anon_mb,
+            s.final_anon_mb,
             match (s.largest_held, s.viewers_per_core) {
                 (Some(n), Some(v)) => format!(
                     "{v:.0} (1to{n} held with loss < 0.5 %, extrapolated to 100 % of a core)"

@@ -66,11 +66,17 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root, wherever `cargo xtask` was called from: every step runs there.
+///
+/// `cargo run` sets `CARGO_MANIFEST_DIR` for the program it runs, which names this checkout even
+/// when the binary it runs was built from another one: with a shared `CARGO_TARGET_DIR`, cargo
+/// does not copy a fresh build to `target/debug/xtask` again, so that file can come from a
+/// different clone, and its compile-time path would send every step to that clone.
 fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
-        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
+        .map_or_else(|| manifest_dir.clone(), Path::to_path_buf)
 }
 
 /// Where cargo puts its builds: `CARGO_TARGET_DIR` if set (a shared, warm target), else `target/`.

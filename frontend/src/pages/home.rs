@@ -1,8 +1,8 @@
 //! The home page: start a new meeting, or join one from a pasted link or id.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
+use crate::app::go_to;
 use crate::i18n::{mod_texts, texts};
 use crate::meetings_api::{CreateError, create_meeting};
 use crate::moderation::{moderator_fragment, moderator_fragment_of};
@@ -12,7 +12,6 @@ use crate::room_link::{meeting_path, parse_join_input};
 #[component]
 pub fn Home() -> impl IntoView {
     let t = texts();
-    let navigate = use_navigate();
     let input = RwSignal::new(String::new());
     let invalid = RwSignal::new(false);
 
@@ -21,44 +20,34 @@ pub fn Home() -> impl IntoView {
     let organiser_password = RwSignal::new(None::<String>);
     let create_error = RwSignal::new(None::<CreateError>);
     let creating = RwSignal::new(false);
-    let create = {
-        let navigate = navigate.clone();
-        move || {
-            if creating.get_untracked() {
-                return;
-            }
-            creating.set(true);
-            let password = organiser_password.get_untracked();
-            let navigate = navigate.clone();
-            leptos::task::spawn_local(async move {
-                let result = create_meeting(password.clone()).await;
-                let _ = creating.try_set(false);
-                match result {
-                    // The moderator key goes into the fragment only: never into a request line.
-                    Ok(meeting) => navigate(
-                        &format!(
-                            "{}{}",
-                            meeting_path(&meeting.room),
-                            moderator_fragment(&meeting.moderator_key)
-                        ),
-                        Default::default(),
-                    ),
-                    Err(e) => {
-                        // A first 403 only opens the form; a wrong password says so.
-                        let asked = e == CreateError::OrganiserPassword && password.is_none();
-                        if e == CreateError::OrganiserPassword {
-                            let _ = organiser_password.try_set(Some(password.unwrap_or_default()));
-                        }
-                        let _ = create_error.try_set((!asked).then_some(e));
-                    }
-                }
-            });
+    let create = move || {
+        if creating.get_untracked() {
+            return;
         }
+        creating.set(true);
+        let password = organiser_password.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = create_meeting(password.clone()).await;
+            let _ = creating.try_set(false);
+            match result {
+                // The moderator key goes into the fragment only: never into a request line.
+                Ok(meeting) => go_to(&format!(
+                    "{}{}",
+                    meeting_path(&meeting.room),
+                    moderator_fragment(&meeting.moderator_key)
+                )),
+                Err(e) => {
+                    // A first 403 only opens the form; a wrong password says so.
+                    let asked = e == CreateError::OrganiserPassword && password.is_none();
+                    if e == CreateError::OrganiserPassword {
+                        let _ = organiser_password.try_set(Some(password.unwrap_or_default()));
+                    }
+                    let _ = create_error.try_set((!asked).then_some(e));
+                }
+            }
+        });
     };
-    let new_meeting = {
-        let create = create.clone();
-        move |_| create()
-    };
+    let new_meeting = move |_| create();
     let submit_organiser = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         create();
@@ -68,10 +57,11 @@ pub fn Home() -> impl IntoView {
         let text = input.get_untracked();
         match parse_join_input(&text) {
             // A pasted moderator link stays one.
-            Some(room) => navigate(
-                &format!("{}{}", meeting_path(&room), moderator_fragment_of(&text)),
-                Default::default(),
-            ),
+            Some(room) => go_to(&format!(
+                "{}{}",
+                meeting_path(&room),
+                moderator_fragment_of(&text)
+            )),
             None => invalid.set(true),
         }
     };
@@ -84,7 +74,7 @@ pub fn Home() -> impl IntoView {
                 {t.new_meeting}
             </button>
             <Show when=move || organiser_password.with(Option::is_some)>
-                <form class="organiser-form" on:submit=submit_organiser.clone()>
+                <form class="organiser-form" on:submit=submit_organiser>
                     <label for="organiser-password">{mt.organiser_password_label}</label>
                     <div class="row">
                         <input

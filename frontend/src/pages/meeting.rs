@@ -1,19 +1,17 @@
 //! `/m/:room`: checks the meeting id in the URL, then hands over to [`MeetingStages`].
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use treff_shared::RoomId;
 
 use crate::components::stages::MeetingStages;
 use crate::i18n::texts;
 
-/// The meeting page; checks the id in the URL first.
+/// The meeting page; checks the id in the URL (`room`) first.
 #[component]
-pub fn Meeting() -> impl IntoView {
+pub fn Meeting(room: String) -> impl IntoView {
     let t = texts();
-    let params = use_params_map();
-    move || match params.with(|p| p.get("room")).map(|r| RoomId::parse(&r)) {
-        Some(Ok(room)) => view! { <MeetingStages room /> }.into_any(),
+    match RoomId::parse(&room) {
+        Ok(room) => view! { <MeetingStages room /> }.into_any(),
         _ => view! {
             <main class="page-card" data-testid="invalid-room">
                 <h1>{t.invalid_room_title}</h1>

@@ -1,4 +1,4 @@
-//! The page for every path the router does not know.
+//! The page for every path the app does not know.
 
 use leptos::prelude::*;
 

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use treff_shared::{RecordingSummary, RoomId};
 
 use crate::chat::human_size;
@@ -25,11 +24,10 @@ enum Listing {
 
 /// The recordings page.
 #[component]
-pub fn Recordings() -> impl IntoView {
+pub fn Recordings(room: String) -> impl IntoView {
     let t = texts();
     let rt = rec_texts();
-    let params = use_params_map();
-    let room = params.with_untracked(|p| p.get("room").and_then(|r| RoomId::parse(&r).ok()));
+    let room = RoomId::parse(&room).ok();
     let key = key_from_location();
     let listing = RwSignal::new(Listing::Loading);
     let confirming = RwSignal::new(None::<String>);
