@@ -32,7 +32,7 @@ mod recordings;
 
 use crate::attachments::{self, UploadError};
 use crate::http::AppState;
-use crate::room::{ApiRequest, Command};
+use crate::room::{ApiRequest, Client, Command};
 
 /// The `/api` routes.
 pub fn routes() -> Router<AppState> {
@@ -74,7 +74,12 @@ async fn create_meeting(
 }
 
 /// `POST /api/attachments`: stores the body as a new attachment of the caller's conference.
-async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn upload(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let (room, secret) = match credential(&state, &headers) {
         Ok(c) => c,
         Err(code) => return error(code),
@@ -99,6 +104,7 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Body) -
     };
     let request = |reply| Command::Api {
         secret,
+        client,
         request: ApiRequest::BeginUpload {
             size: declared,
             reply,
@@ -143,6 +149,7 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Body) -
 /// `GET /api/attachments/{id}`: the decrypted file, for a participant who may see it.
 async fn download(
     State(state): State<AppState>,
+    client: Client,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -155,6 +162,7 @@ async fn download(
     };
     let request = |reply| Command::Api {
         secret,
+        client,
         request: ApiRequest::Download { id, reply },
     };
     let ticket = match ask(&room, request).await {

@@ -99,6 +99,15 @@ impl Chat {
             .collect()
     }
 
+    /// The messages `author` sent (to everyone or privately), oldest first.
+    pub fn sent_by(&self, author: ParticipantId) -> Vec<ChatMessage> {
+        self.messages
+            .iter()
+            .filter(|m| m.from == author)
+            .cloned()
+            .collect()
+    }
+
     /// The participant left: their rate state goes (their messages stay, as in any chat).
     pub fn forget(&mut self, id: ParticipantId) {
         self.rates.remove(&id);

@@ -10,7 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,6 +23,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use treff_shared::Limits;
 
+use crate::room::Client;
 use crate::rooms::Rooms;
 use crate::{api, signalling};
 
@@ -109,19 +111,46 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 /// `GET /ws`: checks the `Origin`, sets the transport limits, and hands the socket to a session.
 async fn websocket(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !origin_allowed(&headers, &state.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let addr = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let AppState { rooms, limits, .. } = state;
     upgrade
         .max_message_size(limits.ws_max_message_bytes)
         .max_frame_size(limits.ws_max_frame_bytes)
-        .on_upgrade(move |socket| signalling::session(socket, rooms, limits, addr))
+        .on_upgrade(move |socket| signalling::session(socket, rooms, limits, client))
+}
+
+/// What a request of a conference (`/ws`, an upload, a download) tells about its client, for the
+/// conference's session log (R7). Only those handlers take it: nothing else records any of it.
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip());
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Ok(Self {
+            addr: peer.and_then(|p| client_ip(p, &parts.headers, &state.trusted_proxies)),
+            user_agent: header(header::USER_AGENT),
+            referrer: header(header::REFERER),
+        })
+    }
 }
 
 /// The client's address: the peer's, or behind a trusted proxy the last hop it names in

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, oneshot};
 use treff_shared::{
-    Attachment, AttachmentId, ClientMsg, DeletionReceipt, ErrorCode, HttpToken, Limits,
+    Attachment, AttachmentId, ClientMsg, DeletionReceipt, ErrorCode, HttpToken, Limits, LogEvent,
     ParticipantId, ParticipantInfo, RoomId, ServerMsg,
 };
 
@@ -42,10 +42,14 @@ mod consent;
 mod media;
 mod moderation;
 mod recording;
+mod rights;
+mod session_log;
 
 pub use consent::ConsentRecord;
 use media::Devices;
 pub use media::MediaContext;
+pub use session_log::Client;
+use session_log::SessionLog;
 
 /// Someone who wants in, as their signalling session passes them on.
 #[derive(Debug, Clone)]
@@ -60,8 +64,9 @@ pub struct JoinRequest {
     pub moderator_key: Option<String>,
     /// The meeting password, if any.
     pub password: Option<String>,
-    /// The client's address: kept in the room's memory only, so a moderator's ban can hold.
-    pub addr: Option<IpAddr>,
+    /// What the request said about the client: its address (which a moderator's ban holds on
+    /// to), browser and referrer, for the session log. Memory only, never logged.
+    pub client: Client,
     /// The session's outgoing queue.
     pub out: mpsc::Sender<Outgoing>,
 }
@@ -93,6 +98,8 @@ pub enum Command {
     Api {
         /// The token's secret; the room knows whose it is, if anyone's.
         secret: String,
+        /// What the request said about the client, for the session log.
+        client: Client,
         /// What is asked.
         request: ApiRequest,
     },
@@ -227,6 +234,8 @@ pub struct Room {
     witnesses: Vec<mpsc::Sender<Outgoing>>,
     /// Lock, lobby, password, bans and who waits.
     access: moderation::Access,
+    /// Who joined, uploaded, downloaded and left (R7); goes with the room.
+    session_log: SessionLog,
 }
 
 impl Room {
@@ -246,6 +255,7 @@ impl Room {
         } = conference;
         Self {
             id,
+            session_log: SessionLog::new(limits.session_log_max_entries),
             chat: Chat::new(limits.clone()),
             attachments: Store::new(limits.clone(), attachment_dir),
             limits,
@@ -298,11 +308,15 @@ impl Room {
             }
             Command::Client { from, msg } => self.client_message(now, from, msg),
             Command::Disconnected { id } => {
-                if self.withdraw(id).is_none() {
+                if self.withdraw(now, id).is_none() {
                     self.leave(id);
                 }
             }
-            Command::Api { secret, request } => self.api(&secret, request),
+            Command::Api {
+                secret,
+                client,
+                request,
+            } => self.api(now, &secret, &client, request),
             Command::RecordingStatus { reply } => {
                 let _ = reply.send(self.recording.is_some());
             }
@@ -329,6 +343,8 @@ impl Room {
     /// time is not at hand, so they are settled here.
     fn settle(&mut self, now: Instant) {
         for (id, name) in std::mem::take(&mut self.departed) {
+            self.session_log
+                .record(self.wall_ms(now), id, LogEvent::Leave, None);
             self.recording_departure(now, id, &name);
         }
         if std::mem::take(&mut self.renegotiate) {
@@ -336,11 +352,17 @@ impl Room {
         }
     }
 
-    fn api(&mut self, secret: &str, request: ApiRequest) {
+    fn api(&mut self, now: Instant, secret: &str, client: &Client, request: ApiRequest) {
         let Some(&who) = self.tokens.get(secret) else {
             request.refuse(ErrorCode::Unauthorized);
             return;
         };
+        let event = match request {
+            ApiRequest::BeginUpload { .. } => LogEvent::Upload,
+            ApiRequest::Download { .. } => LogEvent::Download,
+        };
+        self.session_log
+            .record(self.wall_ms(now), who, event, Some(client));
         match request {
             ApiRequest::BeginUpload { size, reply } => {
                 let _ = reply.send(self.attachments.begin_upload(who, size));
@@ -364,10 +386,13 @@ impl Room {
             name,
             mic,
             cam,
-            addr,
+            client,
             out,
             ..
         } = request;
+        self.session_log
+            .record(self.wall_ms(now), id, LogEvent::Join, Some(&client));
+        let addr = client.addr;
         let info = ParticipantInfo {
             id,
             name,
@@ -470,7 +495,7 @@ impl Room {
             ClientMsg::Moderate { action } => self.moderate(now, from, action),
             ClientMsg::Leave => {
                 // The room closes the socket (a normal closure), after anything still queued for it.
-                if let Some(out) = self.withdraw(from) {
+                if let Some(out) = self.withdraw(now, from) {
                     let _ = out.try_send(Outgoing::Close(Fault::LEFT));
                     return;
                 }
@@ -545,6 +570,7 @@ impl Room {
                     self.send(from, recording_error(code));
                 }
             }
+            ClientMsg::MyData => self.my_data(from),
             // The session only forwards the messages above; anything else is a bug there.
             ClientMsg::Hello { .. } | ClientMsg::Join { .. } => {
                 tracing::warn!("room got a session-level message");
@@ -719,9 +745,11 @@ impl Room {
             messages = receipt.messages,
             files = receipt.files,
             bytes = receipt.bytes,
-            "conference ended; names, chat and attachments deleted"
+            session_log_entries = self.session_log.len(),
+            session_log_omitted = self.session_log.omitted(),
+            "conference ended; names, chat, attachments and the session log deleted"
         );
-        // `self` (chat, tokens, the attachment key) is dropped here.
+        // `self` (chat, tokens, the attachment key, the session log) is dropped here.
         receipt
     }
 }

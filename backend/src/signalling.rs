@@ -6,7 +6,6 @@
 //! from `close_code`; a user error is a `ServerMsg::Error` and the session goes on. Nothing of the
 //! messages' content (names, SDP) is logged.
 
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -17,7 +16,7 @@ use treff_shared::{
 };
 
 use crate::rate::TokenBucket;
-use crate::room::{Command, JoinRequest};
+use crate::room::{Client, Command, JoinRequest};
 use crate::rooms::Rooms;
 
 /// A reason to close the socket: the close code and a short reason for the client.
@@ -108,9 +107,10 @@ enum Phase {
     },
 }
 
-/// Runs one WebSocket to its end. `addr` is the client's address (memory only: a moderator's ban
-/// holds on to it until the conference ends; it is never logged).
-pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Option<IpAddr>) {
+/// Runs one WebSocket to its end. `client` is what the upgrade request said about the client
+/// (memory only: the room's session log and a moderator's ban hold on to it until the conference
+/// ends; it is never logged).
+pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Client) {
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Outgoing>(limits.ws_send_queue);
     let writer = tokio::spawn(write_loop(sink, out_rx));
@@ -153,7 +153,7 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, addr: Opti
         let Ok(msg) = serde_json::from_str::<ClientMsg>(&text) else {
             break Some(Fault::MALFORMED);
         };
-        match handle(&mut phase, msg, &rooms, &limits, &out, addr).await {
+        match handle(&mut phase, msg, &rooms, &limits, &out, &client).await {
             Ok(Flow::Continue) => {}
             Ok(Flow::Leave) => {
                 left = true;
@@ -195,7 +195,7 @@ async fn handle(
     rooms: &Rooms,
     limits: &Limits,
     out: &mpsc::Sender<Outgoing>,
-    addr: Option<IpAddr>,
+    client: &Client,
 ) -> Result<Flow, Fault> {
     let reply = |msg: ServerMsg| {
         // The queue holds `ws_send_queue` messages; a client that let it fill before even joining
@@ -239,7 +239,7 @@ async fn handle(
                 cam,
                 moderator_key,
                 password,
-                addr,
+                client: client.clone(),
                 out: out.clone(),
             };
             match join(rooms, &room, request).await {

@@ -7,9 +7,9 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
-use support::{STEP, WsClient, new_room, start};
+use support::{Api, STEP, WsClient, new_room, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH, download_path};
+use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH};
 use treff_shared::{ApiError, Attachment, ClientMsg, ErrorCode, HttpToken, ServerMsg};
 
 /// Bytes that cannot be mistaken for anything else, in or out of a file.
@@ -23,47 +23,6 @@ fn content(len: usize) -> Vec<u8> {
             x as u8
         })
         .collect()
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(server: &treff::Server) -> Self {
-        Self {
-            base: format!("http://{}", server.http_addr),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn upload(
-        &self,
-        token: Option<&HttpToken>,
-        name: &str,
-        body: Vec<u8>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .http
-            .post(format!("{}{UPLOAD_PATH}", self.base))
-            .header(FILE_NAME_HEADER, name)
-            .body(body);
-        if let Some(t) = token {
-            request = request.bearer_auth(&t.0);
-        }
-        request.send().await.expect("the server answers")
-    }
-
-    async fn download(&self, token: Option<&HttpToken>, a: &Attachment) -> reqwest::Response {
-        let mut request = self
-            .http
-            .get(format!("{}{}", self.base, download_path(&a.id)));
-        if let Some(t) = token {
-            request = request.bearer_auth(&t.0);
-        }
-        request.send().await.expect("the server answers")
-    }
 }
 
 async fn code_of(r: reqwest::Response) -> (StatusCode, ErrorCode) {

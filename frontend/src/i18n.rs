@@ -10,6 +10,9 @@ use treff_shared::{ErrorCode, Reaction};
 
 use crate::shortcuts::Shortcut;
 
+mod privacy;
+pub use privacy::privacy_texts;
+
 /// The languages the UI speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {

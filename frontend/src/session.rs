@@ -35,7 +35,7 @@ use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use treff_shared::{
-    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, PROTOCOL_VERSION, ParticipantId,
+    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, MyData, PROTOCOL_VERSION, ParticipantId,
     ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg, TrackKind, close_code,
 };
 use wasm_bindgen::JsValue;
@@ -178,6 +178,10 @@ pub struct RoomUi {
     pub participants_open: RwSignal<bool>,
     /// The keyboard-shortcut help dialog is open.
     pub help_open: RwSignal<bool>,
+    /// The "My data" dialog is open.
+    pub my_data_open: RwSignal<bool>,
+    /// The server's latest answer to "My data" (requested each time the dialog opens).
+    pub my_data: RwSignal<Option<MyData>>,
     /// Reactions floating over the tiles right now.
     pub reactions: RwSignal<Vec<FloatingReaction>>,
     /// The latest thing others did that a screen reader should announce (a raised hand, a reaction).
@@ -207,6 +211,8 @@ impl RoomUi {
             chat: ChatUi::default(),
             participants_open: RwSignal::new(false),
             help_open: RwSignal::new(false),
+            my_data_open: RwSignal::new(false),
+            my_data: RwSignal::new(None),
             reactions: RwSignal::new(Vec::new()),
             announcement: RwSignal::new(None),
             stage: StageUi::new(),
@@ -490,6 +496,7 @@ impl Session {
             ServerMsg::RecordingJob { id, job } => self.on_recording_job(id, job),
             ServerMsg::Reacted { id, reaction } => self.on_reacted(id, reaction),
             ServerMsg::Chat { message } => self.on_chat([message]),
+            ServerMsg::MyData { data } => ui.my_data.set(Some(data)),
             ServerMsg::Ended { receipt } => self.finish(Some(receipt)),
             // A moderator switched a device off: it goes off here too (they can never switch one on).
             ServerMsg::TurnedOff { mic, cam } => {
@@ -781,6 +788,14 @@ impl Session {
         if let Some(ws) = self.ws.borrow().as_ref() {
             ws.send(msg);
         }
+    }
+
+    /// Opens "My data" and asks the server for what it holds now: the dialog shows the server's
+    /// answer, never the page's own idea of it.
+    pub fn show_my_data(&self) {
+        self.ui.my_data.set(None);
+        self.ui.my_data_open.set(true);
+        self.send(&ClientMsg::MyData);
     }
 
     /// The person leaves: say so and release camera and microphone at once, then wait for the

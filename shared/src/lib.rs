@@ -7,6 +7,7 @@
 //! - [`meeting`]: the HTTP API that creates meetings (and their moderator keys).
 //! - [`limits`]: every limit of the system in one `Limits` struct, each default with its reason.
 //! - [`recording`]: consent to a recording, its state, its output job and the recordings API.
+//! - [`privacy`]: the session log's entries and the "My data" answer (R7, R10).
 //!
 //! This crate does no I/O, so the browser (wasm) and the server compile the very same definitions.
 //! Conventions (see DESIGN.md): variants and fields are added and deprecated, never reused; the first
@@ -16,12 +17,14 @@ pub mod attachment;
 pub mod ids;
 pub mod limits;
 pub mod meeting;
+pub mod privacy;
 pub mod protocol;
 pub mod recording;
 
 pub use attachment::{ApiError, Attachment, sanitize_file_name};
 pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdError};
 pub use limits::Limits;
+pub use privacy::{LogEntry, LogEvent, MyData};
 pub use protocol::{
     ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, ModeratorAction, PROTOCOL_VERSION,
     ParticipantInfo, PublishMids, Reaction, RemoteTrack, RoomSettings, ServerMsg, TrackKind,

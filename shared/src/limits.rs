@@ -56,6 +56,10 @@ pub struct Limits {
     /// How long an empty room is kept before the conference ends, in milliseconds. A page reload or
     /// a short network loss of the last participant must not end the meeting and delete its chat.
     pub empty_room_grace_ms: u64,
+    /// Entries a conference's session log holds (R7: joins, leaves, uploads, downloads, each about
+    /// 200 bytes). It lives in memory until the end, so it is bounded; a 20-person meeting that
+    /// shares files busily stays far below. Entries beyond it are counted, not kept.
+    pub session_log_max_entries: usize,
 }
 
 impl Default for Limits {
@@ -76,6 +80,7 @@ impl Default for Limits {
             attachment_max_bytes: 25 * 1024 * 1024,
             conference_attachments_max_bytes: 200 * 1024 * 1024,
             empty_room_grace_ms: 60_000,
+            session_log_max_entries: 10_000,
             reactions_burst: 5,
             reactions_per_minute: 30,
         }

@@ -13,6 +13,7 @@
 
 use crate::attachment::Attachment;
 use crate::ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId};
+use crate::privacy::MyData;
 use crate::recording::{Consent, JobState, RecordingAction, RecordingEvent, RecordingState};
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +103,9 @@ pub enum ClientMsg {
         /// Yes or no.
         consent: Consent,
     },
+    /// "My data" (R10): what the server holds about this participant right now. Answered with
+    /// `ServerMsg::MyData`, about the asking participant only.
+    MyData,
 }
 
 /// What a moderator can do. Deliberately nothing that turns anyone's microphone or camera on (R4):
@@ -300,6 +304,11 @@ pub enum ServerMsg {
         recording: Option<RecordingState>,
         /// What happened.
         event: RecordingEvent,
+    },
+    /// The answer to `ClientMsg::MyData`: everything the server holds about this participant.
+    MyData {
+        /// What it holds.
+        data: MyData,
     },
     /// To moderators: how the output job of a stopped recording is doing.
     RecordingJob {

@@ -129,6 +129,7 @@ fn client_messages() {
         r#"{"type":"SetMedia","mic":true,"cam":false,"screen":true}"#,
     );
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
+    check(ClientMsg::MyData, r#"{"type":"MyData"}"#);
     check(
         ClientMsg::RaiseHand { raised: true },
         r#"{"type":"RaiseHand","raised":true}"#,
@@ -462,6 +463,43 @@ fn recording_messages() {
             job: JobState::Processing { percent: 42 },
         },
         r#"{"type":"RecordingJob","id":"r1","job":{"state":"Processing","percent":42}}"#,
+    );
+    check(
+        ServerMsg::MyData {
+            data: MyData {
+                id: ParticipantId(1),
+                name: "Anna".into(),
+                moderator: true,
+                conference_started_at_ms: 1_795_000_000_000,
+                log: vec![
+                    LogEntry {
+                        at_ms: 1_795_000_000_100,
+                        event: LogEvent::Join,
+                        browser: Some("Firefox 128.0".into()),
+                        os: Some("Linux".into()),
+                        address: Some("192.0.2.7".into()),
+                        referrer: None,
+                    },
+                    LogEntry {
+                        at_ms: 1_795_000_000_900,
+                        event: LogEvent::Leave,
+                        browser: None,
+                        os: None,
+                        address: None,
+                        referrer: None,
+                    },
+                ],
+                messages: Vec::new(),
+                recording_answer: Some(Consent::Yes),
+            },
+        },
+        r#"{"type":"MyData","data":{"id":1,"name":"Anna","moderator":true,
+            "conference_started_at_ms":1795000000000,
+            "log":[{"at_ms":1795000000100,"event":"join","browser":"Firefox 128.0","os":"Linux",
+                    "address":"192.0.2.7","referrer":null},
+                   {"at_ms":1795000000900,"event":"leave","browser":null,"os":null,"address":null,
+                    "referrer":null}],
+            "messages":[],"recording_answer":"yes"}}"#,
     );
     check(
         JobState::Done {

@@ -178,6 +178,11 @@ impl Consents {
         }
     }
 
+    /// `who`'s current answer, if they gave one.
+    pub fn answer_of(&self, who: ParticipantId) -> Option<Consent> {
+        self.answers.get(&who).copied()
+    }
+
     /// The recording as everyone sees it: the answers of those present.
     pub fn state(&self, present: &[ParticipantId]) -> RecordingState {
         RecordingState {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use treff_shared::{
-    ErrorCode, ModeratorAction, ParticipantId, ParticipantInfo, RoomSettings, ServerMsg,
+    ErrorCode, LogEvent, ModeratorAction, ParticipantId, ParticipantInfo, RoomSettings, ServerMsg,
 };
 
 use super::{JoinRequest, Room};
@@ -115,6 +115,7 @@ impl Room {
             return Ok(true);
         }
         if request
+            .client
             .addr
             .is_some_and(|a| self.access.banned.contains(&a))
         {
@@ -146,8 +147,21 @@ impl Room {
 
     /// A waiting newcomer left (or their socket closed): their queue, or `None` if `id` was not
     /// waiting.
-    pub(super) fn withdraw(&mut self, id: ParticipantId) -> Option<mpsc::Sender<Outgoing>> {
-        self.take_waiter(id).map(|w| w.out)
+    pub(super) fn withdraw(
+        &mut self,
+        now: Instant,
+        id: ParticipantId,
+    ) -> Option<mpsc::Sender<Outgoing>> {
+        let waiter = self.take_waiter(id)?;
+        self.log_lobby_leave(now, id);
+        Some(waiter.out)
+    }
+
+    /// The session log's `Leave` of someone who never got past the lobby (those who did are
+    /// logged as they depart, see `Room::settle`).
+    fn log_lobby_leave(&mut self, now: Instant, id: ParticipantId) {
+        let at = self.wall_ms(now);
+        self.session_log.record(at, id, LogEvent::Leave, None);
     }
 
     /// Takes `id` out of the lobby (admitted, denied or gone) and tells the moderators.
@@ -302,6 +316,7 @@ impl Room {
             ModeratorAction::Admit { id } => self.admit(now, id)?,
             ModeratorAction::Deny { id } => {
                 let w = self.take_waiter(id).ok_or(ErrorCode::UnknownParticipant)?;
+                self.log_lobby_leave(now, id);
                 let _ = w.out.try_send(Outgoing::Msg(ServerMsg::Error {
                     code: ErrorCode::EntryDenied,
                     message: "a moderator did not let you in".to_owned(),

@@ -268,6 +268,11 @@ impl Room {
         self.recording.as_ref().map(|r| r.consents.state(&present))
     }
 
+    /// `who`'s answer to the recording, while one exists and they gave one.
+    pub(super) fn recording_answer_of(&self, who: ParticipantId) -> Option<Consent> {
+        self.recording.as_ref()?.consents.answer_of(who)
+    }
+
     /// Tells everyone present what changed, but `except` (a newcomer, whose `Joined` carries it).
     fn announce_recording(&mut self, event: RecordingEvent, except: Option<ParticipantId>) {
         let msg = ServerMsg::Recording {

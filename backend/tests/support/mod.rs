@@ -31,11 +31,12 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH, download_path};
 use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
 use treff_shared::recording::{MODERATOR_AUTH_SCHEME, recording_path};
 use treff_shared::{
-    ClientMsg, JobState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids,
-    RecordingSummary, RemoteTrack, RoomId, ServerMsg, TrackKind,
+    Attachment, ClientMsg, HttpToken, JobState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo,
+    PublishMids, RecordingSummary, RemoteTrack, RoomId, ServerMsg, TrackKind,
 };
 use webrtc::api::APIBuilder;
 use webrtc::api::interceptor_registry::register_default_interceptors;
@@ -222,6 +223,57 @@ impl Closed {
     }
 }
 
+/// The attachment API as a browser uses it.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(server: &treff::Server) -> Self {
+        Self::with_headers(server, reqwest::header::HeaderMap::new())
+    }
+
+    /// An API client that sends `headers` (a browser's User-Agent, a proxy's X-Forwarded-For)
+    /// with every request.
+    pub fn with_headers(server: &treff::Server, headers: reqwest::header::HeaderMap) -> Self {
+        Self {
+            base: format!("http://{}", server.http_addr),
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("a client with these headers"),
+        }
+    }
+
+    pub async fn upload(
+        &self,
+        token: Option<&HttpToken>,
+        name: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{UPLOAD_PATH}", self.base))
+            .header(FILE_NAME_HEADER, name)
+            .body(body);
+        if let Some(t) = token {
+            request = request.bearer_auth(&t.0);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    pub async fn download(&self, token: Option<&HttpToken>, a: &Attachment) -> reqwest::Response {
+        let mut request = self
+            .http
+            .get(format!("{}{}", self.base, download_path(&a.id)));
+        if let Some(t) = token {
+            request = request.bearer_auth(&t.0);
+        }
+        request.send().await.expect("the server answers")
+    }
+}
+
 /// A signalling client on a real WebSocket.
 pub struct WsClient {
     pub ws: Ws,
@@ -235,13 +287,22 @@ pub async fn try_connect(
     http_addr: SocketAddr,
     origin: Option<&str>,
 ) -> Result<WsClient, tungstenite::Error> {
+    let origin = origin.map(|o| ("Origin", o));
+    try_connect_with(http_addr, origin.as_slice()).await
+}
+
+/// Opens `/ws` with these request headers (`Origin` among them, or not).
+pub async fn try_connect_with(
+    http_addr: SocketAddr,
+    headers: &[(&'static str, &str)],
+) -> Result<WsClient, tungstenite::Error> {
     let mut request = format!("ws://{http_addr}/ws")
         .into_client_request()
         .expect("a valid ws URL");
-    if let Some(origin) = origin {
+    for &(name, value) in headers {
         request.headers_mut().insert(
-            "Origin",
-            HeaderValue::from_str(origin).expect("a valid header value"),
+            name,
+            HeaderValue::from_str(value).expect("a valid header value"),
         );
     }
     let (ws, _response) = timeout(STEP, tokio_tungstenite::connect_async(request))

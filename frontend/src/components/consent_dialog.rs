@@ -8,6 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use treff_shared::Consent;
 
+use crate::components::modal::follow_open;
 use crate::i18n::rec_texts;
 use crate::recording::recording_ctx;
 
@@ -20,20 +21,7 @@ pub fn ConsentDialog() -> impl IntoView {
     };
     let asking = ctx.ui.asking;
     let dialog_ref = NodeRef::<html::Dialog>::new();
-    Effect::new(move |_| {
-        let wanted = asking.get();
-        let Some(dialog) = dialog_ref.get() else {
-            return;
-        };
-        if wanted && !dialog.open() {
-            if let Err(e) = dialog.show_modal() {
-                web_sys::console::error_2(&"treff: cannot open the consent question".into(), &e);
-                asking.set(false);
-            }
-        } else if !wanted && dialog.open() {
-            dialog.close();
-        }
-    });
+    follow_open(dialog_ref, asking, "consent question");
     let answer = move |consent: Consent| ctx.consent.run(consent);
     view! {
         <dialog

@@ -6,14 +6,14 @@ use treff_shared::Reaction;
 
 use crate::components::chat_toggle::ChatToggle;
 use crate::components::hand_toggle::HandToggle;
-use crate::components::icons::{KeyboardIcon, LeaveIcon, PeopleIcon};
+use crate::components::icons::{KeyboardIcon, LeaveIcon, PeopleIcon, ShieldIcon};
 use crate::components::media_toggle::MediaToggle;
 use crate::components::moderator_menu::ModeratorMenu;
 use crate::components::panel_toggle::PanelToggle;
 use crate::components::participants_panel::{PANEL_ID, TOGGLE_ID};
 use crate::components::reactions_menu::ReactionsMenu;
 use crate::components::stage_controls::{ScreenToggle, ViewToggle};
-use crate::i18n::texts;
+use crate::i18n::{privacy_texts, texts};
 use crate::media::Device;
 use crate::session::RoomUi;
 
@@ -36,6 +36,8 @@ pub struct ControlActions {
     pub toggle_participants: Callback<()>,
     /// Show the shortcut help.
     pub help: Callback<()>,
+    /// Show "My data".
+    pub my_data: Callback<()>,
     /// Leave the meeting.
     pub leave: Callback<()>,
 }
@@ -49,6 +51,7 @@ pub fn ControlBar(
     actions: ControlActions,
 ) -> impl IntoView {
     let t = texts();
+    let pt = privacy_texts();
     let media_toggles = [
         (
             Device::Mic,
@@ -99,6 +102,17 @@ pub fn ControlBar(
                 on:click=move |_| actions.help.run(())
             >
                 <KeyboardIcon />
+            </button>
+            <button
+                type="button"
+                class="control-button icon-only"
+                data-testid="my-data-button"
+                aria-label=pt.my_data
+                aria-haspopup="dialog"
+                title=pt.my_data
+                on:click=move |_| actions.my_data.run(())
+            >
+                <ShieldIcon />
             </button>
             <button
                 type="button"

@@ -1,12 +1,12 @@
 //! The keyboard-shortcut help: a modal `<dialog>` listing every shortcut of the room.
 //!
-//! `showModal` makes the rest of the page inert and puts the focus on the close button; Escape and
-//! the close button close it natively, and the browser gives the focus back to where it was. The
-//! `open` signal follows the dialog's `close` event, so it stays right however the dialog closed.
+//! A modal dialog (see [`follow_open`]): the focus starts on the close button, and the browser gives
+//! it back to where it was when the dialog closes.
 
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::modal::follow_open;
 use crate::i18n::texts;
 use crate::shortcuts::Shortcut;
 
@@ -18,20 +18,7 @@ pub fn HelpDialog(
 ) -> impl IntoView {
     let t = texts();
     let dialog_ref = NodeRef::<html::Dialog>::new();
-    Effect::new(move |_| {
-        let wanted = open.get();
-        let Some(dialog) = dialog_ref.get() else {
-            return;
-        };
-        if wanted && !dialog.open() {
-            if let Err(e) = dialog.show_modal() {
-                web_sys::console::error_2(&"treff: cannot open the help dialog".into(), &e);
-                open.set(false);
-            }
-        } else if !wanted && dialog.open() {
-            dialog.close();
-        }
-    });
+    follow_open(dialog_ref, open, "help");
 
     let shortcuts = Shortcut::ALL.map(|s| {
         view! {

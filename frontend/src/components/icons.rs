@@ -141,6 +141,17 @@ pub fn PeopleIcon() -> impl IntoView {
     }
 }
 
+/// A shield, for "My data".
+#[component]
+pub fn ShieldIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z" />
+            <path d="M9 12l2 2 4-4" />
+        </svg>
+    }
+}
+
 /// A keyboard, for the shortcut help.
 #[component]
 pub fn KeyboardIcon() -> impl IntoView {

@@ -18,6 +18,7 @@ use crate::components::consent_dialog::ConsentDialog;
 use crate::components::control_bar::{ControlActions, ControlBar};
 use crate::components::help_dialog::HelpDialog;
 use crate::components::moderation_notices::ModerationNotices;
+use crate::components::my_data_dialog::MyDataDialog;
 use crate::components::participants_panel::ParticipantsPanel;
 use crate::components::presentation::{Presentations, sharing};
 use crate::components::recording_bar::RecordingBar;
@@ -75,6 +76,7 @@ pub fn Room(
         toggle_chat: Callback::new(move |()| ui.toggle_chat()),
         toggle_participants: Callback::new(move |()| ui.toggle_participants()),
         help: Callback::new(move |()| ui.help_open.set(true)),
+        my_data: Callback::new(move |()| with_session(&|s| s.show_my_data())),
         leave: Callback::new(move |()| with_session(&|s| s.leave())),
     };
     provide_context(ModerationCtx {
@@ -217,6 +219,7 @@ pub fn Room(
                 <ParticipantsPanel room=ui />
             </div>
             <HelpDialog open=ui.help_open />
+            <MyDataDialog open=ui.my_data_open data=ui.my_data />
             <p class="visually-hidden" role="status" data-testid="announcement">
                 {move || ui.announcement.with(|a| a.as_ref().map(|a| a.text(t)))}
             </p>

@@ -91,52 +91,6 @@ async fn chat_length_and_rate_are_limited_with_an_error_to_the_sender_only() {
     assert_eq!(chats(&drain(&mut b_rx)).len(), 1);
 }
 
-/// Uploads `data` as participant with token `secret`, the way the HTTP handler does.
-async fn upload(room: &mut Room, secret: &str, data: &[u8]) -> Attachment {
-    let (reply, mut answer) = oneshot::channel();
-    room.command(
-        Instant::now(),
-        Command::Api {
-            secret: secret.to_owned(),
-            request: ApiRequest::BeginUpload {
-                size: data.len() as u64,
-                reply,
-            },
-        },
-    );
-    let ticket = answer.try_recv().expect("answered").expect("accepted");
-    let body =
-        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(data))]);
-    let n = crate::attachments::write_encrypted(body, &ticket)
-        .await
-        .expect("written");
-    let (reply, mut answer) = oneshot::channel();
-    room.command(
-        Instant::now(),
-        Command::UploadDone {
-            id: ticket.id.clone(),
-            outcome: Some(("notes.txt".into(), n)),
-            reply,
-        },
-    );
-    answer.try_recv().expect("answered").expect("stored")
-}
-
-fn may_download(room: &mut Room, secret: &str, id: &AttachmentId) -> Result<(), ErrorCode> {
-    let (reply, mut answer) = oneshot::channel();
-    room.command(
-        Instant::now(),
-        Command::Api {
-            secret: secret.to_owned(),
-            request: ApiRequest::Download {
-                id: id.clone(),
-                reply,
-            },
-        },
-    );
-    answer.try_recv().expect("answered").map(|_| ())
-}
-
 #[tokio::test]
 async fn attachments_follow_their_message_and_the_end_purges_them() {
     let (mut room, _d) = room(20).await;

@@ -12,6 +12,7 @@ mod media;
 mod meeting;
 mod moderation;
 mod net;
+mod privacy;
 mod recording;
 
 async fn room(max: usize) -> (Room, mpsc::Receiver<Vec<Datagram>>) {
@@ -87,7 +88,7 @@ fn join_with(
         cam: true,
         moderator_key: None,
         password: None,
-        addr: None,
+        client: Client::default(),
         out,
     };
     adjust(&mut request);
@@ -202,4 +203,66 @@ fn history(msgs: &[ServerMsg]) -> Vec<String> {
             _ => None,
         })
         .expect("a Joined")
+}
+
+/// Uploads `data` as participant with token `secret`, the way the HTTP handler does.
+async fn upload(room: &mut Room, secret: &str, data: &[u8]) -> Attachment {
+    upload_as(room, secret, &Client::default(), data).await
+}
+
+/// [`upload`] by a request that says `client` about its sender.
+async fn upload_as(room: &mut Room, secret: &str, client: &Client, data: &[u8]) -> Attachment {
+    let (reply, mut answer) = oneshot::channel();
+    let size = data.len() as u64;
+    api(
+        room,
+        secret,
+        client,
+        ApiRequest::BeginUpload { size, reply },
+    );
+    let ticket = answer.try_recv().expect("answered").expect("accepted");
+    let body =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(data))]);
+    let n = crate::attachments::write_encrypted(body, &ticket)
+        .await
+        .expect("written");
+    let (reply, mut answer) = oneshot::channel();
+    room.command(
+        Instant::now(),
+        Command::UploadDone {
+            id: ticket.id.clone(),
+            outcome: Some(("notes.txt".into(), n)),
+            reply,
+        },
+    );
+    answer.try_recv().expect("answered").expect("stored")
+}
+
+fn may_download(room: &mut Room, secret: &str, id: &AttachmentId) -> Result<(), ErrorCode> {
+    download_as(room, secret, &Client::default(), id)
+}
+
+/// [`may_download`] by a request that says `client` about its sender.
+fn download_as(
+    room: &mut Room,
+    secret: &str,
+    client: &Client,
+    id: &AttachmentId,
+) -> Result<(), ErrorCode> {
+    let (reply, mut answer) = oneshot::channel();
+    let id = id.clone();
+    api(room, secret, client, ApiRequest::Download { id, reply });
+    answer.try_recv().expect("answered").map(|_| ())
+}
+
+/// An `/api` request as its HTTP handler passes it on.
+fn api(room: &mut Room, secret: &str, client: &Client, request: ApiRequest) {
+    let secret = secret.to_owned();
+    let client = client.clone();
+    let command = Command::Api {
+        secret,
+        client,
+        request,
+    };
+    room.command(Instant::now(), command);
 }

@@ -21,7 +21,7 @@ async fn moderated() -> (
     });
     let (b, b_rx) = join_with(&mut room, t0, "Ben", |r| {
         on(r);
-        r.addr = Some([10, 0, 0, 2].into());
+        r.client.addr = Some([10, 0, 0, 2].into());
     });
     let (c, c_rx) = join_with(&mut room, t0, "Carl", on);
     let people = [
@@ -357,7 +357,7 @@ async fn a_removed_and_banned_participant_stays_out_and_end_for_all_ends_it() {
             .any(|o| matches!(o, Outgoing::Close(f) if *f == Fault::REMOVED))
     );
     assert!(!room.participants.contains_key(&b));
-    let from_bens_address = |r: &mut JoinRequest| r.addr = Some([10, 0, 0, 2].into());
+    let from_bens_address = |r: &mut JoinRequest| r.client.addr = Some([10, 0, 0, 2].into());
     assert_eq!(
         join_with(&mut room, Instant::now(), "Ben again", from_bens_address).0,
         Err(ErrorCode::Banned)

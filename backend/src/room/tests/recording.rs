@@ -12,7 +12,7 @@ use crate::recording::capture::{CaptureHandle, CaptureMsg, JobNotifier, Recorder
 
 /// A recorder that keeps the receiving end of every capture, for the test to read.
 #[derive(Default)]
-struct TestRecorder {
+pub(super) struct TestRecorder {
     captures: Mutex<Vec<mpsc::Receiver<CaptureMsg>>>,
 }
 
@@ -60,7 +60,7 @@ fn latest_state(msgs: &[ServerMsg]) -> Option<Option<RecordingState>> {
 }
 
 /// A room with a recorder, a moderator (by link) and `others`, all joined at `now`.
-async fn recorded_room(
+pub(super) async fn recorded_room(
     now: Instant,
     others: &[&str],
 ) -> (
@@ -81,11 +81,11 @@ async fn recorded_room(
     (room, recorder, people)
 }
 
-fn record(room: &mut Room, now: Instant, from: ParticipantId, action: RecordingAction) {
+pub(super) fn record(room: &mut Room, now: Instant, from: ParticipantId, action: RecordingAction) {
     say_at(room, now, from, ClientMsg::Recording { action });
 }
 
-fn answer(room: &mut Room, now: Instant, from: ParticipantId, consent: Consent) {
+pub(super) fn answer(room: &mut Room, now: Instant, from: ParticipantId, consent: Consent) {
     say_at(room, now, from, ClientMsg::Consent { consent });
 }
 

@@ -1,0 +1,164 @@
+//! The session log (R7) and "My data" (R10): what is recorded about whom, and who may see it.
+
+use super::recording::{answer, record, recorded_room};
+use super::*;
+use treff_shared::{Consent, LogEntry, MyData, RecordingAction};
+
+fn browser_at(addr: [u8; 4]) -> Client {
+    Client {
+        addr: Some(addr.into()),
+        user_agent: Some(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+                .into(),
+        ),
+        referrer: Some("https://intranet.example/calendar".into()),
+    }
+}
+
+/// What the room answers `who` on `ClientMsg::MyData`.
+fn my_data(room: &mut Room, who: ParticipantId, rx: &mut mpsc::Receiver<Outgoing>) -> MyData {
+    drain(rx);
+    say(room, who, ClientMsg::MyData);
+    let answers: Vec<MyData> = drain(rx)
+        .into_iter()
+        .filter_map(|m| match m {
+            ServerMsg::MyData { data } => Some(data),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len(), 1, "one answer to one question");
+    answers.into_iter().next().expect("one")
+}
+
+#[tokio::test]
+async fn the_session_log_holds_the_listed_fields_of_joins_files_and_leaves() {
+    let (mut room, _d) = room(20).await;
+    let t0 = Instant::now();
+    let anna = browser_at([192, 0, 2, 7]);
+    let (a, mut a_rx) = join_with(&mut room, t0, "Anna", |r| r.client = anna.clone());
+    let a = a.expect("joins");
+    let secret = token_secret(&drain(&mut a_rx));
+    let file = upload_as(&mut room, &secret, &anna, b"minutes").await;
+    download_as(&mut room, &secret, &anna, &file.id).expect("her own file");
+    let (b, _b_rx) = join_with(&mut room, t0, "Ben", |r| {
+        r.client = browser_at([198, 51, 100, 9])
+    });
+    let b = b.expect("joins");
+    say(&mut room, b, ClientMsg::Leave);
+
+    let entry = |event| LogEntry {
+        at_ms: 0,
+        event,
+        browser: Some("Firefox 128.0".into()),
+        os: Some("Windows 10 NT 10.0".into()),
+        address: Some("192.0.2.7".into()),
+        referrer: Some("https://intranet.example/calendar".into()),
+    };
+    let without_time = |entries: Vec<LogEntry>| {
+        entries
+            .into_iter()
+            .map(|e| {
+                assert!(
+                    e.at_ms >= room.wall_ms(t0),
+                    "stamped with the server's clock"
+                );
+                LogEntry { at_ms: 0, ..e }
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        without_time(room.session_log.of(a)),
+        [
+            entry(LogEvent::Join),
+            entry(LogEvent::Upload),
+            entry(LogEvent::Download)
+        ]
+    );
+    let ben = without_time(room.session_log.of(b));
+    assert_eq!(
+        ben.iter().map(|e| e.event).collect::<Vec<_>>(),
+        [LogEvent::Join, LogEvent::Leave]
+    );
+    assert_eq!(ben[0].address.as_deref(), Some("198.51.100.9"));
+    assert_eq!(
+        (ben[1].browser.as_ref(), ben[1].address.as_ref()),
+        (None, None),
+        "a leave carries no request"
+    );
+    assert_eq!(room.session_log.len(), 5, "nothing else was recorded");
+}
+
+#[tokio::test]
+async fn a_lobby_visit_is_logged_as_a_join_and_a_leave() {
+    let (mut room, _d) = room(20).await;
+    let t0 = Instant::now();
+    let key = test_keys().moderator_key(&room.id);
+    let (m, _m_rx) = join_with(&mut room, t0, "Mo", |r| r.moderator_key = Some(key));
+    let m = m.expect("joins");
+    say(
+        &mut room,
+        m,
+        ClientMsg::Moderate {
+            action: ModeratorAction::SetLobby { enabled: true },
+        },
+    );
+    let (w, _w_rx) = join_at(&mut room, t0, "Wanda");
+    let w = w.expect("waits");
+    say(&mut room, w, ClientMsg::Leave);
+    assert_eq!(
+        room.session_log
+            .of(w)
+            .iter()
+            .map(|e| e.event)
+            .collect::<Vec<_>>(),
+        [LogEvent::Join, LogEvent::Leave]
+    );
+}
+
+#[tokio::test]
+async fn my_data_is_about_the_asker_only_and_built_from_the_rooms_state() {
+    let t0 = Instant::now();
+    let (mut room, _recorder, mut people) = recorded_room(t0, &["Anna", "Ben"]).await;
+    let (mo, _) = people[0];
+    let (b, mut b_rx) = people.pop().expect("Ben");
+    let (a, mut a_rx) = people.pop().expect("Anna");
+    record(&mut room, t0, mo, RecordingAction::Propose);
+    answer(&mut room, t0, a, Consent::Yes);
+    say_at(&mut room, t0, a, chat("hello all", None));
+    say_at(&mut room, t0, a, chat("just for Ben", Some(b)));
+    say_at(&mut room, t0, b, chat("Ben's own words", None));
+
+    let anna = my_data(&mut room, a, &mut a_rx);
+    assert_eq!(
+        (anna.id, anna.name.as_str(), anna.moderator),
+        (a, "Anna", false)
+    );
+    assert_eq!(anna.conference_started_at_ms, room.wall_ms(room.started.0));
+    assert_eq!(
+        anna.messages
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect::<Vec<_>>(),
+        ["hello all", "just for Ben"],
+        "her public and private messages, nothing of Ben's"
+    );
+    assert_eq!(anna.recording_answer, Some(Consent::Yes));
+    assert_eq!(
+        anna.log.iter().map(|e| e.event).collect::<Vec<_>>(),
+        [LogEvent::Join]
+    );
+
+    let ben = my_data(&mut room, b, &mut b_rx);
+    assert_eq!(
+        ben.messages
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Ben's own words"]
+    );
+    assert_eq!(ben.recording_answer, None, "Ben has not answered");
+    assert!(
+        drain(&mut a_rx).is_empty(),
+        "Anna hears nothing of Ben's question"
+    );
+}

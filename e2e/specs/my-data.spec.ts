@@ -1,0 +1,67 @@
+/**
+ * "My data" (R10 of the privacy notice): a participant sees what the server holds about them right
+ * now (name, role, their session-log entries, their own chat messages) and nothing of anyone else's,
+ * and downloads the same as JSON. The session log's entries come from the real requests (R7).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { expect, test } from '../fixtures';
+
+test('My data shows my own name, messages and log entries, not the other\'s, and downloads them as JSON', async ({
+  participants,
+  serverLog,
+}) => {
+  const t = crypto.randomBytes(5).toString('hex');
+  const [alice, bob] = await participants(`Alice-Secret-${t}`, `Bob-Secret-${t}`);
+  const mine = `Chat-Secret-${t}-mine`;
+  const privateToBob = `Chat-Secret-${t}-psst`;
+  const bobs = `Chat-Secret-${t}-bobs`;
+
+  const id = await alice.newMeeting();
+  await alice.join(id);
+  await bob.join(id);
+  await expect(alice.room.tiles).toHaveCount(2);
+  const bobId = await bob.room.selfId();
+
+  await alice.chat.send(mine);
+  await alice.chat.send(privateToBob, bobId);
+  await bob.chat.send(bobs);
+  await expect(alice.chat.message(bobs)).toHaveCount(1);
+
+  const dialog = alice.page.getByTestId('my-data');
+  await alice.page.getByTestId('my-data-button').click();
+  await expect(dialog).toBeVisible();
+
+  await test.step('the dialog shows what the server holds about Alice, nothing of Bob', async () => {
+    await expect(dialog.getByTestId('my-data-name')).toHaveText(alice.name);
+    const messages = dialog.getByTestId('my-data-message');
+    await expect(messages).toHaveCount(2);
+    await expect(messages.nth(0)).toContainText(mine);
+    await expect(messages.nth(1)).toContainText(privateToBob);
+    await expect(dialog).not.toContainText(bobs);
+    await expect(dialog).not.toContainText(bob.name);
+    const entries = dialog.getByTestId('my-data-log-entry');
+    await expect(entries, 'one entry: her join (the page made no upload or download)').toHaveCount(1);
+    await expect(entries.first()).toContainText('Chrome');
+    await expect(entries.first().getByTestId('my-data-address')).toHaveText('127.0.0.1');
+  });
+
+  await test.step('the JSON download holds the same', async () => {
+    const [download] = await Promise.all([
+      alice.page.waitForEvent('download'),
+      dialog.getByTestId('my-data-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^treff-my-data-\d{4}-\d\d-\d\d\.json$/);
+    const data = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+    expect(data.name).toBe(alice.name);
+    expect(data.messages.map((m: { text: string }) => m.text)).toEqual([mine, privateToBob]);
+    expect(data.log).toHaveLength(1);
+    expect(data.log[0]).toMatchObject({ event: 'join', address: '127.0.0.1' });
+    expect(data.log[0].browser).toMatch(/^Chrome \d+/);
+    expect(JSON.stringify(data)).not.toContain(bobs);
+  });
+
+  await dialog.getByTestId('my-data-close').click();
+  await expect(dialog).toBeHidden();
+  serverLog.expectNoneOf([alice.name, bob.name, mine, privateToBob, bobs]);
+});

@@ -1,0 +1,135 @@
+//! The strings of "My data" (R10 of the privacy notice), in German and English.
+
+use leptos::prelude::*;
+use treff_shared::LogEvent;
+
+use super::Lang;
+
+/// The "My data" strings of one language.
+pub struct PrivacyTexts {
+    /// The control-bar button and the dialog's heading.
+    pub my_data: &'static str,
+    /// Under the heading: what the dialog shows.
+    pub intro: &'static str,
+    /// While the server's answer is on its way.
+    pub loading: &'static str,
+    /// Label: display name.
+    pub name: &'static str,
+    /// Label: role.
+    pub role: &'static str,
+    /// Role value.
+    pub moderator: &'static str,
+    /// Role value.
+    pub participant: &'static str,
+    /// Label: when the conference started.
+    pub started: &'static str,
+    /// Heading of the session-log table.
+    pub log: &'static str,
+    /// What the session log is and how long it lives.
+    pub log_note: &'static str,
+    /// Session-log events: joined, uploaded, downloaded, left.
+    pub events: [&'static str; 4],
+    /// Column headings of the session log: time, event, browser, system, address, referrer.
+    pub columns: [&'static str; 6],
+    /// Heading of the own chat messages.
+    pub messages: &'static str,
+    /// Addressee of a public message.
+    pub to_everyone: &'static str,
+    /// Addressee of a private message.
+    pub privately: &'static str,
+    /// Nothing in a list.
+    pub none: &'static str,
+    /// Label: the recording answer.
+    pub recording: &'static str,
+    /// Recording answer values: yes, no, none given.
+    pub answers: [&'static str; 3],
+    /// The download button.
+    pub download: &'static str,
+    /// The close button.
+    pub close: &'static str,
+}
+
+impl PrivacyTexts {
+    /// The name of a session-log event.
+    pub fn event(&self, event: LogEvent) -> &'static str {
+        self.events[match event {
+            LogEvent::Join => 0,
+            LogEvent::Upload => 1,
+            LogEvent::Download => 2,
+            LogEvent::Leave => 3,
+        }]
+    }
+}
+
+const PRIVACY_DE: PrivacyTexts = PrivacyTexts {
+    my_data: "Meine Daten",
+    intro: "Alles, was der Server in diesem Moment über Sie gespeichert hat. Es wird gelöscht, wenn die Besprechung endet.",
+    loading: "Wird geladen …",
+    name: "Anzeigename",
+    role: "Rolle",
+    moderator: "Moderation",
+    participant: "Teilnahme",
+    started: "Besprechung begonnen",
+    log: "Sitzungsprotokoll",
+    log_note: "Der Server protokolliert Zugriffe dieser Besprechung nur im Arbeitsspeicher und löscht das Protokoll, wenn sie endet.",
+    events: [
+        "Beitritt",
+        "Datei hochgeladen",
+        "Datei heruntergeladen",
+        "Verlassen",
+    ],
+    columns: [
+        "Zeit",
+        "Ereignis",
+        "Browser",
+        "Betriebssystem",
+        "IP-Adresse",
+        "Referrer",
+    ],
+    messages: "Meine Chatnachrichten",
+    to_everyone: "an alle",
+    privately: "privat",
+    none: "keine",
+    recording: "Meine Antwort zur Aufzeichnung",
+    answers: ["Ja", "Nein", "keine Antwort"],
+    download: "Als JSON herunterladen",
+    close: "Schließen",
+};
+
+const PRIVACY_EN: PrivacyTexts = PrivacyTexts {
+    my_data: "My data",
+    intro: "Everything the server holds about you right now. It is deleted when the meeting ends.",
+    loading: "Loading …",
+    name: "Display name",
+    role: "Role",
+    moderator: "Moderator",
+    participant: "Participant",
+    started: "Meeting started",
+    log: "Session log",
+    log_note: "The server logs this meeting's requests in memory only and deletes the log when the meeting ends.",
+    events: ["Joined", "Uploaded a file", "Downloaded a file", "Left"],
+    columns: [
+        "Time",
+        "Event",
+        "Browser",
+        "Operating system",
+        "IP address",
+        "Referrer",
+    ],
+    messages: "My chat messages",
+    to_everyone: "to everyone",
+    privately: "private",
+    none: "none",
+    recording: "My answer about recording",
+    answers: ["Yes", "No", "no answer"],
+    download: "Download as JSON",
+    close: "Close",
+};
+
+/// The "My data" strings of the active language.
+pub fn privacy_texts() -> &'static PrivacyTexts {
+    match use_context::<Lang>().unwrap_or(Lang::De) {
+        Lang::De => &PRIVACY_DE,
+        Lang::En => &PRIVACY_EN,
+    }
+}
