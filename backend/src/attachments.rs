@@ -201,7 +201,8 @@ impl Store {
         Some(attachment)
     }
 
-    /// The upload of `id` failed or its uploader left: forget it and remove what was written.
+    /// The upload of `id` failed or its uploader left, or the message that carried it was erased:
+    /// forget it and remove its file at once.
     pub fn abort_upload(&mut self, id: &AttachmentId) {
         if self.files.remove(id).is_some()
             && let Some(dir) = &self.dir

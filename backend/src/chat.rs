@@ -32,6 +32,8 @@ pub struct Post<'a> {
 pub struct Chat {
     limits: Limits,
     messages: Vec<ChatMessage>,
+    /// The next message's id: ids are never reused, also after an erasure.
+    next_id: u64,
     rates: HashMap<ParticipantId, TokenBucket>,
 }
 
@@ -41,6 +43,7 @@ impl Chat {
         Self {
             limits,
             messages: Vec::new(),
+            next_id: 1,
             rates: HashMap::new(),
         }
     }
@@ -77,8 +80,10 @@ impl Chat {
 
     /// Files a message whose text passed [`Chat::check`] and returns it as delivered.
     pub fn post(&mut self, post: Post<'_>, checked_text: String) -> ChatMessage {
+        let id = MessageId(self.next_id);
+        self.next_id += 1;
         let message = ChatMessage {
-            id: MessageId(self.messages.len() as u64 + 1),
+            id,
             from: post.from,
             name: post.name.to_owned(),
             to: post.to,
@@ -106,6 +111,28 @@ impl Chat {
             .filter(|m| m.from == author)
             .cloned()
             .collect()
+    }
+
+    /// `author` renamed themselves: their messages carry the new name (rectification, R10).
+    pub fn rename(&mut self, author: ParticipantId, name: &str) {
+        for m in self.messages.iter_mut().filter(|m| m.from == author) {
+            m.name = name.to_owned();
+        }
+    }
+
+    /// Erases `author`'s message `id` from the history and returns it (its audience is told, its
+    /// file deleted), or `UnknownMessage` if `author` wrote no such message.
+    pub fn erase(
+        &mut self,
+        id: MessageId,
+        author: ParticipantId,
+    ) -> Result<ChatMessage, ErrorCode> {
+        let at = self
+            .messages
+            .iter()
+            .position(|m| m.id == id && m.from == author)
+            .ok_or(ErrorCode::UnknownMessage)?;
+        Ok(self.messages.remove(at))
     }
 
     /// The participant left: their rate state goes (their messages stay, as in any chat).

@@ -26,8 +26,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, oneshot};
 use treff_shared::{
-    Attachment, AttachmentId, ClientMsg, DeletionReceipt, ErrorCode, HttpToken, Limits, LogEvent,
-    ParticipantId, ParticipantInfo, RoomId, ServerMsg,
+    Attachment, AttachmentId, ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, HttpToken,
+    Limits, LogEvent, ParticipantId, ParticipantInfo, RoomId, ServerMsg,
 };
 
 use crate::attachments::{DownloadTicket, Store, UploadTicket};
@@ -571,6 +571,18 @@ impl Room {
                 }
             }
             ClientMsg::MyData => self.my_data(from),
+            ClientMsg::Rename { name } => {
+                if let Err(code) = self.rename(from, &name) {
+                    let message = "the display name is empty, too long or has control characters";
+                    self.send(from, user_error(code, message));
+                }
+            }
+            ClientMsg::EraseMessage { id } => {
+                if let Err(code) = self.erase_message(from, id) {
+                    let message = "no such message of yours";
+                    self.send(from, user_error(code, message));
+                }
+            }
             // The session only forwards the messages above; anything else is a bug there.
             ClientMsg::Hello { .. } | ClientMsg::Join { .. } => {
                 tracing::warn!("room got a session-level message");
@@ -609,13 +621,7 @@ impl Room {
         };
         let message = self.chat.post(post, text);
         self.capture_chat(&message);
-        let audience: Vec<_> = self
-            .participants
-            .keys()
-            .copied()
-            .filter(|id| chat::may_see(&message, *id))
-            .collect();
-        for id in audience {
+        for id in self.chat_audience(&message) {
             self.send(
                 id,
                 ServerMsg::Chat {
@@ -624,6 +630,15 @@ impl Room {
             );
         }
         Ok(())
+    }
+
+    /// Those present who may see `message`.
+    fn chat_audience(&self, message: &ChatMessage) -> Vec<ParticipantId> {
+        self.participants
+            .keys()
+            .copied()
+            .filter(|id| chat::may_see(message, *id))
+            .collect()
     }
 
     fn leave(&mut self, id: ParticipantId) {
@@ -755,6 +770,14 @@ impl Room {
 }
 
 /// The user error for a refused recording action or answer.
+/// A user error for the participant: the code for the UI, a short English reason for people.
+fn user_error(code: ErrorCode, message: &str) -> ServerMsg {
+    ServerMsg::Error {
+        code,
+        message: message.to_owned(),
+    }
+}
+
 fn recording_error(code: ErrorCode) -> ServerMsg {
     let message = match code {
         ErrorCode::NotModerator => "only a moderator may propose or stop a recording",

@@ -143,6 +143,9 @@ async fn operational_logs_hold_no_personal_data() {
     const CHAT: &str = "Diagnose Plaudertext öffentlich";
     const PRIVATE: &str = "Flüsterbotschaft nur für Anna";
     const FILE_NAME: &str = "Geheimakte-Quirlig.pdf";
+    // What the session log (R7) keeps of Cordula's requests, which must stay out of the logs.
+    const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const REFERRER: &str = "https://intranet.example/Verborgenheitsseite";
     const FILE_CONTENT: &[u8] = b"Inhalt der Geheimakte, streng vertraulich";
     const RECORDED: &str = "Mitschnittsatz Quasselwort";
 
@@ -229,7 +232,13 @@ async fn operational_logs_hold_no_personal_data() {
             })
             .await;
     }
-    let http = reqwest::Client::new();
+    let mut browser = reqwest::header::HeaderMap::new();
+    browser.insert("user-agent", AGENT.parse().expect("a header"));
+    browser.insert("referer", REFERRER.parse().expect("a header"));
+    let http = reqwest::Client::builder()
+        .default_headers(browser)
+        .build()
+        .expect("a client");
     let base = format!("http://{}", server.http_addr);
     let file: Attachment = http
         .post(format!("{base}{UPLOAD_PATH}"))
@@ -265,6 +274,15 @@ async fn operational_logs_hold_no_personal_data() {
         .await
         .expect("a body");
     assert_eq!(downloaded.as_ref(), FILE_CONTENT);
+    // "My data" serialises her log entries, messages and name for her, and for nobody's log.
+    cordula.send(&ClientMsg::MyData).await;
+    let mine = cordula
+        .recv_until("MyData", |m| match m {
+            ServerMsg::MyData { data } => Some(data.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(mine.log.len(), 3, "join, upload, download");
     cordula.send(&ClientMsg::Leave).await;
     anna.wait_event("ParticipantLeft(Cordula)", |msg| match msg {
         ServerMsg::ParticipantLeft { id } if *id == c.id => Some(()),
@@ -375,6 +393,9 @@ async fn operational_logs_hold_no_personal_data() {
         ("a private chat message".into(), PRIVATE.into()),
         ("part of a chat message".into(), "Plaudertext".into()),
         ("a file name".into(), FILE_NAME.into()),
+        ("a User-Agent".into(), "Firefox/128".into()),
+        ("a browser version".into(), "Firefox 128".into()),
+        ("a referrer".into(), "Verborgenheitsseite".into()),
         ("part of a file name".into(), "Geheimakte".into()),
         ("a token".into(), token),
         ("a token's secret".into(), secret[..16].to_owned()),

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { attachmentFiles } from '../disk';
 import { expect, test } from '../fixtures';
 
 test('My data shows my own name, messages and log entries, not the other\'s, and downloads them as JSON', async ({
@@ -64,4 +65,57 @@ test('My data shows my own name, messages and log entries, not the other\'s, and
   await dialog.getByTestId('my-data-close').click();
   await expect(dialog).toBeHidden();
   serverLog.expectNoneOf([alice.name, bob.name, mine, privateToBob, bobs]);
+});
+
+test('a rename reaches the other at once; an erased message and its file leave the other\'s view and the server', async ({
+  participants,
+  serverLog,
+}) => {
+  const t = crypto.randomBytes(5).toString('hex');
+  const [alice, bob] = await participants(`Alice-Secret-${t}`, `Bob-Secret-${t}`);
+  const newName = `Alicia-Secret-${t}`;
+  const caption = `Chat-Secret-${t}-caption`;
+  const fileName = `File-Secret-${t}.txt`;
+  const filePath = test.info().outputPath(fileName);
+  fs.writeFileSync(filePath, `the minutes ${t}`);
+
+  const id = await alice.newMeeting();
+  await alice.join(id);
+  await bob.join(id);
+  await expect(alice.room.tiles).toHaveCount(2);
+  const filesBefore = new Set(attachmentFiles());
+
+  await alice.chat.open();
+  await alice.chat.input.fill(caption);
+  await alice.chat.sendFile(filePath);
+  await expect(bob.chat.attachmentMessage(fileName)).toHaveCount(1);
+  const stored = attachmentFiles().filter((f) => !filesBefore.has(f));
+  expect(stored, 'the file is on the server').toHaveLength(1);
+
+  await test.step('Alice renames herself in My data: Bob sees the new name on her tile and message', async () => {
+    await alice.page.getByTestId('my-data-button').click();
+    const dialog = alice.page.getByTestId('my-data');
+    await dialog.getByTestId('my-data-new-name').fill(newName);
+    await dialog.getByTestId('my-data-rename').click();
+    await expect(dialog.getByTestId('my-data-name')).toHaveText(newName);
+    await dialog.getByTestId('my-data-close').click();
+    await expect.poll(() => bob.room.names()).toContain(newName);
+    await expect(bob.chat.attachmentMessage(fileName).getByTestId('chat-message-name')).toHaveText(newName);
+  });
+
+  await test.step('Alice erases her message: gone for Bob, and the file is gone from the server', async () => {
+    await alice.chat.attachmentMessage(fileName).getByTestId('chat-erase').click();
+    await expect(alice.chat.attachmentMessage(fileName)).toHaveCount(0);
+    await expect(bob.chat.attachmentMessage(fileName)).toHaveCount(0);
+    await expect(bob.chat.messages).toHaveCount(0);
+    expect(fs.existsSync(stored[0]), 'the file is deleted at once').toBe(false);
+    await expect(bob.chat.message(caption)).toHaveCount(0);
+  });
+
+  await expect(
+    alice.chat.messages.getByTestId('chat-erase'),
+    'nothing left to erase',
+  ).toHaveCount(0);
+  await expect(bob.chat.messages.getByTestId('chat-erase'), 'Bob never gets an erase button for Alice\'s messages').toHaveCount(0);
+  serverLog.expectNoneOf([alice.name, bob.name, newName, caption, fileName]);
 });

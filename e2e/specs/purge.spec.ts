@@ -8,21 +8,9 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { expect, test } from '../fixtures';
-import { ATTACHMENT_DIR, GRACE_MS } from '../server';
-
-/** The conference directories (`conf-*`) in the attachment directory, with the files in each. */
-function conferenceDirs(): Map<string, string[]> {
-  const dirs = new Map<string, string[]>();
-  if (!fs.existsSync(ATTACHMENT_DIR)) return dirs;
-  for (const entry of fs.readdirSync(ATTACHMENT_DIR, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !entry.name.startsWith('conf-')) continue;
-    const dir = path.join(ATTACHMENT_DIR, entry.name);
-    dirs.set(dir, fs.readdirSync(dir).map((f) => path.join(dir, f)));
-  }
-  return dirs;
-}
+import { conferenceDirs } from '../disk';
+import { GRACE_MS } from '../server';
 
 test('an attachment is encrypted on disk and deleted when the empty meeting\'s grace period is over', async ({
   participants,

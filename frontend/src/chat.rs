@@ -10,7 +10,7 @@
 //!   transcript is built in the browser and never sent anywhere.
 
 use leptos::prelude::*;
-use treff_shared::{Attachment, ChatMessage, ErrorCode, Limits, ParticipantId};
+use treff_shared::{Attachment, ChatMessage, ErrorCode, Limits, MessageId, ParticipantId};
 use web_sys::File;
 
 use crate::i18n::Texts;
@@ -36,6 +36,21 @@ pub struct ChatUi {
 }
 
 impl ChatUi {
+    /// A participant's new name on their messages.
+    pub fn rename(&self, id: ParticipantId, name: &str) {
+        self.entries.update(|entries| {
+            for e in entries.iter_mut().filter(|e| e.message.from == id) {
+                e.message.name = name.to_owned();
+            }
+        });
+    }
+
+    /// Its author erased a message: it goes from the list.
+    pub fn erase(&self, id: MessageId) {
+        self.entries
+            .update(|entries| entries.retain(|e| e.message.id != id));
+    }
+
     /// Adds messages from the server; counts those of others as unread while the panel is closed.
     /// A message already held (same id) is not added twice.
     pub fn receive(&self, messages: impl IntoIterator<Item = ChatEntry>) {
@@ -75,6 +90,8 @@ pub struct ChatActions {
     pub send_file: Callback<File>,
     /// Fetch an attachment and hand it to the person as a download.
     pub download: Callback<Attachment>,
+    /// Erase one of our own messages for everyone.
+    pub erase: Callback<MessageId>,
 }
 
 /// The chosen addressee of private messages. The name is kept so the composer can still say who

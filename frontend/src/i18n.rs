@@ -360,6 +360,8 @@ pub struct Texts {
     pub err_no_recording: &'static str,
     /// `recording_unavailable`.
     pub err_recording_unavailable: &'static str,
+    /// `UnknownMessage`: a message to erase that is gone or not one's own.
+    pub err_unknown_message: &'static str,
 
     // Left page.
     /// Heading after leaving.
@@ -447,6 +449,7 @@ impl Texts {
             ErrorCode::RecordingExists => self.err_recording_exists,
             ErrorCode::NoRecording => self.err_no_recording,
             ErrorCode::RecordingUnavailable => self.err_recording_unavailable,
+            ErrorCode::UnknownMessage => self.err_unknown_message,
         }
     }
 
@@ -655,6 +658,7 @@ pub const DE: Texts = Texts {
     err_recording_exists: "Es gibt bereits eine Aufnahme.",
     err_no_recording: "Es gibt keine Aufnahme.",
     err_recording_unavailable: "Aufnahmen sind auf diesem Server ausgeschaltet.",
+    err_unknown_message: "Diese Nachricht gibt es nicht mehr.",
     left_title: "Sie haben das Meeting verlassen.",
     left_text: "Ihr Name und Ihre Daten in diesem Meeting werden gelöscht, sobald es endet.",
     ended_title: "Das Meeting ist beendet.",
@@ -822,6 +826,7 @@ pub const EN: Texts = Texts {
     err_recording_exists: "There is a recording already.",
     err_no_recording: "There is no recording.",
     err_recording_unavailable: "Recording is switched off on this server.",
+    err_unknown_message: "This message no longer exists.",
     left_title: "You left the meeting.",
     left_text: "Your name and your data in this meeting are deleted when it ends.",
     ended_title: "The meeting has ended.",

@@ -35,8 +35,9 @@ use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use treff_shared::{
-    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, MyData, PROTOCOL_VERSION, ParticipantId,
-    ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg, TrackKind, close_code,
+    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, MessageId, MyData, PROTOCOL_VERSION,
+    ParticipantId, ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg, TrackKind,
+    close_code,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
@@ -497,6 +498,15 @@ impl Session {
             ServerMsg::Reacted { id, reaction } => self.on_reacted(id, reaction),
             ServerMsg::Chat { message } => self.on_chat([message]),
             ServerMsg::MyData { data } => ui.my_data.set(Some(data)),
+            ServerMsg::Renamed { id, name } => {
+                ui.members.update(|ms| {
+                    if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
+                        m.name.clone_from(&name);
+                    }
+                });
+                ui.chat.rename(id, &name);
+            }
+            ServerMsg::MessageErased { id } => ui.chat.erase(id),
             ServerMsg::Ended { receipt } => self.finish(Some(receipt)),
             // A moderator switched a device off: it goes off here too (they can never switch one on).
             ServerMsg::TurnedOff { mic, cam } => {
@@ -796,6 +806,19 @@ impl Session {
         self.ui.my_data.set(None);
         self.ui.my_data_open.set(true);
         self.send(&ClientMsg::MyData);
+    }
+
+    /// Asks for a new display name; "My data" then shows what the server made of it.
+    pub fn rename(&self, name: &str) {
+        self.send(&ClientMsg::Rename {
+            name: name.to_owned(),
+        });
+        self.send(&ClientMsg::MyData);
+    }
+
+    /// Erases one of our own chat messages for everyone.
+    pub fn erase_message(&self, id: MessageId) {
+        self.send(&ClientMsg::EraseMessage { id });
     }
 
     /// The person leaves: say so and release camera and microphone at once, then wait for the

@@ -106,6 +106,18 @@ pub enum ClientMsg {
     /// "My data" (R10): what the server holds about this participant right now. Answered with
     /// `ServerMsg::MyData`, about the asking participant only.
     MyData,
+    /// Change this participant's display name (R2; rectification, R10). Checked like the name at
+    /// `Join`; everyone sees the new name at once, on the tile and on the past messages.
+    Rename {
+        /// The new name.
+        name: String,
+    },
+    /// Erase one of this participant's own chat messages for everyone (R10): it goes from every
+    /// view and from the history, and its attached file is deleted from the server at once.
+    EraseMessage {
+        /// Which message.
+        id: MessageId,
+    },
 }
 
 /// What a moderator can do. Deliberately nothing that turns anyone's microphone or camera on (R4):
@@ -309,6 +321,18 @@ pub enum ServerMsg {
     MyData {
         /// What it holds.
         data: MyData,
+    },
+    /// A participant changed their display name (to everyone, the participant included).
+    Renamed {
+        /// Who.
+        id: ParticipantId,
+        /// The new name.
+        name: String,
+    },
+    /// Its author erased a chat message (to everyone who could see it).
+    MessageErased {
+        /// Which.
+        id: MessageId,
     },
     /// To moderators: how the output job of a stopped recording is doing.
     RecordingJob {
@@ -549,6 +573,8 @@ pub enum ErrorCode {
     NoRecording,
     /// The server has no place for recordings (recording is switched off in its configuration).
     RecordingUnavailable,
+    /// The chat message is unknown or not this participant's own (only the author erases it).
+    UnknownMessage,
 }
 
 /// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).

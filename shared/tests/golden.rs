@@ -131,6 +131,16 @@ fn client_messages() {
     check(ClientMsg::Leave, r#"{"type":"Leave"}"#);
     check(ClientMsg::MyData, r#"{"type":"MyData"}"#);
     check(
+        ClientMsg::Rename {
+            name: "Anna B.".into(),
+        },
+        r#"{"type":"Rename","name":"Anna B."}"#,
+    );
+    check(
+        ClientMsg::EraseMessage { id: MessageId(7) },
+        r#"{"type":"EraseMessage","id":7}"#,
+    );
+    check(
         ClientMsg::RaiseHand { raised: true },
         r#"{"type":"RaiseHand","raised":true}"#,
     );
@@ -502,6 +512,17 @@ fn recording_messages() {
             "messages":[],"recording_answer":"yes"}}"#,
     );
     check(
+        ServerMsg::Renamed {
+            id: ParticipantId(1),
+            name: "Anna B.".into(),
+        },
+        r#"{"type":"Renamed","id":1,"name":"Anna B."}"#,
+    );
+    check(
+        ServerMsg::MessageErased { id: MessageId(7) },
+        r#"{"type":"MessageErased","id":7}"#,
+    );
+    check(
         JobState::Done {
             recording: RecordingSummary {
                 id: "r1".into(),
@@ -523,6 +544,7 @@ fn recording_messages() {
         (ErrorCode::RecordingExists, "recording_exists"),
         (ErrorCode::NoRecording, "no_recording"),
         (ErrorCode::RecordingUnavailable, "recording_unavailable"),
+        (ErrorCode::UnknownMessage, "unknown_message"),
     ] {
         check(code, &format!("\"{name}\""));
     }

@@ -1,12 +1,16 @@
 //! A participant's rights over their own data while the conference runs (R10 of the privacy
-//! notice): access and portability through "My data".
+//! notice): access and portability ("My data"), rectification (rename, R2) and erasure of their own
+//! chat messages and files.
 //!
 //! Invariants:
-//! - The answer is built from the room task's own state (the participant, the session log, the chat,
-//!   the recording's answers), never from anything the client sends, and only about the participant
-//!   who asks: nobody can ask about anyone else, since the session stamps who asks.
+//! - Every action is about the participant the session stamped, never about anyone a client names:
+//!   nobody can see, rename or erase anyone else's data.
+//! - "My data" is built from the room task's own state (the participant, the session log, the chat,
+//!   the recording's answers), never from anything the client sends.
+//! - An erased message is gone from the history that late joiners get, from every present view
+//!   (`MessageErased` to everyone who could see it) and its file from the disk, at once.
 
-use treff_shared::{MyData, ParticipantId, ServerMsg};
+use treff_shared::{ErrorCode, MessageId, MyData, ParticipantId, ServerMsg};
 
 use super::Room;
 
@@ -26,5 +30,38 @@ impl Room {
             recording_answer: self.recording_answer_of(who),
         };
         self.send(who, ServerMsg::MyData { data });
+    }
+
+    /// `ClientMsg::Rename`: `who` takes a new display name, which everyone sees at once, also on
+    /// their past messages.
+    pub(super) fn rename(&mut self, who: ParticipantId, name: &str) -> Result<(), ErrorCode> {
+        let name = self
+            .limits
+            .check_name(name)
+            .map_err(|_| ErrorCode::InvalidName)?;
+        let p = self
+            .participants
+            .get_mut(&who)
+            .ok_or(ErrorCode::NotJoined)?;
+        p.info.name.clone_from(&name);
+        self.chat.rename(who, &name);
+        self.broadcast(ServerMsg::Renamed { id: who, name });
+        Ok(())
+    }
+
+    /// `ClientMsg::EraseMessage`: `who` erases their own message `id` for everyone.
+    pub(super) fn erase_message(
+        &mut self,
+        who: ParticipantId,
+        id: MessageId,
+    ) -> Result<(), ErrorCode> {
+        let message = self.chat.erase(id, who)?;
+        if let Some(file) = &message.attachment {
+            self.attachments.abort_upload(&file.id);
+        }
+        for viewer in self.chat_audience(&message) {
+            self.send(viewer, ServerMsg::MessageErased { id });
+        }
+        Ok(())
     }
 }

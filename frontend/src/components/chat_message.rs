@@ -5,11 +5,11 @@
 //! text, never a link, never fetched or previewed, and an attachment is never shown inline.
 
 use leptos::prelude::*;
-use treff_shared::Attachment;
+use treff_shared::{Attachment, MessageId};
 
 use crate::chat::{ChatEntry, human_size};
-use crate::components::icons::DownloadIcon;
-use crate::i18n::texts;
+use crate::components::icons::{DownloadIcon, TrashIcon};
+use crate::i18n::{privacy_texts, texts};
 use crate::local_time;
 
 /// A message in the chat list.
@@ -19,13 +19,31 @@ pub fn ChatMessageItem(
     entry: ChatEntry,
     /// Called when the person asks for the attached file.
     on_download: Callback<Attachment>,
+    /// Called when the person erases their own message.
+    on_erase: Callback<MessageId>,
 ) -> impl IntoView {
     let t = texts();
+    let pt = privacy_texts();
     let ChatEntry {
         message,
         own,
         private,
     } = entry;
+    let id = message.id;
+    let erase = own.then(|| {
+        view! {
+            <button
+                type="button"
+                class="chat-erase icon-only"
+                data-testid="chat-erase"
+                aria-label=pt.erase_message
+                title=pt.erase_message
+                on:click=move |_| on_erase.run(id)
+            >
+                <TrashIcon />
+            </button>
+        }
+    });
     let private_label = private.as_ref().map(|p| p.label(t));
     let attachment = message.attachment.map(|a| {
         let size = human_size(a.size, t.decimal_separator);
@@ -74,6 +92,7 @@ pub fn ChatMessageItem(
                 >
                     {local_time::clock(message.sent_at_ms)}
                 </time>
+                {erase}
             </div>
             {text}
             {attachment}

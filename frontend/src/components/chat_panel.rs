@@ -55,6 +55,7 @@ pub fn ChatPanel(
     let t = texts();
     let chat = room.chat;
     let on_download = actions.download;
+    let on_erase = actions.erase;
     let list_ref = NodeRef::<html::Ol>::new();
     // dragenter/dragleave fire for every child crossed: a depth counter tells when the drag is
     // really over the panel.
@@ -137,8 +138,9 @@ pub fn ChatPanel(
             <ol class="chat-list" node_ref=list_ref aria-live="polite" aria-relevant="additions">
                 <For
                     each=move || chat.entries.get()
-                    key=|entry: &ChatEntry| entry.message.id
-                    children=move |entry| view! { <ChatMessageItem entry on_download /> }
+                    // The name is part of the key: a rename shows on the messages at once.
+                    key=|entry: &ChatEntry| (entry.message.id, entry.message.name.clone())
+                    children=move |entry| view! { <ChatMessageItem entry on_download on_erase /> }
                 />
             </ol>
             <Show when=move || chat.entries.with(Vec::is_empty)>

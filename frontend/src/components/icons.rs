@@ -141,6 +141,16 @@ pub fn PeopleIcon() -> impl IntoView {
     }
 }
 
+/// A waste bin, for erasing one's own message.
+#[component]
+pub fn TrashIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13M10 11v6M14 11v6" />
+        </svg>
+    }
+}
+
 /// A shield, for "My data".
 #[component]
 pub fn ShieldIcon() -> impl IntoView {

@@ -20,6 +20,8 @@ pub fn MyDataDialog(
     /// The server's latest answer.
     #[prop(into)]
     data: Signal<Option<MyData>>,
+    /// Called with a new display name.
+    on_rename: Callback<String>,
 ) -> impl IntoView {
     let pt = privacy_texts();
     let dialog_ref = NodeRef::<html::Dialog>::new();
@@ -53,7 +55,7 @@ pub fn MyDataDialog(
             <p class="hint">{pt.intro}</p>
             {move || match data.get() {
                 None => view! { <p role="status">{pt.loading}</p> }.into_any(),
-                Some(d) => view! { <MyDataContent data=d /> }.into_any(),
+                Some(d) => view! { <MyDataContent data=d on_rename /> }.into_any(),
             }}
             <form method="dialog" class="dialog-actions">
                 <button
@@ -74,8 +76,13 @@ pub fn MyDataDialog(
 
 /// What the server answered, laid out.
 #[component]
-fn MyDataContent(data: MyData) -> impl IntoView {
+fn MyDataContent(data: MyData, on_rename: Callback<String>) -> impl IntoView {
     let pt = privacy_texts();
+    let new_name = RwSignal::new(data.name.clone());
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_rename.run(new_name.get_untracked());
+    };
     let t = texts();
     let locale = t.locale;
     let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
@@ -143,6 +150,16 @@ fn MyDataContent(data: MyData) -> impl IntoView {
             <dt>{pt.recording}</dt>
             <dd data-testid="my-data-recording">{answer}</dd>
         </dl>
+        <form class="my-data-rename" on:submit=rename>
+            <label for="my-data-new-name">{pt.rename_label}</label>
+            <input
+                id="my-data-new-name"
+                data-testid="my-data-new-name"
+                autocomplete="off"
+                bind:value=new_name
+            />
+            <button type="submit" data-testid="my-data-rename">{pt.rename_save}</button>
+        </form>
         <h3>{pt.log}</h3>
         <p class="hint">{pt.log_note}</p>
         <div class="table-scroll">

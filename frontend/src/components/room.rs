@@ -133,6 +133,7 @@ pub fn Room(
         download: Callback::new(move |attachment: treff_shared::Attachment| {
             with_session(&|s| s.download(attachment.clone()));
         }),
+        erase: Callback::new(move |id| with_session(&|s| s.erase_message(id))),
     };
     let rejoin = {
         let settings = settings.clone();
@@ -219,7 +220,11 @@ pub fn Room(
                 <ParticipantsPanel room=ui />
             </div>
             <HelpDialog open=ui.help_open />
-            <MyDataDialog open=ui.my_data_open data=ui.my_data />
+            <MyDataDialog
+                open=ui.my_data_open
+                data=ui.my_data
+                on_rename=Callback::new(move |name: String| with_session(&|s| s.rename(&name)))
+            />
             <p class="visually-hidden" role="status" data-testid="announcement">
                 {move || ui.announcement.with(|a| a.as_ref().map(|a| a.text(t)))}
             </p>

@@ -45,6 +45,12 @@ pub struct PrivacyTexts {
     pub answers: [&'static str; 3],
     /// The download button.
     pub download: &'static str,
+    /// Label of the name field (rectification).
+    pub rename_label: &'static str,
+    /// The button that saves a new name.
+    pub rename_save: &'static str,
+    /// The button on one's own chat message that erases it for everyone.
+    pub erase_message: &'static str,
     /// The close button.
     pub close: &'static str,
 }
@@ -93,6 +99,9 @@ const PRIVACY_DE: PrivacyTexts = PrivacyTexts {
     recording: "Meine Antwort zur Aufzeichnung",
     answers: ["Ja", "Nein", "keine Antwort"],
     download: "Als JSON herunterladen",
+    rename_label: "Anzeigenamen ändern",
+    rename_save: "Namen speichern",
+    erase_message: "Nachricht für alle löschen",
     close: "Schließen",
 };
 
@@ -123,6 +132,9 @@ const PRIVACY_EN: PrivacyTexts = PrivacyTexts {
     recording: "My answer about recording",
     answers: ["Yes", "No", "no answer"],
     download: "Download as JSON",
+    rename_label: "Change display name",
+    rename_save: "Save name",
+    erase_message: "Delete message for everyone",
     close: "Close",
 };
 

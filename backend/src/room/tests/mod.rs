@@ -4,7 +4,7 @@
 use super::*;
 use std::sync::Arc;
 use str0m::Rtc;
-use treff_shared::{ModeratorAction, RoomSettings};
+use treff_shared::{ChatMessage, ModeratorAction, RoomSettings};
 use treff_shared::{RemoteTrack, TrackKind};
 
 mod chat;
@@ -196,10 +196,16 @@ fn chat(text: &str, to: Option<ParticipantId>) -> ClientMsg {
     }
 }
 
+/// The texts of the chat history that the `Joined` among `msgs` carries.
 fn history(msgs: &[ServerMsg]) -> Vec<String> {
+    history_messages(msgs).into_iter().map(|c| c.text).collect()
+}
+
+/// The chat history that the `Joined` among `msgs` carries.
+fn history_messages(msgs: &[ServerMsg]) -> Vec<ChatMessage> {
     msgs.iter()
         .find_map(|m| match m {
-            ServerMsg::Joined { chat, .. } => Some(chat.iter().map(|c| c.text.clone()).collect()),
+            ServerMsg::Joined { chat, .. } => Some(chat.clone()),
             _ => None,
         })
         .expect("a Joined")

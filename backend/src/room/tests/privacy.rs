@@ -2,7 +2,7 @@
 
 use super::recording::{answer, record, recorded_room};
 use super::*;
-use treff_shared::{Consent, LogEntry, MyData, RecordingAction};
+use treff_shared::{Consent, LogEntry, MessageId, MyData, RecordingAction};
 
 fn browser_at(addr: [u8; 4]) -> Client {
     Client {
@@ -161,4 +161,122 @@ async fn my_data_is_about_the_asker_only_and_built_from_the_rooms_state() {
         drain(&mut a_rx).is_empty(),
         "Anna hears nothing of Ben's question"
     );
+}
+
+/// The `Renamed` and `MessageErased` notices among `msgs`.
+fn notices(msgs: &[ServerMsg]) -> Vec<ServerMsg> {
+    msgs.iter()
+        .filter(|m| {
+            matches!(
+                m,
+                ServerMsg::Renamed { .. } | ServerMsg::MessageErased { .. }
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rename_reaches_everyone_at_once_and_the_past_messages_too() {
+    let (mut room, _d) = room(20).await;
+    let t0 = Instant::now();
+    let [(a, mut a_rx), (_b, mut b_rx)] = anna_and_ben(&mut room, t0);
+    say_at(&mut room, t0, a, chat("hello", None));
+    drain(&mut a_rx);
+    drain(&mut b_rx);
+
+    say(
+        &mut room,
+        a,
+        ClientMsg::Rename {
+            name: "  Anna B.  ".into(),
+        },
+    );
+    let renamed = ServerMsg::Renamed {
+        id: a,
+        name: "Anna B.".into(),
+    };
+    assert_eq!(notices(&drain(&mut a_rx)), std::slice::from_ref(&renamed));
+    assert_eq!(notices(&drain(&mut b_rx)), [renamed]);
+    let (_c, mut c_rx) = join_at(&mut room, t0, "Carl");
+    let history = history_messages(&drain(&mut c_rx));
+    assert_eq!(
+        history.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["Anna B."],
+        "the history carries the new name"
+    );
+
+    say(&mut room, a, ClientMsg::Rename { name: "   ".into() });
+    assert_eq!(errors(&drain(&mut a_rx)), [ErrorCode::InvalidName]);
+    assert!(notices(&drain(&mut b_rx)).is_empty());
+    assert_eq!(
+        room.participants[&a].info.name, "Anna B.",
+        "a refused name changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_erased_message_leaves_every_view_the_history_and_its_file_the_disk() {
+    let (mut room, _d) = room(20).await;
+    let t0 = Instant::now();
+    let (a, mut a_rx) = join_at(&mut room, t0, "Anna");
+    let a = a.expect("joins");
+    let secret = token_secret(&drain(&mut a_rx));
+    let [(b, mut b_rx), (_c, mut c_rx)] = ["Ben", "Carl"].map(|name| {
+        let (id, rx) = join_at(&mut room, t0, name);
+        (id.expect("joins"), rx)
+    });
+    let file = upload(&mut room, &secret, b"the minutes").await;
+    let path = room
+        .attachments
+        .dir()
+        .expect("a directory")
+        .join(file.id.as_str());
+    assert!(path.exists());
+    let with_file = ClientMsg::Chat {
+        text: "minutes attached".into(),
+        to: None,
+        attachment: Some(file.id.clone()),
+    };
+    say_at(&mut room, t0, a, with_file);
+    say_at(&mut room, t0, a, chat("for Ben only", Some(b)));
+    let ids: Vec<MessageId> = room.chat.sent_by(a).iter().map(|m| m.id).collect();
+    for rx in [&mut a_rx, &mut b_rx, &mut c_rx] {
+        drain(rx);
+    }
+
+    say(&mut room, b, ClientMsg::EraseMessage { id: ids[0] });
+    assert_eq!(
+        errors(&drain(&mut b_rx)),
+        [ErrorCode::UnknownMessage],
+        "only the author erases"
+    );
+    assert!(path.exists());
+
+    say(&mut room, a, ClientMsg::EraseMessage { id: ids[0] });
+    let erased = ServerMsg::MessageErased { id: ids[0] };
+    for rx in [&mut a_rx, &mut b_rx, &mut c_rx] {
+        assert_eq!(notices(&drain(rx)), std::slice::from_ref(&erased));
+    }
+    assert!(!path.exists(), "the file is deleted at once");
+    assert_eq!(
+        may_download(&mut room, &secret, &file.id),
+        Err(ErrorCode::NotFound)
+    );
+
+    say(&mut room, a, ClientMsg::EraseMessage { id: ids[1] });
+    assert_eq!(
+        notices(&drain(&mut b_rx)),
+        [ServerMsg::MessageErased { id: ids[1] }]
+    );
+    assert!(
+        notices(&drain(&mut c_rx)).is_empty(),
+        "Carl never saw the private one"
+    );
+    let (_d, mut d_rx) = join_at(&mut room, t0, "Dora");
+    assert!(
+        history(&drain(&mut d_rx)).is_empty(),
+        "a late joiner gets neither"
+    );
+    assert!(my_data(&mut room, a, &mut a_rx).messages.is_empty());
 }
