@@ -1,7 +1,8 @@
 /**
  * Accessibility: axe-core finds no serious or critical violation on the home page, the pre-join page
  * and the room (plain, with a raised hand and a reaction, with the chat, the participants panel, the
- * reactions menu and the help dialog open), and every control of the room is reachable with Tab.
+ * reactions menu, the help dialog and "My data" open), and every control of the room is reachable with
+ * Tab.
  */
 import { expectAccessible } from '../a11y';
 import { expect, test } from '../fixtures';
@@ -42,12 +43,18 @@ test('home, pre-join and room pages pass axe without serious or critical violati
   await bob.room.helpButton.click();
   await expect(bob.room.helpDialog).toBeVisible();
   await expectAccessible(bob.page, 'the room with the help dialog open');
+  await bob.page.keyboard.press('Escape');
+  await expect(bob.room.helpDialog).toBeHidden();
+  await bob.page.getByTestId('my-data-button').click();
+  const myData = bob.page.getByTestId('my-data');
+  await expect(myData.getByTestId('my-data-log-entry')).toHaveCount(1);
+  await expectAccessible(bob.page, 'the room with "My data" open');
 });
 
 test('every control of the room is reachable with Tab', async ({ participants }) => {
   const [alice] = await participants('Alice');
   await alice.join(await alice.newMeeting());
-  const controls = ['toggle-mic', 'toggle-cam', 'toggle-hand', 'reactions-button', 'chat-toggle', 'participants-toggle', 'help-button', 'leave'];
+  const controls = ['toggle-mic', 'toggle-cam', 'toggle-hand', 'reactions-button', 'chat-toggle', 'participants-toggle', 'help-button', 'my-data-button', 'leave'];
   const reached = new Set<string>();
   for (let i = 0; i < 20 && reached.size < controls.length; i++) {
     await alice.page.keyboard.press('Tab');
