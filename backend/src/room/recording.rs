@@ -268,6 +268,19 @@ impl Room {
         self.recording.as_ref().map(|r| r.consents.state(&present))
     }
 
+    /// `who` renamed themselves: a recording that has their name takes the new one (rectification;
+    /// the output labels their tile with the name they chose last).
+    pub(super) fn recording_renamed(&mut self, who: ParticipantId, name: &str) {
+        if let Some(recording) = self.recording.as_mut()
+            && recording.named.contains(&who)
+        {
+            recording.capture.send(CaptureMsg::Person {
+                key: key_of(who),
+                name: name.to_owned(),
+            });
+        }
+    }
+
     /// `who`'s answer to the recording, while one exists and they gave one.
     pub(super) fn recording_answer_of(&self, who: ParticipantId) -> Option<Consent> {
         self.recording.as_ref()?.consents.answer_of(who)

@@ -45,6 +45,7 @@ impl Room {
             .ok_or(ErrorCode::NotJoined)?;
         p.info.name.clone_from(&name);
         self.chat.rename(who, &name);
+        self.recording_renamed(who, &name);
         self.broadcast(ServerMsg::Renamed { id: who, name });
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use super::recording::{answer, record, recorded_room};
 use super::*;
+use crate::recording::capture::CaptureMsg;
 use treff_shared::{Consent, LogEntry, MessageId, MyData, RecordingAction};
 
 fn browser_at(addr: [u8; 4]) -> Client {
@@ -279,4 +280,39 @@ async fn an_erased_message_leaves_every_view_the_history_and_its_file_the_disk()
         "a late joiner gets neither"
     );
     assert!(my_data(&mut room, a, &mut a_rx).messages.is_empty());
+}
+
+#[tokio::test]
+async fn a_rename_reaches_a_running_recording() {
+    let t0 = Instant::now();
+    let (mut room, recorder, people) = recorded_room(t0, &["Anna"]).await;
+    let [mo, a] = [people[0].0, people[1].0];
+    record(&mut room, t0, mo, RecordingAction::Propose);
+    answer(&mut room, t0, mo, Consent::Yes);
+    answer(&mut room, t0, a, Consent::Yes);
+    let names = |msgs: Vec<CaptureMsg>| -> Vec<String> {
+        msgs.into_iter()
+            .filter_map(|m| match m {
+                CaptureMsg::Person { name, .. } => Some(name),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(recorder.received()),
+        ["Mo", "Anna"],
+        "capture runs, with both names"
+    );
+    say(
+        &mut room,
+        a,
+        ClientMsg::Rename {
+            name: "Anna B.".into(),
+        },
+    );
+    assert_eq!(
+        names(recorder.received()),
+        ["Anna B."],
+        "the recording gets the new name"
+    );
 }

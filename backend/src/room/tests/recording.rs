@@ -31,7 +31,7 @@ impl Recorder for TestRecorder {
 
 impl TestRecorder {
     /// Everything the latest capture received so far.
-    fn received(&self) -> Vec<CaptureMsg> {
+    pub(super) fn received(&self) -> Vec<CaptureMsg> {
         let mut captures = self.captures.lock().expect("not poisoned");
         let rx = captures.last_mut().expect("a capture was started");
         std::iter::from_fn(|| rx.try_recv().ok()).collect()
