@@ -288,6 +288,17 @@ impl Store {
     }
 }
 
+/// However a conference's store goes (its task ended without [`Store::purge`], or a test dropped
+/// it), its files go with it: they are unreadable without the key, which goes now too, and nothing of
+/// a conference may outlive it (R8). After a purge there is nothing left to do.
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.dir.is_some() {
+            self.purge();
+        }
+    }
+}
+
 /// 16 random bytes as URL-safe base64: the shape of [`AttachmentId`].
 fn random_id() -> String {
     let mut bytes = [0u8; treff_shared::ids::ATTACHMENT_ID_RANDOM_BYTES];
@@ -568,6 +579,18 @@ mod tests {
         ));
         store.purge();
         std::fs::remove_dir_all(root).ok();
+    }
+
+    #[tokio::test]
+    async fn a_store_dropped_without_a_purge_takes_its_files_along() {
+        let root = temp_root("drop");
+        let mut store = Store::new(Limits::default(), root.clone());
+        upload(&mut store, ParticipantId(1), b"notes").await;
+        let dir = store.dir().expect("made by the upload").to_path_buf();
+        assert!(dir.exists());
+        drop(store);
+        assert!(!dir.exists(), "no file of a conference outlives its store");
+        let _ = std::fs::remove_dir_all(root);
     }
 
     #[test]

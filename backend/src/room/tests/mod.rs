@@ -46,7 +46,8 @@ async fn room_with(
         id: RoomId::from_random([1; 16]),
         limits,
         attachment_dir: std::env::temp_dir()
-            .join(format!("treff-room-test-{}", std::process::id())),
+            // One directory for every run: each test room's files go when its store is dropped.
+            .join("treff-room-tests"),
         keys: test_keys(),
         recorder,
     };
