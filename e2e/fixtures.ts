@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { test as base, expect, type BrowserContext } from '@playwright/test';
 import { instrument, type Report } from './instrument';
 import { Participant } from './participant';
-import { ORIGIN, SERVER_LOG } from './server';
+import { isOwnOrigin, ORIGIN, SERVER_LOG } from './server';
 
 export { expect };
 
@@ -41,11 +41,7 @@ export class Guard {
   }
 
   private checkUrl(kind: string, url: string): void {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return;
-    // ws://host is the same origin as http://host for our purposes (CSP `connect-src 'self'` agrees).
-    const scheme = { 'ws:': 'http:', 'wss:': 'https:' }[parsed.protocol] ?? parsed.protocol;
-    if (`${scheme}//${parsed.host}` !== ORIGIN) this.foreignRequests.push(`${kind} to ${url}`);
+    if (!isOwnOrigin(url)) this.foreignRequests.push(`${kind} to ${url}`);
   }
 
   verify(): void {

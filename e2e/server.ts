@@ -15,6 +15,18 @@ export const MEDIA_PORT = Number(process.env.TREFF_E2E_MEDIA_PORT ?? 18000);
 export const ORIGIN = `http://127.0.0.1:${HTTP_PORT}`;
 
 /**
+ * Whether a page's request to `url` stays with the server under test: its own origin (a WebSocket
+ * counts as the same origin, as CSP `connect-src 'self'` agrees), or data the page made itself
+ * (`data:`, `blob:`).
+ */
+export function isOwnOrigin(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return true;
+  const scheme = { 'ws:': 'http:', 'wss:': 'https:' }[parsed.protocol] ?? parsed.protocol;
+  return `${scheme}//${parsed.host}` === ORIGIN;
+}
+
+/**
  * The server binary and the built UI. `cargo xtask test` sets both; the defaults are what a plain
  * `cargo build -p treff` and `trunk build` leave behind, so `npx playwright test` works after those.
  */

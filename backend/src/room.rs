@@ -36,7 +36,7 @@ use crate::meetings::MeetingKeys;
 use crate::rate::TokenBucket;
 use crate::recording::capture::Recorder;
 use crate::sfu::{Datagram, Inbox, Peer};
-use crate::signalling::{Fault, Outgoing};
+use crate::signalling::{Fault, INVALID_NAME, Outgoing};
 
 mod consent;
 mod media;
@@ -536,12 +536,10 @@ impl Room {
                 if p.reactions.take(now) {
                     self.broadcast(ServerMsg::Reacted { id: from, reaction });
                 } else {
+                    let message = "too many reactions; wait a moment";
                     self.send(
                         from,
-                        ServerMsg::Error {
-                            code: ErrorCode::ReactionRateLimited,
-                            message: "too many reactions; wait a moment".to_owned(),
-                        },
+                        ServerMsg::error(ErrorCode::ReactionRateLimited, message),
                     );
                 }
             }
@@ -551,13 +549,7 @@ impl Room {
                 attachment,
             } => {
                 if let Err(code) = self.chat_message(now, from, &text, to, attachment) {
-                    self.send(
-                        from,
-                        ServerMsg::Error {
-                            code,
-                            message: chat_error_message(code).to_owned(),
-                        },
-                    );
+                    self.send(from, ServerMsg::error(code, chat_error_message(code)));
                 }
             }
             ClientMsg::Recording { action } => {
@@ -573,14 +565,12 @@ impl Room {
             ClientMsg::MyData => self.my_data(from),
             ClientMsg::Rename { name } => {
                 if let Err(code) = self.rename(from, &name) {
-                    let message = "the display name is empty, too long or has control characters";
-                    self.send(from, user_error(code, message));
+                    self.send(from, ServerMsg::error(code, INVALID_NAME));
                 }
             }
             ClientMsg::EraseMessage { id } => {
                 if let Err(code) = self.erase_message(from, id) {
-                    let message = "no such message of yours";
-                    self.send(from, user_error(code, message));
+                    self.send(from, ServerMsg::error(code, "no such message of yours"));
                 }
             }
             // The session only forwards the messages above; anything else is a bug there.
@@ -770,14 +760,6 @@ impl Room {
 }
 
 /// The user error for a refused recording action or answer.
-/// A user error for the participant: the code for the UI, a short English reason for people.
-fn user_error(code: ErrorCode, message: &str) -> ServerMsg {
-    ServerMsg::Error {
-        code,
-        message: message.to_owned(),
-    }
-}
-
 fn recording_error(code: ErrorCode) -> ServerMsg {
     let message = match code {
         ErrorCode::NotModerator => "only a moderator may propose or stop a recording",
@@ -785,10 +767,7 @@ fn recording_error(code: ErrorCode) -> ServerMsg {
         ErrorCode::NoRecording => "there is no recording",
         _ => "recording is not available on this server",
     };
-    ServerMsg::Error {
-        code,
-        message: message.to_owned(),
-    }
+    ServerMsg::error(code, message)
 }
 
 /// The English explanation for a refused chat message (the UI shows its own translation).

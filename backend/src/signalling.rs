@@ -85,6 +85,9 @@ impl Fault {
     };
 }
 
+/// Why a display name was refused (at `Join` and at `Rename`).
+pub const INVALID_NAME: &str = "the display name is empty, too long or has control characters";
+
 /// What the writer sends: messages from the session and the room, then maybe a close reason.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
@@ -202,10 +205,7 @@ async fn handle(
         // is not reading, and the closed writer ends the session.
         let _ = out.try_send(Outgoing::Msg(msg));
     };
-    let user_error = |code: ErrorCode, message: &str| ServerMsg::Error {
-        code,
-        message: message.to_owned(),
-    };
+    let user_error = ServerMsg::error;
     match (&*phase, msg) {
         (Phase::Greeting, ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => {
             reply(ServerMsg::Welcome {
@@ -227,10 +227,7 @@ async fn handle(
             },
         ) => {
             let Ok(name) = limits.check_name(&name) else {
-                reply(user_error(
-                    ErrorCode::InvalidName,
-                    "the display name is empty, too long or has control characters",
-                ));
+                reply(user_error(ErrorCode::InvalidName, INVALID_NAME));
                 return Ok(Flow::Continue);
             };
             let request = JoinRequest {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from '../fixtures';
 import { expectDecodingVideo } from '../media';
-import { ORIGIN } from '../server';
+import { isOwnOrigin } from '../server';
 
 /** Records every URL `context` requests (HTTP and WebSocket) from now on. */
 function recordRequests(context: BrowserContext, page: Page): string[] {
@@ -69,12 +69,7 @@ test('a whole meeting talks to the server\'s own origin only and uses no ICE ser
     expect(own, `${participant.name} loaded the app and signalled`).toEqual(
       expect.arrayContaining(['/ws', expect.stringMatching(/\.wasm$/)]),
     );
-    const foreign = urls.filter((u) => {
-      const url = new URL(u);
-      if (url.protocol === 'data:' || url.protocol === 'blob:') return false;
-      const scheme = { 'ws:': 'http:', 'wss:': 'https:' }[url.protocol] ?? url.protocol;
-      return `${scheme}//${url.host}` !== ORIGIN;
-    });
+    const foreign = urls.filter((u) => !isOwnOrigin(u));
     expect(foreign, `${participant.name} requested nothing from another origin`).toEqual([]);
   }
 });

@@ -247,6 +247,15 @@ impl RoomUi {
             .with(|ms| ms.iter().find(|m| m.id == me).cloned())
     }
 
+    /// Changes the member `id` with `change`, if they are here.
+    pub fn update_member(&self, id: ParticipantId, change: impl FnOnce(&mut Member)) {
+        self.members.update(|ms| {
+            if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
+                change(m);
+            }
+        });
+    }
+
     fn switch(&self, device: Device) -> RwSignal<bool> {
         match device {
             Device::Mic => self.mic,
@@ -479,12 +488,10 @@ impl Session {
                 cam,
                 screen,
             } => {
-                ui.members.update(|ms| {
-                    if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
-                        m.mic = mic;
-                        m.cam = cam;
-                        m.screen = screen;
-                    }
+                ui.update_member(id, |m| {
+                    m.mic = mic;
+                    m.cam = cam;
+                    m.screen = screen;
                 });
             }
             ServerMsg::Offer {
@@ -499,11 +506,7 @@ impl Session {
             ServerMsg::Chat { message } => self.on_chat([message]),
             ServerMsg::MyData { data } => ui.my_data.set(Some(data)),
             ServerMsg::Renamed { id, name } => {
-                ui.members.update(|ms| {
-                    if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
-                        m.name.clone_from(&name);
-                    }
-                });
+                ui.update_member(id, |m| m.name.clone_from(&name));
                 ui.chat.rename(id, &name);
             }
             ServerMsg::MessageErased { id } => ui.chat.erase(id),
@@ -781,12 +784,10 @@ impl Session {
         };
         let screen = self.screen.borrow().track().is_some();
         // While a device is still opening it counts as off for others: they see it when it works.
-        self.ui.members.update(|ms| {
-            if let Some(m) = ms.iter_mut().find(|m| m.id == me) {
-                m.mic = mic;
-                m.cam = cam;
-                m.screen = screen;
-            }
+        self.ui.update_member(me, |m| {
+            m.mic = mic;
+            m.cam = cam;
+            m.screen = screen;
         });
         self.send(&ClientMsg::SetMedia { mic, cam, screen });
     }

@@ -350,6 +350,17 @@ pub enum ServerMsg {
     },
 }
 
+impl ServerMsg {
+    /// A user error for one participant: the code the UI translates, a short English reason for
+    /// people reading the wire.
+    pub fn error(code: ErrorCode, message: &str) -> Self {
+        Self::Error {
+            code,
+            message: message.to_owned(),
+        }
+    }
+}
+
 /// A participant as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -316,10 +316,7 @@ impl Room {
 }
 
 fn invalid_sdp(e: &AnswerError) -> ServerMsg {
-    ServerMsg::Error {
-        code: ErrorCode::InvalidSdp,
-        message: e.to_string(),
-    }
+    ServerMsg::error(ErrorCode::InvalidSdp, &e.to_string())
 }
 
 /// Fresh ICE credentials: the ufrag routes this peer's STUN on the shared socket, the password

@@ -223,17 +223,11 @@ impl Room {
     /// Carries out a moderator's action, or tells the sender why not.
     pub(super) fn moderate(&mut self, now: Instant, from: ParticipantId, action: ModeratorAction) {
         if let Err(code) = self.try_moderate(now, from, action) {
-            self.send(
-                from,
-                ServerMsg::Error {
-                    code,
-                    message: match code {
-                        ErrorCode::NotModerator => "only a moderator may do that",
-                        _ => "nobody of that id is in the meeting",
-                    }
-                    .to_owned(),
-                },
-            );
+            let message = match code {
+                ErrorCode::NotModerator => "only a moderator may do that",
+                _ => "nobody of that id is in the meeting",
+            };
+            self.send(from, ServerMsg::error(code, message));
         }
     }
 
@@ -317,10 +311,10 @@ impl Room {
             ModeratorAction::Deny { id } => {
                 let w = self.take_waiter(id).ok_or(ErrorCode::UnknownParticipant)?;
                 self.log_lobby_leave(now, id);
-                let _ = w.out.try_send(Outgoing::Msg(ServerMsg::Error {
-                    code: ErrorCode::EntryDenied,
-                    message: "a moderator did not let you in".to_owned(),
-                }));
+                let _ = w.out.try_send(Outgoing::Msg(ServerMsg::error(
+                    ErrorCode::EntryDenied,
+                    "a moderator did not let you in",
+                )));
                 let _ = w.out.try_send(Outgoing::Close(Fault::DENIED));
             }
         }

@@ -34,13 +34,11 @@ impl Session {
     /// Someone's hand went up or down (ours included: the UI changes on the server's echo).
     pub(super) fn on_hand(&self, id: ParticipantId, raised_at_ms: Option<u64>) {
         let mut raised_by = None;
-        self.ui.members.update(|ms| {
-            if let Some(m) = ms.iter_mut().find(|m| m.id == id) {
-                if m.hand.is_none() && raised_at_ms.is_some() {
-                    raised_by = Some(m.name.clone());
-                }
-                m.hand = raised_at_ms;
+        self.ui.update_member(id, |m| {
+            if m.hand.is_none() && raised_at_ms.is_some() {
+                raised_by = Some(m.name.clone());
             }
+            m.hand = raised_at_ms;
         });
         if let Some(name) = raised_by {
             self.announce_from(id, Announcement::HandRaised { name });
