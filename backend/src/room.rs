@@ -285,12 +285,17 @@ impl Room {
         self.commands = Some(commands);
     }
 
-    /// Wall-clock milliseconds since the Unix epoch at monotonic time `now`.
+    /// Wall-clock milliseconds since the Unix epoch at monotonic time `now`. The start is truncated
+    /// to whole milliseconds before the elapsed milliseconds are added, so that differences of two
+    /// such times are exactly the elapsed milliseconds (no rounding carry from the start).
     fn wall_ms(&self, now: Instant) -> u64 {
         let (mono, wall) = self.started;
-        let at = wall + now.saturating_duration_since(mono);
-        at.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        let start = wall
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let elapsed =
+            u64::try_from(now.saturating_duration_since(mono).as_millis()).unwrap_or(u64::MAX);
+        start.saturating_add(elapsed)
     }
 
     /// True when nobody is in the room.
