@@ -7,13 +7,15 @@
  *   STUN/TURN server (R9: no third party, by construction and by test).
  * - `participants(...names)`: one participant per name, each in a browser context of its own (a
  *   separate "browser" with its own storage, fake camera and microphone), closed after the test.
- * - `serverLog`: the server's output, to check it holds no personal data.
+ * - `serverLog`: the server's output, to check it holds no personal data. Every name a participant
+ *   gets and every secret a spec checks is also remembered for the run's teardown (`teardown.ts`),
+ *   which checks the whole log once more at the end.
  */
 import fs from 'node:fs';
 import { test as base, expect, type BrowserContext } from '@playwright/test';
 import { instrument, type Report } from './instrument';
 import { Participant } from './participant';
-import { isOwnOrigin, ORIGIN, SERVER_LOG } from './server';
+import { isOwnOrigin, ORIGIN, RUN_SECRETS, SERVER_LOG } from './server';
 
 export { expect };
 
@@ -53,6 +55,11 @@ export class Guard {
   }
 }
 
+/** Adds `secrets` to the run's list, which the teardown checks against the whole server log. */
+export function rememberSecrets(secrets: string[]): void {
+  fs.appendFileSync(RUN_SECRETS, secrets.map((s) => `${s.replace(/\n/g, ' ')}\n`).join(''));
+}
+
 /** The server's output since the start of the test (the log file is shared by the whole run). */
 export class ServerLog {
   private readonly start = ServerLog.size();
@@ -72,6 +79,7 @@ export class ServerLog {
    * started, neither as they are nor percent-encoded (as file names travel in a header).
    */
   expectNoneOf(secrets: string[]): void {
+    rememberSecrets(secrets);
     const log = this.sinceTestStart();
     for (const secret of secrets) {
       for (const form of new Set([secret, encodeURIComponent(secret)])) {
@@ -112,6 +120,7 @@ export const test = base.extend<Fixtures>({
     const contexts: BrowserContext[] = [];
     await use(async (...names) => {
       const created: Participant[] = [];
+      rememberSecrets(names);
       for (const name of names) {
         const context = await browser.newContext({ baseURL: ORIGIN, permissions: ['camera', 'microphone'] });
         contexts.push(context);

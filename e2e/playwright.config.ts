@@ -14,6 +14,7 @@ import {
   RECORDINGS_DIR,
   SERVER_CONFIG,
   SERVER_LOG,
+  STATE_DIR,
   TREFF_BIN,
   TREFF_UI_DIR,
 } from './server';
@@ -27,7 +28,7 @@ const preflight = [
   `test -f ${sh(path.join(TREFF_UI_DIR, 'index.html'))} || { echo "no built UI in ${TREFF_UI_DIR}: run cargo xtask build-ui" >&2; exit 1; }`,
   `mkdir -p ${sh(OUTPUT_DIR)}`,
   // Recordings of an earlier run would otherwise be found by this run's specs (the server makes it anew).
-  `rm -rf ${sh(RECORDINGS_DIR)}`,
+  `rm -rf ${sh(RECORDINGS_DIR)} ${sh(STATE_DIR)}`,
 ].join(' && ');
 
 const serverCommand = [
@@ -39,11 +40,14 @@ const serverCommand = [
   `--config ${sh(SERVER_CONFIG)}`,
   `--attachment-dir ${sh(ATTACHMENT_DIR)}`,
   `--recordings-dir ${sh(RECORDINGS_DIR)}`,
+  `--state-dir ${sh(STATE_DIR)}`,
 ].join(' ');
 
 export default defineConfig({
   testDir: './specs',
   outputDir: OUTPUT_DIR,
+  // The whole server log, once more at the end: no IP address, no name or text of any spec.
+  globalTeardown: './teardown.ts',
   // Two cores, and every participant encodes and decodes real video: one browser at a time.
   workers: 1,
   fullyParallel: false,

@@ -39,6 +39,12 @@ export const OUTPUT_DIR = path.join(__dirname, 'test-results');
 /** Everything the server writes (stdout and stderr): specs check it never holds personal data. */
 export const SERVER_LOG = path.join(OUTPUT_DIR, 'server.log');
 
+/**
+ * The personal data specs handed the server in this run (names, chat texts, file names), one per line:
+ * the fixtures append them, and the run's teardown checks the whole server log for every one.
+ */
+export const RUN_SECRETS = path.join(OUTPUT_DIR, 'run-secrets.txt');
+
 /** Debian's Chromium (never Playwright's download, which would come from outside the allowed registries). */
 export const CHROMIUM = process.env.TREFF_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -54,8 +60,25 @@ export const ATTACHMENT_DIR = path.join(os.tmpdir(), `treff-e2e-attachments-${HT
  */
 export const RECORDINGS_DIR = path.join(os.tmpdir(), `treff-e2e-recordings-${HTTP_PORT}`);
 
-/** The server's configuration file for the run: a short grace period, so specs can wait it out. */
+/**
+ * The server's state directory for the run (admin socket and token, held logs, audit log): specs
+ * act as the operator through `treff admin --state-dir` on it. Emptied before the server starts.
+ */
+export const STATE_DIR = path.join(os.tmpdir(), `treff-e2e-state-${HTTP_PORT}`);
+
+/**
+ * The server's configuration file for the run: a short grace period, so specs can wait it out, and
+ * a `[privacy]` table of its own, so specs see the configured details, not the shipped example's.
+ */
 export const SERVER_CONFIG = path.join(__dirname, 'treff.e2e.toml');
+
+/** What {@link SERVER_CONFIG}'s `[privacy]` table says. */
+export const NOTICE = {
+  version: 'e2e-7',
+  controller: 'Treff-Testverein Beispielstadt e.V.',
+  dpo: 'Datenschutzprüfung Muster GmbH',
+  authority: 'Aufsicht für den Testbetrieb',
+};
 
 /** `empty_room_grace_ms` in {@link SERVER_CONFIG}. */
 export const GRACE_MS = 2000;

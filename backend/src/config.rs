@@ -7,7 +7,12 @@ use clap::Parser;
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use treff_shared::Limits;
+use std::time::Duration;
+use treff_shared::{Limits, PrivacyNotice};
+
+/// The shipped example configuration (`examples/treff.toml`): its `[privacy]` table is what a
+/// server started without any config file runs under.
+pub const EXAMPLE: &str = include_str!("../../examples/treff.toml");
 
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
@@ -43,6 +48,13 @@ pub struct Config {
     pub meeting_secret: Option<[u8; 32]>,
     /// Reverse proxies whose `X-Forwarded-For` names the real client (for a moderator's ban).
     pub trusted_proxies: Vec<IpAddr>,
+    /// The server's own state (mode 0700): the admin socket and its token, the key of held logs,
+    /// held logs and the audit log (see `holds` and `admin`).
+    pub state_dir: PathBuf,
+    /// The operator's part of the privacy notice (`[privacy]`).
+    pub privacy: PrivacyNotice,
+    /// Whether `privacy` is the shipped example's (no config file was given).
+    pub privacy_is_example: bool,
     /// All limits; see [`Limits`].
     pub limits: Limits,
 }
@@ -63,9 +75,20 @@ impl Default for Config {
             organiser_password_hash: None,
             meeting_secret: None,
             trusted_proxies: Vec::new(),
+            state_dir: std::env::temp_dir().join("treff-state"),
+            privacy: example_privacy(),
+            privacy_is_example: true,
             limits: Limits::default(),
         }
     }
+}
+
+/// The `[privacy]` table of the shipped example.
+pub fn example_privacy() -> PrivacyNotice {
+    toml::from_str::<FileConfig>(EXAMPLE)
+        .ok()
+        .and_then(|f| f.privacy)
+        .expect("examples/treff.toml has a valid [privacy] table (tested)")
 }
 
 impl Config {
@@ -82,6 +105,8 @@ impl Config {
             recordings_dir: Some(
                 std::env::temp_dir().join(format!("treff-test-rec-{}-{n}", std::process::id())),
             ),
+            state_dir: std::env::temp_dir()
+                .join(format!("treff-test-state-{}-{n}", std::process::id())),
             ..Self::default()
         }
     }
@@ -97,22 +122,37 @@ impl Config {
 
     /// Reads flags and environment (and the TOML file they name) over the defaults.
     pub fn from_args() -> Result<Invocation, ConfigError> {
-        let cli = Cli::parse();
+        Self::invocation(Cli::parse())
+    }
+
+    /// What the parsed command line asks for.
+    fn invocation(mut cli: Cli) -> Result<Invocation, ConfigError> {
         if cli.hash_password {
             return Ok(Invocation::HashPassword);
         }
-        Self::from_cli(cli).map(|c| Invocation::Serve(Box::new(c)))
+        match cli.command.take() {
+            Some(Command::Admin { action }) => Ok(Invocation::Admin {
+                state_dir: Self::from_cli(cli)?.state_dir,
+                action,
+            }),
+            None => Self::from_cli(cli).map(|c| Invocation::Serve(Box::new(c))),
+        }
     }
 
     fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
-        let file = match &cli.config {
+        let (file, privacy) = match &cli.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| ConfigError::Read(path.clone(), e))?;
-                toml::from_str::<FileConfig>(&text)
-                    .map_err(|e| ConfigError::Parse(path.clone(), Box::new(e)))?
+                let mut file = toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| ConfigError::Parse(path.clone(), Box::new(e)))?;
+                let privacy = file
+                    .privacy
+                    .take()
+                    .ok_or_else(|| ConfigError::NoPrivacy(path.clone()))?;
+                (file, Some(privacy))
             }
-            None => FileConfig::default(),
+            None => (FileConfig::default(), None),
         };
         let d = Config::default();
         Ok(Config {
@@ -154,6 +194,9 @@ impl Config {
             } else {
                 cli.trusted_proxy
             },
+            state_dir: cli.state_dir.or(file.state_dir).unwrap_or(d.state_dir),
+            privacy_is_example: privacy.is_none(),
+            privacy: privacy.unwrap_or(d.privacy),
             limits: file.limits.unwrap_or_default(),
         })
     }
@@ -166,6 +209,44 @@ pub enum Invocation {
     Serve(Box<Config>),
     /// Hash a password from standard input for `organiser_password_hash`, print it, exit.
     HashPassword,
+    /// Talk to the running server over its local admin channel.
+    Admin {
+        /// The running server's state directory.
+        state_dir: PathBuf,
+        /// What to ask.
+        action: AdminAction,
+    },
+}
+
+/// `treff admin …`: incident holds on a conference's session log.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum AdminAction {
+    /// Keep a running conference's session log past its end, encrypted, for a security incident.
+    Hold {
+        /// The meeting: its link or its id.
+        meeting: String,
+        /// Why (goes to the audit log; name the incident, not the people).
+        #[arg(long)]
+        reason: String,
+        /// How long, e.g. `7d` or `12h` [default and maximum: `incident_hold_days` of [privacy]].
+        #[arg(long = "for", value_parser = humantime::parse_duration)]
+        duration: Option<Duration>,
+    },
+    /// Delete a held log now.
+    Release {
+        /// The hold's id (from `hold` or `list`).
+        hold: String,
+    },
+    /// List the holds: id, reason, when held, when they expire.
+    List,
+    /// Write a held log as JSON, for the investigation.
+    Export {
+        /// The hold's id.
+        hold: String,
+        /// Write to this file (created with mode 0600) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Why the configuration could not be read.
@@ -177,6 +258,12 @@ pub enum ConfigError {
     /// The TOML file is not valid.
     #[error("invalid config file {0}: {1}")]
     Parse(PathBuf, Box<toml::de::Error>),
+    /// A config file without the operator's part of the privacy notice.
+    #[error(
+        "config file {0} has no [privacy] table: the operator's details for the privacy notice are \
+         required (see examples/treff.toml)"
+    )]
+    NoPrivacy(PathBuf),
     /// The meeting secret is not 32 bytes of URL-safe base64.
     #[error("the meeting secret must be 32 bytes in URL-safe base64 (43 characters)")]
     MeetingSecret,
@@ -199,9 +286,14 @@ fn parse_secret(text: &str) -> Option<[u8; 32]> {
     about = "Treff: privacy-first video conferencing (server)"
 )]
 struct Cli {
-    /// TOML configuration file (keys as the long flags with `_`, plus a `[limits]` table).
-    #[arg(long, env = "TREFF_CONFIG")]
+    /// TOML configuration file (keys as the long flags with `_`, a `[privacy]` table and a
+    /// `[limits]` table; see examples/treff.toml) [default: none, run with the example's notice].
+    #[arg(long, env = "TREFF_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// The server's state directory (admin socket and token, held logs, audit log)
+    /// [default: <temp>/treff-state].
+    #[arg(long, env = "TREFF_STATE_DIR", global = true)]
+    state_dir: Option<PathBuf>,
     /// HTTP listen address [default: 127.0.0.1:8080].
     #[arg(long, env = "TREFF_HTTP")]
     http: Option<SocketAddr>,
@@ -243,6 +335,17 @@ struct Cli {
     /// Read a password from standard input, print its argon2 hash for organiser_password_hash, exit.
     #[arg(long)]
     pub hash_password: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Talk to the running server (same --config or --state-dir as the server's).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
 }
 
 /// The TOML file.
@@ -261,6 +364,8 @@ struct FileConfig {
     organiser_password_hash: Option<String>,
     meeting_secret: Option<String>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    state_dir: Option<PathBuf>,
+    privacy: Option<PrivacyNotice>,
     limits: Option<Limits>,
 }
 
@@ -275,7 +380,9 @@ mod tests {
         let path = dir.join("treff.toml");
         std::fs::write(
             &path,
-            "http = \"127.0.0.1:9000\"\nui_dir = \"/srv/ui\"\n[limits]\nroom_max_participants = 4\n",
+            format!(
+                "http = \"127.0.0.1:9000\"\nui_dir = \"/srv/ui\"\n{EXAMPLE}\n[limits]\nroom_max_participants = 4\n"
+            ),
         )
         .expect("write");
         let cli = Cli::try_parse_from([
@@ -292,6 +399,77 @@ mod tests {
         assert_eq!(c.limits.room_max_participants, 4);
         assert_eq!(c.media_bind, Config::default().media_bind);
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// The config error for `text` as a config file.
+    fn error_of(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("treff-config-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("treff.toml");
+        std::fs::write(&path, text).expect("write");
+        let cli = Cli::try_parse_from(["treff", "--config", path.to_str().expect("utf-8")])
+            .expect("flags");
+        let error = Config::from_cli(cli).expect_err("refused").to_string();
+        std::fs::remove_dir_all(dir).ok();
+        error
+    }
+
+    #[test]
+    fn the_shipped_example_is_a_complete_config() {
+        let privacy = example_privacy();
+        assert_eq!(
+            privacy.controller.name,
+            "Caritasverband für das Dekanat Borken e.V."
+        );
+        assert_eq!(
+            privacy.authority.address,
+            ["Brackeler Hellweg 144", "44309 Dortmund"]
+        );
+        assert_eq!(privacy.incident_hold_days, 30);
+        let c = Config::from_cli(Cli::default()).expect("no file");
+        assert!(c.privacy_is_example);
+    }
+
+    #[test]
+    fn a_config_file_without_the_privacy_notice_or_a_field_of_it_is_refused_by_name() {
+        let without = error_of("none", "http = \"127.0.0.1:9000\"\n");
+        assert!(without.contains("[privacy]"), "{without}");
+        let no_email = EXAMPLE.replace("email = \"datenschutz@itm-systems.com\"", "");
+        let error = error_of("field", &no_email);
+        assert!(error.contains("missing field `email`"), "{error}");
+        assert!(error.contains("[privacy.dpo]"), "{error}");
+        let no_law = EXAMPLE.replace("law = \"KDG\"", "");
+        let error = error_of("law", &no_law);
+        assert!(error.contains("missing field `law`"), "{error}");
+    }
+
+    #[test]
+    fn admin_takes_the_state_directory_from_the_flag_or_the_file() {
+        let cli = Cli::try_parse_from([
+            "treff",
+            "admin",
+            "--state-dir",
+            "/var/lib/t",
+            "hold",
+            "https://x/m/abc",
+            "--reason",
+            "attack",
+            "--for",
+            "7d",
+        ])
+        .expect("flags");
+        let Ok(Invocation::Admin { state_dir, action }) = Config::invocation(cli) else {
+            panic!("an admin invocation");
+        };
+        assert_eq!(state_dir, PathBuf::from("/var/lib/t"));
+        assert_eq!(
+            action,
+            AdminAction::Hold {
+                meeting: "https://x/m/abc".into(),
+                reason: "attack".into(),
+                duration: Some(Duration::from_secs(7 * 86_400)),
+            }
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Finished recordings (`None`: recording is switched off).
     pub recordings: Option<Arc<crate::recording::store::Store>>,
+    /// The privacy notice, rendered.
+    pub notice: Arc<crate::notice::Pages>,
 }
 
 /// The router with UI, `/ws` and headers.
@@ -52,6 +54,7 @@ pub fn router(state: AppState, ui_dir: &Path) -> Router {
     let set = |name, value: HeaderValue| SetResponseHeaderLayer::overriding(name, value);
     Router::new()
         .route("/ws", get(websocket))
+        .route("/privacy", get(crate::notice::page))
         .merge(api::routes())
         .fallback_service(ui)
         .with_state(state)

@@ -2,6 +2,9 @@
 //!
 //! Layout:
 //! - [`config`]: flags, environment and TOML over embedded defaults.
+//! - [`notice`]: the privacy notice at `/privacy`, with the operator's `[privacy]` details.
+//! - [`holds`]: incident holds on a conference's session log, encrypted, and the audit log.
+//! - [`admin`]: the operator's local channel (`treff admin`), a Unix socket in the state directory.
 //! - [`http`]: the router, security headers (CSP), `Origin` check, static UI.
 //! - [`api`]: `/api`: attachment upload and download, authorised by a participant's token.
 //! - [`signalling`]: one session per WebSocket: handshake, join, relay to the room; the error boundary.
@@ -21,12 +24,15 @@
 //! key in that memory and removed at the end (and at start-up and shutdown); operational logs carry
 //! no personal data.
 
+pub mod admin;
 pub mod api;
 pub mod attachments;
 pub mod chat;
 pub mod config;
+pub mod holds;
 pub mod http;
 pub mod meetings;
+pub mod notice;
 pub mod rate;
 pub mod recording;
 pub mod room;
@@ -105,22 +111,59 @@ impl Server {
             Arc::new(recording::jobs::Recordings::new(store))
                 as Arc<dyn recording::capture::Recorder>
         });
-        let rooms = rooms::Rooms::new(
-            config.limits.clone(),
-            media,
-            config.attachment_dir.clone(),
+        if config.privacy_is_example {
+            tracing::warn!(
+                "no config file: the privacy notice names the example organisation of \
+                 examples/treff.toml; give your own with --config"
+            );
+        }
+        // Held logs outlive the process: what expired while it was down goes first.
+        let holds = Arc::new(holds::Holds::open(
+            &config.state_dir,
+            config.privacy.incident_hold_days,
+        )?);
+        let expired = holds.sweep(SystemTime::now());
+        if expired > 0 {
+            tracing::info!(
+                holds = expired,
+                "incident holds expired; their logs deleted"
+            );
+        }
+        let notice = notice::Pages::render(
+            &config.privacy,
+            config
+                .recordings_dir
+                .as_ref()
+                .map(|_| config.recording_retention_days),
+            &std::fs::read_to_string(config.ui_dir.join("index.html")).unwrap_or_default(),
+        )
+        .map_err(std::io::Error::other)?;
+        let env = room::Environment {
+            limits: config.limits.clone(),
+            attachment_dir: config.attachment_dir.clone(),
             keys,
-            config.organiser_password_hash.is_some(),
             recorder,
-        );
+            holds: Some(holds.clone()),
+            notice_version: Arc::from(config.privacy.version.as_str()),
+        };
+        let rooms = rooms::Rooms::new(env, media, config.organiser_password_hash.is_some());
+        let (admin_socket, admin_token) = admin::bind(&config.state_dir)?;
         let state = http::AppState {
-            rooms,
+            rooms: rooms.clone(),
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
             organiser_password_hash: config.organiser_password_hash.clone().map(Arc::from),
             trusted_proxies: config.trusted_proxies.clone(),
             recordings: store.clone(),
+            notice: Arc::new(notice),
         };
+        let admin = tokio::spawn(admin::serve(
+            admin_socket,
+            admin_token,
+            rooms.clone(),
+            holds.clone(),
+        ));
+        let expiry = tokio::spawn(holds.expire());
         let app = http::router(state, &config.ui_dir);
         let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
@@ -136,7 +179,7 @@ impl Server {
         });
         let demux = tokio::spawn(sfu::demux::run(udp, routes, drops.clone()));
         let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
-        let mut tasks = vec![http, demux, drop_report];
+        let mut tasks = vec![http, demux, drop_report, admin, expiry];
         if let Some(store) = store {
             tasks.push(tokio::spawn(async move {
                 let mut tick = tokio::time::interval(RETENTION_SWEEP_INTERVAL);

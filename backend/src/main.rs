@@ -36,6 +36,13 @@ async fn main() -> std::process::ExitCode {
             );
             return std::process::ExitCode::SUCCESS;
         }
+        Ok(treff::config::Invocation::Admin { state_dir, action }) => {
+            return if treff::admin::command_line(&state_dir, action).await {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            };
+        }
         Err(e) => {
             eprintln!("treff: {e}");
             return std::process::ExitCode::FAILURE;

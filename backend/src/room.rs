@@ -32,6 +32,7 @@ use treff_shared::{
 
 use crate::attachments::{DownloadTicket, Store, UploadTicket};
 use crate::chat::{self, Chat, Post};
+use crate::holds::{HoldMeta, Holds};
 use crate::meetings::MeetingKeys;
 use crate::rate::TokenBucket;
 use crate::recording::capture::Recorder;
@@ -39,6 +40,7 @@ use crate::sfu::{Datagram, Inbox, Peer};
 use crate::signalling::{Fault, INVALID_NAME, Outgoing};
 
 mod consent;
+mod hold;
 mod media;
 mod moderation;
 mod recording;
@@ -115,6 +117,15 @@ pub enum Command {
         /// Where the job stands.
         job: treff_shared::JobState,
     },
+    /// An operator puts the session log on hold for a security incident (`treff admin hold`).
+    Hold {
+        /// Why, as the operator says.
+        reason: String,
+        /// How long; the maximum when `None`.
+        duration: Option<Duration>,
+        /// The hold, or why not.
+        reply: oneshot::Sender<Result<HoldMeta, String>>,
+    },
     /// An upload handler finished writing (or gave up on) the file of an [`UploadTicket`].
     UploadDone {
         /// Which upload.
@@ -157,11 +168,9 @@ impl ApiRequest {
     }
 }
 
-/// What a conference is made of besides its participants: its id, limits and where files go.
+/// What every conference of a server shares: its limits, where files go, and the services it uses.
 #[derive(Clone)]
-pub struct Conference {
-    /// The room id (the prefix of every token, so `/api` requests find their room).
-    pub id: RoomId,
+pub struct Environment {
     /// All limits.
     pub limits: Limits,
     /// The server's attachment directory; the conference makes its own directory inside.
@@ -170,6 +179,19 @@ pub struct Conference {
     pub keys: MeetingKeys,
     /// What starts recordings; `None` when the server has recording switched off.
     pub recorder: Option<Arc<dyn Recorder>>,
+    /// Where a session log on hold is kept past the end; `None`: no holds (room tests).
+    pub holds: Option<Arc<Holds>>,
+    /// The version of the privacy notice the server runs under, for "My data".
+    pub notice_version: Arc<str>,
+}
+
+/// What a conference is made of besides its participants: its id and its server's environment.
+#[derive(Clone)]
+pub struct Conference {
+    /// The room id (the prefix of every token, so `/api` requests find their room).
+    pub id: RoomId,
+    /// What it shares with every conference of the server.
+    pub env: Environment,
 }
 
 struct Participant {
@@ -234,8 +256,12 @@ pub struct Room {
     witnesses: Vec<mpsc::Sender<Outgoing>>,
     /// Lock, lobby, password, bans and who waits.
     access: moderation::Access,
-    /// Who joined, uploaded, downloaded and left (R7); goes with the room.
+    /// Who joined, uploaded, downloaded and left (R7); goes with the room unless on hold.
     session_log: SessionLog,
+    /// Where the session log goes if an operator puts it on hold.
+    holds: Option<Arc<Holds>>,
+    /// The privacy notice's version, for "My data".
+    notice_version: Arc<str>,
 }
 
 impl Room {
@@ -248,14 +274,21 @@ impl Room {
     ) -> Self {
         let Conference {
             id,
-            limits,
-            attachment_dir,
-            keys,
-            recorder,
+            env:
+                Environment {
+                    limits,
+                    attachment_dir,
+                    keys,
+                    recorder,
+                    holds,
+                    notice_version,
+                },
         } = conference;
         Self {
             id,
             session_log: SessionLog::new(limits.session_log_max_entries),
+            holds,
+            notice_version,
             chat: Chat::new(limits.clone()),
             attachments: Store::new(limits.clone(), attachment_dir),
             limits,
@@ -327,6 +360,13 @@ impl Room {
             }
             Command::RecordingJob { id, job } => {
                 self.tell_moderators(&ServerMsg::RecordingJob { id, job });
+            }
+            Command::Hold {
+                reason,
+                duration,
+                reply,
+            } => {
+                let _ = reply.send(self.hold(reason, duration));
             }
             Command::UploadDone { id, outcome, reply } => {
                 let attachment = match outcome {
@@ -723,6 +763,7 @@ impl Room {
         self.settle(now);
         self.stop_recording(now, None);
         let purged = self.attachments.purge();
+        self.seal_hold(now);
         let receipt = DeletionReceipt {
             started_at_ms: self.wall_ms(self.started.0),
             ended_at_ms: self.wall_ms(now),

@@ -5,16 +5,14 @@
 //! itself when it ends.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::sync::mpsc;
-use treff_shared::{ErrorCode, Limits, RoomId};
+use treff_shared::{ErrorCode, RoomId};
 
 use crate::meetings::MeetingKeys;
-use crate::recording::capture::Recorder;
-use crate::room::{self, Command, Conference, MediaContext, Room};
+use crate::room::{self, Command, Conference, Environment, MediaContext, Room};
 
 /// Commands queued towards one room: a burst of joins and answers, far above a person's pace.
 const ROOM_COMMAND_QUEUE: usize = 256;
@@ -37,40 +35,26 @@ struct Map {
 #[derive(Clone)]
 pub struct Rooms {
     map: Arc<Mutex<Map>>,
-    limits: Limits,
+    env: Environment,
     media: MediaContext,
-    attachment_dir: PathBuf,
-    keys: MeetingKeys,
     only_created: bool,
-    recorder: Option<Arc<dyn Recorder>>,
 }
 
 impl Rooms {
-    /// An empty registry; conferences keep their attachments under `attachment_dir`. With
-    /// `only_created` (organiser protection), only meetings `keys` created are opened. `recorder`
-    /// starts recordings (`None`: recording is switched off).
-    pub fn new(
-        limits: Limits,
-        media: MediaContext,
-        attachment_dir: PathBuf,
-        keys: MeetingKeys,
-        only_created: bool,
-        recorder: Option<Arc<dyn Recorder>>,
-    ) -> Self {
+    /// An empty registry whose conferences share `env`. With `only_created` (organiser
+    /// protection), only meetings `env.keys` created are opened.
+    pub fn new(env: Environment, media: MediaContext, only_created: bool) -> Self {
         Self {
             map: Arc::default(),
-            limits,
+            env,
             media,
-            attachment_dir,
-            keys,
             only_created,
-            recorder,
         }
     }
 
     /// What creates meetings and checks moderator keys.
     pub fn keys(&self) -> &MeetingKeys {
-        &self.keys
+        &self.env.keys
     }
 
     /// The command queue of room `id` if it is open (never opens one).
@@ -95,10 +79,10 @@ impl Rooms {
         {
             return Ok(e.commands.clone());
         }
-        if self.only_created && !self.keys.created(id) {
+        if self.only_created && !self.env.keys.created(id) {
             return Err(ErrorCode::UnknownMeeting);
         }
-        if map.rooms.len() >= self.limits.max_rooms {
+        if map.rooms.len() >= self.env.limits.max_rooms {
             return Err(ErrorCode::ServerFull);
         }
         map.generation += 1;
@@ -114,10 +98,7 @@ impl Rooms {
         );
         let conference = Conference {
             id: id.clone(),
-            limits: self.limits.clone(),
-            attachment_dir: self.attachment_dir.clone(),
-            keys: self.keys.clone(),
-            recorder: self.recorder.clone(),
+            env: self.env.clone(),
         };
         let mut room = Room::new(conference, self.media.clone(), datagrams, Instant::now());
         room.set_commands(commands.downgrade());

@@ -5,8 +5,17 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { attachmentFiles } from '../disk';
 import { expect, test } from '../fixtures';
+import { NOTICE, ORIGIN, STATE_DIR, TREFF_BIN } from '../server';
+
+/** Runs `treff admin --state-dir <the run's> <args…>` as the operator would, and returns its output. */
+function treffAdmin(...args: string[]): string {
+  const run = spawnSync(TREFF_BIN, ['admin', '--state-dir', STATE_DIR, ...args], { encoding: 'utf8' });
+  expect(run.status, `treff admin ${args[0]}: ${run.stderr}`).toBe(0);
+  return run.stdout;
+}
 
 test('My data shows my own name, messages and log entries, not the other\'s, and downloads them as JSON', async ({
   participants,
@@ -59,7 +68,21 @@ test('My data shows my own name, messages and log entries, not the other\'s, and
     expect(data.log).toHaveLength(1);
     expect(data.log[0]).toMatchObject({ event: 'join', address: '127.0.0.1' });
     expect(data.log[0].browser).toMatch(/^Chrome \d+/);
+    expect(data.notice_version).toBe(NOTICE.version);
+    expect(data.log_on_hold).toBe(false);
     expect(JSON.stringify(data)).not.toContain(bobs);
+  });
+
+  await test.step('the privacy status: how data travels, no recording, the log ends with the meeting', async () => {
+    const status = dialog.getByTestId('privacy-status');
+    await expect(status.getByTestId('privacy-status-tls'), 'served over plain http in the test').toHaveText(
+      /not encrypted by TLS|ohne TLS/,
+    );
+    await expect(status.getByTestId('privacy-status-recording')).toHaveText(/Recording: none|Aufzeichnung: keine/);
+    await expect(status.getByTestId('privacy-status-log')).toHaveText(/deleted when the meeting ends|gelöscht, wenn/);
+    const notice = status.getByTestId('privacy-status-notice');
+    await expect(notice).toContainText(NOTICE.version);
+    await expect(notice).toHaveAttribute('href', '/privacy');
   });
 
   await dialog.getByTestId('my-data-close').click();
@@ -118,4 +141,29 @@ test('a rename reaches the other at once; an erased message and its file leave t
   ).toHaveCount(0);
   await expect(bob.chat.messages.getByTestId('chat-erase'), 'Bob never gets an erase button for Alice\'s messages').toHaveCount(0);
   serverLog.expectNoneOf([alice.name, bob.name, newName, caption, fileName]);
+});
+
+test('an operator\'s incident hold shows in the privacy status, and its release too', async ({ participants }) => {
+  const [alice] = await participants('Alice');
+  const id = await alice.newMeeting();
+  await alice.join(id);
+  const dialog = alice.page.getByTestId('my-data');
+  const log = dialog.getByTestId('privacy-status-log');
+  const reopen = async () => {
+    await dialog.getByTestId('my-data-close').click();
+    await alice.page.getByTestId('my-data-button').click();
+  };
+  await alice.page.getByTestId('my-data-button').click();
+  await expect(log).toHaveText(/deleted when the meeting ends|gelöscht, wenn/);
+
+  const held = treffAdmin('hold', `${ORIGIN}/m/${id}`, '--reason', 'e2e: reported intrusion', '--for', '1h');
+  const hold = held.match(/^held (\S+) until /)?.[1];
+  expect(hold, held).toBeTruthy();
+  await reopen();
+  await expect(log).toHaveText(/kept for a security incident|Sicherheitsvorfalls/);
+
+  treffAdmin('release', hold ?? '');
+  await reopen();
+  await expect(log).toHaveText(/deleted when the meeting ends|gelöscht, wenn/);
+  expect(treffAdmin('list')).toContain('no holds');
 });

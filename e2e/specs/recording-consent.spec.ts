@@ -100,6 +100,21 @@ test('a withdrawal pauses it for everyone, and everyone sees who withdrew', asyn
     for (const p of everyone) await expect(p.recording.answerOf(bobId)).toHaveAttribute('data-consent', 'yes');
   });
 
+  await test.step('Carol objects from My data, which shows her answer and who agreed: paused for all', async () => {
+    await carol.page.getByTestId('my-data-button').click();
+    const dialog = carol.page.getByTestId('my-data');
+    await expect(dialog.getByTestId('my-data-recording')).toHaveText(/^(Yes|Ja)$/);
+    const status = dialog.getByTestId('privacy-status-recording');
+    for (const p of everyone) await expect(status).toContainText(p.name);
+    await dialog.getByTestId('my-data-object').click();
+    await expect(dialog.getByTestId('my-data-recording')).toHaveText(/^(No|Nein)$/);
+    await expect(dialog.getByTestId('my-data-object'), 'nothing left to object to').toHaveCount(0);
+    await expectCapturingForAll(everyone, false);
+    await expect(status).not.toContainText(carol.name);
+    await dialog.getByTestId('my-data-close').click();
+    await expect(alice.recording.event).toContainText(carol.name);
+  });
+
   await alice.recording.stop.click();
   await expectCapturingGone(everyone);
   serverLog.expectNoneOf([alice.name, bob.name, carol.name, RECORDINGS_DIR]);

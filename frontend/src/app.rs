@@ -1,15 +1,14 @@
 //! The app root: picks the language, provides it as context, and shows the page the path names.
 //!
 //! Routes: `/` home, `/m/:room` meeting (pre-join, then room), `/m/:room/recordings` its recordings
-//! (moderators), `/privacy` notice, anything else the not-found page. The server answers every such
-//! path with the same `index.html`. The path is read once at start: links between pages are plain
-//! page loads (the wasm comes from the browser's cache), which is all five pages need, so the wasm
-//! carries no router (leptos_router was 13 % of it after brotli: 288 kB then, 249 kB now).
+//! (moderators), anything else the not-found page. The server answers every such path with the same
+//! `index.html`; the privacy notice at `/privacy` is the server's own page (`backend/src/notice.rs`),
+//! with the operator's details. The path is read once at start: links between pages are plain page
+//! loads (the wasm comes from the browser's cache), which is all these pages need, so the wasm
+//! carries no router (leptos_router was 13 % of it after brotli).
 
 use crate::i18n::Lang;
-use crate::pages::{
-    home::Home, meeting::Meeting, not_found::NotFound, privacy::Privacy, recordings::Recordings,
-};
+use crate::pages::{home::Home, meeting::Meeting, not_found::NotFound, recordings::Recordings};
 use leptos::prelude::*;
 
 /// The whole UI.
@@ -26,7 +25,6 @@ pub fn App() -> impl IntoView {
         Page::Home => view! { <Home /> }.into_any(),
         Page::Meeting(room) => view! { <Meeting room /> }.into_any(),
         Page::Recordings(room) => view! { <Recordings room /> }.into_any(),
-        Page::Privacy => view! { <Privacy /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
@@ -37,7 +35,6 @@ enum Page {
     Home,
     Meeting(String),
     Recordings(String),
-    Privacy,
     NotFound,
 }
 
@@ -45,7 +42,6 @@ fn page_of(path: &str) -> Page {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         [""] => Page::Home,
-        ["privacy"] => Page::Privacy,
         ["m", room] if !room.is_empty() => Page::Meeting((*room).to_string()),
         ["m", room, "recordings"] if !room.is_empty() => Page::Recordings((*room).to_string()),
         _ => Page::NotFound,
@@ -80,7 +76,6 @@ mod tests {
     fn paths_name_their_pages() {
         assert_eq!(page_of("/"), Page::Home);
         assert_eq!(page_of(""), Page::Home);
-        assert_eq!(page_of("/privacy"), Page::Privacy);
         assert_eq!(page_of("/m/abc-def"), Page::Meeting("abc-def".into()));
         assert_eq!(page_of("/m/abc-def/"), Page::Meeting("abc-def".into()));
         assert_eq!(

@@ -389,12 +389,6 @@ pub struct Texts {
     /// Unit after the byte count.
     pub receipt_bytes_unit: &'static str,
 
-    // Privacy page.
-    /// Heading of the privacy page.
-    pub privacy_title: &'static str,
-    /// Placeholder paragraphs until the operator puts the full notice here.
-    pub privacy_placeholder: [&'static str; 2],
-
     // Not found page.
     /// Heading of the 404 page.
     pub not_found_title: &'static str,
@@ -671,11 +665,6 @@ pub const DE: Texts = Texts {
     receipt_files: "Gelöschte Dateien",
     receipt_bytes: "Gelöschte Datenmenge",
     receipt_bytes_unit: "Byte",
-    privacy_title: "Datenschutzinformation",
-    privacy_placeholder: [
-        "An dieser Stelle steht die vollständige Datenschutzinformation des Betreibers dieses Servers.",
-        "Der Betreiber ergänzt hier, wer verantwortlich ist, welche Daten zu welchem Zweck verarbeitet werden und welche Rechte Sie haben.",
-    ],
     not_found_title: "Seite nicht gefunden",
     not_found_text: "Diese Seite gibt es nicht.",
     share_screen: "Bildschirm teilen",
@@ -839,11 +828,6 @@ pub const EN: Texts = Texts {
     receipt_files: "Files deleted",
     receipt_bytes: "Data deleted",
     receipt_bytes_unit: "bytes",
-    privacy_title: "Privacy notice",
-    privacy_placeholder: [
-        "The full privacy notice of the operator of this server goes here.",
-        "The operator adds who is responsible, which data is processed for which purpose, and what your rights are.",
-    ],
     not_found_title: "Page not found",
     not_found_text: "This page does not exist.",
     share_screen: "Share screen",

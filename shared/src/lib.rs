@@ -7,7 +7,8 @@
 //! - [`meeting`]: the HTTP API that creates meetings (and their moderator keys).
 //! - [`limits`]: every limit of the system in one `Limits` struct, each default with its reason.
 //! - [`recording`]: consent to a recording, its state, its output job and the recordings API.
-//! - [`privacy`]: the session log's entries and the "My data" answer (R7, R10).
+//! - [`privacy`]: the session log's entries, the "My data" answer (R7, R10) and the operator's part of
+//!   the privacy notice.
 //!
 //! This crate does no I/O, so the browser (wasm) and the server compile the very same definitions.
 //! Conventions (see DESIGN.md): variants and fields are added and deprecated, never reused; the first
@@ -24,7 +25,7 @@ pub mod recording;
 pub use attachment::{ApiError, Attachment, sanitize_file_name};
 pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdError};
 pub use limits::Limits;
-pub use privacy::{LogEntry, LogEvent, MyData};
+pub use privacy::{LogEntry, LogEvent, MyData, PrivacyNotice};
 pub use protocol::{
     ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, ModeratorAction, PROTOCOL_VERSION,
     ParticipantInfo, PublishMids, Reaction, RemoteTrack, RoomSettings, ServerMsg, TrackKind,

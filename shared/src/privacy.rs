@@ -61,4 +61,107 @@ pub struct MyData {
     pub messages: Vec<ChatMessage>,
     /// Their answer to the recording, while a recording exists and they answered.
     pub recording_answer: Option<Consent>,
+    /// The version of the privacy notice the server runs under (`/privacy`).
+    pub notice_version: String,
+    /// Whether an operator has put this conference's session log on hold for a security incident:
+    /// then it is kept past the end of the conference, encrypted, until the hold ends.
+    pub log_on_hold: bool,
+}
+
+/// The operator's part of the privacy notice: who is responsible, whom to ask, on which legal bases,
+/// under which law. The `[privacy]` table of the server's TOML file; Treff renders it at `/privacy`
+/// with the notice's structure, and "My data" names its version. Everything Treff itself does
+/// (what it logs, when it deletes) comes from the software, not from here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyNotice {
+    /// The notice's version, shown on the page and in "My data" (e.g. `2026-12`).
+    pub version: String,
+    /// The date it applies from, as written on the page (e.g. `1. Dezember 2026`).
+    pub date: String,
+    /// The data-protection law the notice is given under, e.g. `KDG` or `DSGVO`.
+    pub law: String,
+    /// The controller (the organisation running the server).
+    pub controller: Contact,
+    /// The data-protection officer.
+    pub dpo: Contact,
+    /// The supervisory authority participants may complain to.
+    pub authority: Authority,
+    /// The legal bases of the processing.
+    pub legal_bases: LegalBases,
+    /// Where the law grants each right of the data subject.
+    pub rights: Rights,
+    /// Under which provision IT service providers who maintain the server are bound by a
+    /// processing contract (e.g. `§ 29 KDG`); absent when nobody but the controller maintains it.
+    #[serde(default)]
+    pub processors: Option<String>,
+    /// Longest time, in days, an operator may keep a conference's session log for a security
+    /// incident (the default of a hold, too).
+    #[serde(default = "default_incident_hold_days")]
+    pub incident_hold_days: u32,
+}
+
+fn default_incident_hold_days() -> u32 {
+    30
+}
+
+/// A postal and electronic contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// The organisation's or person's name.
+    pub name: String,
+    /// Postal address, one line per entry.
+    pub address: Vec<String>,
+    /// The person to address (e.g. `Geschäftsführer: …`).
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Telephone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// The supervisory authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    /// Its name.
+    pub name: String,
+    /// Postal address, one line per entry.
+    pub address: Vec<String>,
+}
+
+/// The legal bases of the processing, as the law cites them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBases {
+    /// For the controller's employees (e.g. `§ 53 KDG`).
+    pub employees: String,
+    /// For other participants within a contract (e.g. `Art. 6 Abs. 1 lit. c) KDG`).
+    pub contract: String,
+    /// For everyone else, and for what the service needs beyond that: the legitimate interest in
+    /// holding conferences effectively (e.g. `Art. 6 Abs. 1 lit. g) KDG`).
+    pub legitimate_interest: String,
+}
+
+/// Where the law grants each right.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rights {
+    /// Access (e.g. `§ 17 KDG`).
+    pub access: String,
+    /// Rectification.
+    pub rectification: String,
+    /// Erasure.
+    pub erasure: String,
+    /// Restriction of processing.
+    pub restriction: String,
+    /// Data portability.
+    pub portability: String,
+    /// Objection.
+    pub objection: String,
+    /// Complaint to the supervisory authority.
+    pub complaint: String,
 }

@@ -501,6 +501,8 @@ fn recording_messages() {
                 ],
                 messages: Vec::new(),
                 recording_answer: Some(Consent::Yes),
+                notice_version: "2026-12".into(),
+                log_on_hold: false,
             },
         },
         r#"{"type":"MyData","data":{"id":1,"name":"Anna","moderator":true,
@@ -509,7 +511,7 @@ fn recording_messages() {
                     "address":"192.0.2.7","referrer":null},
                    {"at_ms":1795000000900,"event":"leave","browser":null,"os":null,"address":null,
                     "referrer":null}],
-            "messages":[],"recording_answer":"yes"}}"#,
+            "messages":[],"recording_answer":"yes","notice_version":"2026-12","log_on_hold":false}}"#,
     );
     check(
         ServerMsg::Renamed {

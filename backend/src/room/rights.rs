@@ -28,6 +28,8 @@ impl Room {
             log: self.session_log.of(who),
             messages: self.chat.sent_by(who),
             recording_answer: self.recording_answer_of(who),
+            notice_version: self.notice_version.to_string(),
+            log_on_hold: self.log_on_hold(),
         };
         self.send(who, ServerMsg::MyData { data });
     }

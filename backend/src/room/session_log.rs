@@ -6,7 +6,8 @@
 //!   about. The User-Agent header is reduced to browser and system with their versions at once; the
 //!   raw header is not kept. The internet provider is not looked up: that would need a third party.
 //! - It lives in the room task's memory only and goes with the [`Room`](super::Room): when the
-//!   conference ends, it is gone. It is never written to the operational log.
+//!   conference ends, it is gone, unless an operator put it on hold for a security incident (see
+//!   `hold.rs`). It is never written to the operational log.
 //! - Requests that belong to no conference (the home page, static files, creating a meeting) are
 //!   not logged with any personal data at all: only a conference has a session log.
 //! - It is bounded by `Limits::session_log_max_entries`; entries beyond are counted, not kept.
@@ -15,6 +16,8 @@
 use std::net::IpAddr;
 
 use treff_shared::{LogEntry, LogEvent, ParticipantId};
+
+use crate::holds::HoldMeta;
 
 /// What a request tells about the one who made it: the facts a log entry may keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub struct SessionLog {
     max_entries: usize,
     /// Entries not kept because the log was full.
     omitted: u64,
+    /// The incident hold an operator put on it, if any.
+    hold: Option<HoldMeta>,
 }
 
 impl SessionLog {
@@ -48,6 +53,7 @@ impl SessionLog {
             entries: Vec::new(),
             max_entries,
             omitted: 0,
+            hold: None,
         }
     }
 
@@ -87,6 +93,21 @@ impl SessionLog {
             .filter(|(id, _)| *id == who)
             .map(|(_, e)| e.clone())
             .collect()
+    }
+
+    /// Every entry, oldest first, with whom it is about (for a hold).
+    pub fn entries(&self) -> &[(ParticipantId, LogEntry)] {
+        &self.entries
+    }
+
+    /// The incident hold on this log, if an operator put one.
+    pub fn hold(&self) -> Option<&HoldMeta> {
+        self.hold.as_ref()
+    }
+
+    /// Puts the log on hold: it is written to the holds store, and again at the end.
+    pub fn set_hold(&mut self, meta: HoldMeta) {
+        self.hold = Some(meta);
     }
 
     /// Entries held.

@@ -75,7 +75,8 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 // ---------------------------------------------------------------------------------------------
 
 /// The server under test. It derefs to [`treff::Server`]; when dropped (or shut down) it removes
-/// the attachment and recordings directories it was given, so test runs leave nothing in `/tmp`.
+/// the attachment, recordings and state directories it was given, so test runs leave nothing in
+/// `/tmp`.
 pub struct TestServer {
     server: Option<treff::Server>,
     dirs: Vec<std::path::PathBuf>,
@@ -118,7 +119,8 @@ impl Drop for TestServer {
 pub async fn start(config: treff::Config) -> TestServer {
     init_logs();
     let recordings_dir = config.recordings_dir.clone();
-    let dirs = std::iter::once(config.attachment_dir.clone())
+    let dirs = [config.attachment_dir.clone(), config.state_dir.clone()]
+        .into_iter()
         .chain(recordings_dir.clone())
         .collect();
     let server = treff::Server::start(config)

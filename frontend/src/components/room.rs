@@ -221,9 +221,9 @@ pub fn Room(
             </div>
             <HelpDialog open=ui.help_open />
             <MyDataDialog
-                open=ui.my_data_open
-                data=ui.my_data
+                room=ui
                 on_rename=Callback::new(move |name: String| with_session(&|s| s.rename(&name)))
+                on_refresh=Callback::new(move |()| with_session(&|s| s.show_my_data()))
             />
             <p class="visually-hidden" role="status" data-testid="announcement">
                 {move || ui.announcement.with(|a| a.as_ref().map(|a| a.text(t)))}

@@ -41,6 +41,8 @@ pub struct PrivacyTexts {
     pub none: &'static str,
     /// Label: the recording answer.
     pub recording: &'static str,
+    /// The button that answers "no" to the recording from "My data" (objection, restriction).
+    pub object: &'static str,
     /// Recording answer values: yes, no, none given.
     pub answers: [&'static str; 3],
     /// The download button.
@@ -53,6 +55,28 @@ pub struct PrivacyTexts {
     pub erase_message: &'static str,
     /// The close button.
     pub close: &'static str,
+    /// Heading of the privacy status.
+    pub status_title: &'static str,
+    /// How media travels.
+    pub media_encrypted: &'static str,
+    /// How chat and signalling travel, over HTTPS.
+    pub tls_on: &'static str,
+    /// How chat and signalling travel, without HTTPS.
+    pub tls_off: &'static str,
+    /// No recording exists.
+    pub no_recording: &'static str,
+    /// A recording captures; `{}`: who said yes.
+    pub recording_running: &'static str,
+    /// A recording waits for answers; `{}`: who said yes so far.
+    pub recording_waiting: &'static str,
+    /// The session log goes with the meeting.
+    pub log_until_end: &'static str,
+    /// The session log is on an incident hold.
+    pub log_on_hold: &'static str,
+    /// Nobody else is involved.
+    pub no_third_party: &'static str,
+    /// Link to the notice; `{}`: its version.
+    pub notice_version: &'static str,
 }
 
 impl PrivacyTexts {
@@ -97,12 +121,24 @@ const PRIVACY_DE: PrivacyTexts = PrivacyTexts {
     privately: "privat",
     none: "keine",
     recording: "Meine Antwort zur Aufzeichnung",
+    object: "Der Aufzeichnung widersprechen",
     answers: ["Ja", "Nein", "keine Antwort"],
     download: "Als JSON herunterladen",
     rename_label: "Anzeigenamen ändern",
     rename_save: "Namen speichern",
     erase_message: "Nachricht für alle löschen",
     close: "Schließen",
+    status_title: "Datenschutz in dieser Besprechung",
+    media_encrypted: "Ton, Bild und Bildschirmfreigabe: verschlüsselt übertragen (DTLS-SRTP).",
+    tls_on: "Chat und Steuerung: verschlüsselt übertragen (TLS).",
+    tls_off: "Chat und Steuerung: ohne TLS übertragen, denn diese Seite wurde nicht über HTTPS geladen.",
+    no_recording: "Aufzeichnung: keine.",
+    recording_running: "Aufzeichnung läuft; zugestimmt haben: {}.",
+    recording_waiting: "Aufzeichnung vorgeschlagen; sie beginnt erst, wenn alle zustimmen. Zugestimmt haben: {}.",
+    log_until_end: "Sitzungsprotokoll: wird gelöscht, wenn die Besprechung endet.",
+    log_on_hold: "Sitzungsprotokoll: wegen eines Sicherheitsvorfalls gesichert; es wird verschlüsselt aufbewahrt, bis die Sicherung endet.",
+    no_third_party: "Keine Dritten: Alles läuft auf dem Server dieser Organisation, nichts wird von anderswo geladen.",
+    notice_version: "Datenschutzinformation (Version {})",
 };
 
 const PRIVACY_EN: PrivacyTexts = PrivacyTexts {
@@ -130,12 +166,24 @@ const PRIVACY_EN: PrivacyTexts = PrivacyTexts {
     privately: "private",
     none: "none",
     recording: "My answer about recording",
+    object: "Object to the recording",
     answers: ["Yes", "No", "no answer"],
     download: "Download as JSON",
     rename_label: "Change display name",
     rename_save: "Save name",
     erase_message: "Delete message for everyone",
     close: "Close",
+    status_title: "Privacy in this meeting",
+    media_encrypted: "Audio, video and screen share: encrypted in transit (DTLS-SRTP).",
+    tls_on: "Chat and signalling: encrypted in transit (TLS).",
+    tls_off: "Chat and signalling: not encrypted by TLS, because this page was not loaded over HTTPS.",
+    no_recording: "Recording: none.",
+    recording_running: "Recording is running; agreed: {}.",
+    recording_waiting: "Recording proposed; it starts only when everyone agrees. Agreed so far: {}.",
+    log_until_end: "Session log: deleted when the meeting ends.",
+    log_on_hold: "Session log: kept for a security incident; it is stored encrypted until the hold ends.",
+    no_third_party: "No third party: everything runs on this organisation's server, nothing is loaded from elsewhere.",
+    notice_version: "Privacy notice (version {})",
 };
 
 /// The "My data" strings of the active language.

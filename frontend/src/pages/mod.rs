@@ -3,5 +3,4 @@
 pub mod home;
 pub mod meeting;
 pub mod not_found;
-pub mod privacy;
 pub mod recordings;

@@ -30,6 +30,20 @@ async fn leaving_tells_the_others_and_removes_the_route() {
 }
 
 #[tokio::test]
+async fn the_end_removes_the_routes_of_everyone_still_present() {
+    let (mut room, _d) = room(20).await;
+    let (a, _a_rx) = join(&mut room, "Anna");
+    let (b, _b_rx) = join(&mut room, "Ben");
+    a.expect("joins");
+    b.expect("joins");
+    let routes = room.media.routes.clone();
+    assert_eq!(routes.peers(), 2);
+    room.end(Instant::now());
+    assert_eq!(routes.peers(), 0);
+    assert_eq!(routes.addresses(), 0);
+}
+
+#[tokio::test]
 async fn media_state_is_relayed_with_the_stamped_sender() {
     let (mut room, _d) = room(20).await;
     let (a, _a_rx) = join(&mut room, "Anna");

@@ -24,6 +24,19 @@ async fn room_with(
     max: usize,
     recorder: Option<Arc<dyn Recorder>>,
 ) -> (Room, mpsc::Receiver<Vec<Datagram>>) {
+    room_in(max, recorder, None).await
+}
+
+/// A test room whose session log may be put on hold in `holds`.
+async fn room_holding(holds: Arc<Holds>) -> (Room, mpsc::Receiver<Vec<Datagram>>) {
+    room_in(20, None, Some(holds)).await
+}
+
+async fn room_in(
+    max: usize,
+    recorder: Option<Arc<dyn Recorder>>,
+    holds: Option<Arc<Holds>>,
+) -> (Room, mpsc::Receiver<Vec<Datagram>>) {
     let socket = Arc::new(
         tokio::net::UdpSocket::bind("127.0.0.1:0")
             .await
@@ -44,12 +57,16 @@ async fn room_with(
     let (tx, rx) = mpsc::channel(16);
     let conference = Conference {
         id: RoomId::from_random([1; 16]),
-        limits,
-        attachment_dir: std::env::temp_dir()
-            // One directory for every run: each test room's files go when its store is dropped.
-            .join("treff-room-tests"),
-        keys: test_keys(),
-        recorder,
+        env: Environment {
+            limits,
+            attachment_dir: std::env::temp_dir()
+                // One directory for every run: each test room's files go when its store is dropped.
+                .join("treff-room-tests"),
+            keys: test_keys(),
+            recorder,
+            holds,
+            notice_version: Arc::from("test-1"),
+        },
     };
     (Room::new(conference, media, tx, Instant::now()), rx)
 }

@@ -316,3 +316,94 @@ async fn a_rename_reaches_a_running_recording() {
         "the recording gets the new name"
     );
 }
+
+/// An empty holds store of its own for one test (a maximum of 30 days), and its directory.
+fn fresh_holds(name: &str) -> (std::path::PathBuf, Arc<Holds>) {
+    let dir = std::env::temp_dir().join(format!("treff-room-holds-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let holds = Arc::new(Holds::open(&dir, 30).expect("holds"));
+    (dir, holds)
+}
+
+#[tokio::test]
+async fn a_hold_keeps_the_session_log_past_the_end_until_it_expires() {
+    let (dir, holds) = fresh_holds("kept");
+    let (mut room, _d) = room_holding(holds.clone()).await;
+    let t0 = Instant::now();
+    let (a, mut a_rx) = join_with(&mut room, t0, "Anna", |r| {
+        r.client = browser_at([192, 0, 2, 7])
+    });
+    let a = a.expect("joins");
+    assert!(!my_data(&mut room, a, &mut a_rx).log_on_hold);
+    let (reply, mut answer) = oneshot::channel();
+    let hour = Duration::from_secs(3600);
+    room.command(
+        t0,
+        Command::Hold {
+            reason: "reported intrusion".into(),
+            duration: Some(hour),
+            reply,
+        },
+    );
+    let meta = answer.try_recv().expect("answered").expect("held");
+    assert!(my_data(&mut room, a, &mut a_rx).log_on_hold);
+    // What happens after the hold is kept too: it is written again at the end.
+    let (b, _b_rx) = join_with(&mut room, t0, "Ben", |r| {
+        r.client = browser_at([198, 51, 100, 9])
+    });
+    let b = b.expect("joins");
+    say(&mut room, b, ClientMsg::Leave);
+    let started = room.wall_ms(room.started.0);
+    let end = t0 + Duration::from_secs(5);
+    let ended = room.wall_ms(end);
+    room.end(end);
+
+    let held = holds
+        .export(&meta.id, SystemTime::now())
+        .expect("kept past the end");
+    assert_eq!(held.conference_started_at_ms, started);
+    assert_eq!(held.conference_ended_at_ms, Some(ended));
+    let seen: Vec<(ParticipantId, LogEvent, Option<String>)> = held
+        .entries
+        .iter()
+        .map(|(who, e)| (*who, e.event, e.address.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (a, LogEvent::Join, Some("192.0.2.7".into())),
+            (b, LogEvent::Join, Some("198.51.100.9".into())),
+            (b, LogEvent::Leave, None),
+        ]
+    );
+    // Expiry (simulated time): gone from disk, nothing left to export.
+    assert_eq!(
+        holds.sweep(SystemTime::now() + hour + Duration::from_secs(1)),
+        1
+    );
+    assert!(holds.export(&meta.id, SystemTime::now()).is_err());
+    assert_eq!(
+        std::fs::read_dir(dir.join("holds")).expect("dir").count(),
+        0
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn without_a_hold_nothing_of_the_session_log_outlives_the_conference() {
+    let (dir, holds) = fresh_holds("none");
+    let (mut room, _d) = room_holding(holds.clone()).await;
+    let t0 = Instant::now();
+    let (a, _a_rx) = join_with(&mut room, t0, "Anna", |r| {
+        r.client = browser_at([192, 0, 2, 7])
+    });
+    say(&mut room, a.expect("joins"), ClientMsg::Leave);
+    assert_eq!(room.session_log.len(), 2);
+    room.end(t0);
+    assert!(holds.list().is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.join("holds")).expect("dir").count(),
+        0
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
