@@ -6,19 +6,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ATTACHMENT_DIR } from './server';
 
-/** The conference directories (`conf-*`) in the attachment directory, with the files in each. */
-export function conferenceDirs(): Map<string, string[]> {
+/**
+ * The conference directories (`conf-*`) in the attachment directory (the run's server's, or `root`),
+ * with the files in each.
+ */
+export function conferenceDirs(root: string = ATTACHMENT_DIR): Map<string, string[]> {
   const dirs = new Map<string, string[]>();
-  if (!fs.existsSync(ATTACHMENT_DIR)) return dirs;
-  for (const entry of fs.readdirSync(ATTACHMENT_DIR, { withFileTypes: true })) {
+  if (!fs.existsSync(root)) return dirs;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory() || !entry.name.startsWith('conf-')) continue;
-    const dir = path.join(ATTACHMENT_DIR, entry.name);
+    const dir = path.join(root, entry.name);
     dirs.set(dir, fs.readdirSync(dir).map((f) => path.join(dir, f)));
   }
   return dirs;
 }
 
-/** Every attachment file the server holds right now, over all conferences. */
-export function attachmentFiles(): string[] {
-  return [...conferenceDirs().values()].flat();
+/** Every attachment file the server (the run's, or the one keeping them in `root`) holds right now. */
+export function attachmentFiles(root: string = ATTACHMENT_DIR): string[] {
+  return [...conferenceDirs(root).values()].flat();
 }

@@ -11,11 +11,14 @@ import path from 'node:path';
 export const HTTP_PORT = Number(process.env.TREFF_E2E_HTTP_PORT ?? 18080);
 export const MEDIA_PORT = Number(process.env.TREFF_E2E_MEDIA_PORT ?? 18000);
 
-/** The only origin any test may talk to (R9: no third party, by test). */
+/** The run's server: the only origin tests talk to besides a spec's own server (R9: no third party, by test). */
 export const ORIGIN = `http://127.0.0.1:${HTTP_PORT}`;
 
+/** The origins of the servers under test: the run's, and a spec's own while it runs (`own-server.ts`). */
+export const SERVER_ORIGINS = new Set([ORIGIN]);
+
 /**
- * Whether a page's request to `url` stays with the server under test: its own origin (a WebSocket
+ * Whether a page's request to `url` stays with a server under test: its own origin (a WebSocket
  * counts as the same origin, as CSP `connect-src 'self'` agrees), or data the page made itself
  * (`data:`, `blob:`).
  */
@@ -23,7 +26,7 @@ export function isOwnOrigin(url: string): boolean {
   const parsed = new URL(url);
   if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return true;
   const scheme = { 'ws:': 'http:', 'wss:': 'https:' }[parsed.protocol] ?? parsed.protocol;
-  return `${scheme}//${parsed.host}` === ORIGIN;
+  return SERVER_ORIGINS.has(`${scheme}//${parsed.host}`);
 }
 
 /**

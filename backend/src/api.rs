@@ -290,6 +290,10 @@ fn error(code: ErrorCode) -> Response {
             StatusCode::PAYLOAD_TOO_LARGE,
             "this meeting's attachments have reached their limit",
         ),
+        ErrorCode::UploadQuota => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "your attachments in this meeting have reached their limit",
+        ),
         _ => (StatusCode::BAD_REQUEST, "malformed upload"),
     };
     let mut response = (status, api_error(code, message)).into_response();

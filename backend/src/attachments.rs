@@ -151,6 +151,15 @@ impl Store {
         if self.reserved() + declared > self.limits.conference_attachments_max_bytes {
             return Err(ErrorCode::StorageFull);
         }
+        let own: u64 = self
+            .files
+            .values()
+            .filter(|f| f.owner == owner)
+            .map(|f| f.size)
+            .sum();
+        if own + declared > self.limits.participant_attachments_max_bytes {
+            return Err(ErrorCode::UploadQuota);
+        }
         let dir = match &self.dir {
             Some(d) => d.clone(),
             None => {
@@ -577,6 +586,32 @@ mod tests {
             write_encrypted(body, &ticket).await,
             Err(UploadError::TooLong)
         ));
+        store.purge();
+        std::fs::remove_dir_all(root).ok();
+    }
+
+    #[test]
+    fn one_participant_cannot_use_up_the_conferences_budget() {
+        let limits = Limits {
+            attachment_max_bytes: 100,
+            participant_attachments_max_bytes: 150,
+            conference_attachments_max_bytes: 1000,
+            ..Limits::default()
+        };
+        let root = temp_root("quota");
+        let mut store = Store::new(limits, root.clone());
+        let first = store.begin_upload(ANNA, 100).expect("fits");
+        assert!(matches!(
+            store.begin_upload(ANNA, 51),
+            Err(ErrorCode::UploadQuota)
+        ));
+        store
+            .begin_upload(BEN, 100)
+            .expect("another participant's quota is their own");
+        store.abort_upload(&first.id);
+        store
+            .begin_upload(ANNA, 51)
+            .expect("an aborted upload gives its share back");
         store.purge();
         std::fs::remove_dir_all(root).ok();
     }

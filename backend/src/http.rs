@@ -44,6 +44,8 @@ pub struct AppState {
     pub recordings: Option<Arc<crate::recording::store::Store>>,
     /// The privacy notice, rendered.
     pub notice: Arc<crate::notice::Pages>,
+    /// WebSocket connections held, against their limits.
+    pub connections: crate::connections::Connections,
 }
 
 /// The router with UI, `/ws` and headers.
@@ -121,11 +123,24 @@ async fn websocket(
     if !origin_allowed(&headers, &state.allowed_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let Some(slot) = state.connections.acquire(client.addr) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(treff_shared::ApiError {
+                code: treff_shared::ErrorCode::TooManyConnections,
+                message: "the server holds as many connections as it may; try again later".into(),
+            }),
+        )
+            .into_response();
+    };
     let AppState { rooms, limits, .. } = state;
     upgrade
         .max_message_size(limits.ws_max_message_bytes)
         .max_frame_size(limits.ws_max_frame_bytes)
-        .on_upgrade(move |socket| signalling::session(socket, rooms, limits, client))
+        .on_upgrade(move |socket| async move {
+            signalling::session(socket, rooms, limits, client).await;
+            drop(slot);
+        })
 }
 
 /// What a request of a conference (`/ws`, an upload, a download) tells about its client, for the

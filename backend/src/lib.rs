@@ -5,6 +5,7 @@
 //! - [`notice`]: the privacy notice at `/privacy`, with the operator's `[privacy]` details.
 //! - [`holds`]: incident holds on a conference's session log, encrypted, and the audit log.
 //! - [`admin`]: the operator's local channel (`treff admin`), a Unix socket in the state directory.
+//! - [`connections`]: WebSocket connections held, against their limits (total, per address).
 //! - [`http`]: the router, security headers (CSP), `Origin` check, static UI.
 //! - [`api`]: `/api`: attachment upload and download, authorised by a participant's token.
 //! - [`signalling`]: one session per WebSocket: handshake, join, relay to the room; the error boundary.
@@ -29,6 +30,7 @@ pub mod api;
 pub mod attachments;
 pub mod chat;
 pub mod config;
+pub mod connections;
 pub mod holds;
 pub mod http;
 pub mod meetings;
@@ -52,6 +54,9 @@ use tokio::task::JoinHandle;
 /// How often dropped media datagrams are reported in the log (when any were dropped).
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
+/// How long a shutdown may take, from the signal to the exit (systemd's stop timeout is larger).
+pub const SHUTDOWN_WITHIN: Duration = Duration::from_secs(5);
+
 /// How often expired recordings are looked for (besides at start-up).
 const RETENTION_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -65,7 +70,10 @@ pub struct Server {
     pub drops: Arc<sfu::Drops>,
     stop: oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
+    rooms: rooms::Rooms,
+    connections: connections::Connections,
     attachment_dir: PathBuf,
+    state_dir: PathBuf,
 }
 
 impl Server {
@@ -148,6 +156,7 @@ impl Server {
         };
         let rooms = rooms::Rooms::new(env, media, config.organiser_password_hash.is_some());
         let (admin_socket, admin_token) = admin::bind(&config.state_dir)?;
+        let connections = connections::Connections::new(&config.limits);
         let state = http::AppState {
             rooms: rooms.clone(),
             limits: config.limits.clone(),
@@ -156,6 +165,7 @@ impl Server {
             trusted_proxies: config.trusted_proxies.clone(),
             recordings: store.clone(),
             notice: Arc::new(notice),
+            connections: connections.clone(),
         };
         let admin = tokio::spawn(admin::serve(
             admin_socket,
@@ -198,19 +208,35 @@ impl Server {
             drops,
             stop,
             tasks,
+            rooms,
+            connections,
             attachment_dir: config.attachment_dir,
+            state_dir: config.state_dir,
         })
     }
 
-    /// Stops accepting, ends the tasks, and removes the attachments of conferences still running
-    /// (the process is going; their keys go with it).
+    /// Shuts down within [`SHUTDOWN_WITHIN`]: ends every conference the normal way (purge, receipts
+    /// logged, participants told the server is restarting), stops accepting, ends the tasks, and
+    /// removes whatever attachments are left and the admin socket.
     pub async fn shutdown(self) {
+        let started = tokio::time::Instant::now();
+        // Most of the budget goes to the conferences; the rest to closing the sockets.
+        let ended = self.rooms.shutdown(started + SHUTDOWN_WITHIN / 2).await;
+        tracing::info!(conferences = ended, "shutting down: every conference ended");
+        // Each session writes its receipt and "restarting" close frame, then ends and gives its
+        // place back; the process must not exit before (sockets outside a meeting hold out to the
+        // deadline, then go with the process).
+        while self.connections.held().0 > 0
+            && tokio::time::Instant::now() < started + SHUTDOWN_WITHIN * 3 / 5
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let _ = self.stop.send(());
         let mut tasks = self.tasks.into_iter();
         if let Some(http) = tasks.next() {
             // Open WebSockets keep graceful shutdown waiting; a short grace, then abort.
             let abort = http.abort_handle();
-            if tokio::time::timeout(std::time::Duration::from_secs(2), http)
+            if tokio::time::timeout_at(started + SHUTDOWN_WITHIN * 4 / 5, http)
                 .await
                 .is_err()
             {
@@ -220,6 +246,7 @@ impl Server {
         for t in tasks {
             t.abort();
         }
+        let _ = std::fs::remove_file(self.state_dir.join(admin::SOCKET));
         if let Err(e) = attachments::sweep(&self.attachment_dir) {
             tracing::error!(error = %e, "could not remove attachments at shutdown");
         }

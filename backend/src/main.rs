@@ -1,4 +1,5 @@
-//! The `treff` binary: reads the configuration, sets up logging, and runs the server until Ctrl-C.
+//! The `treff` binary: reads the configuration, sets up logging, and runs the server until SIGTERM or
+//! SIGINT, then shuts it down (every conference ended the normal way) within 5 s; or runs `treff admin`.
 
 use tracing_subscriber::EnvFilter;
 
@@ -66,8 +67,24 @@ async fn main() -> std::process::ExitCode {
         media_port = server.media_addr.port(),
         "Treff is running at {url}"
     );
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
+    let signal = stop_signal().await;
+    tracing::info!(signal, "shutting down");
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// Waits for SIGTERM (systemd, `kill`) or SIGINT (Ctrl-C) and names it.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        },
+        // Without a SIGTERM handler (it cannot fail on Linux), Ctrl-C still stops it cleanly.
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
 }

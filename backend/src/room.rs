@@ -126,6 +126,9 @@ pub enum Command {
         /// The hold, or why not.
         reply: oneshot::Sender<Result<HoldMeta, String>>,
     },
+    /// The server is shutting down: end the conference now, the normal way, and tell everyone the
+    /// server is restarting.
+    Shutdown,
     /// An upload handler finished writing (or gave up on) the file of an [`UploadTicket`].
     UploadDone {
         /// Which upload.
@@ -250,8 +253,11 @@ pub struct Room {
     joins: u64,
     /// Since when nobody is here.
     empty_since: Option<Instant>,
-    /// The last participant left by choice: end without waiting for the grace period.
+    /// The last participant left by choice, a moderator ended it for all or the server shuts
+    /// down: end without waiting for the grace period.
     end_now: bool,
+    /// How the sockets are closed at the end: "the conference ended", or "the server is restarting".
+    closing: Fault,
     /// Queues of participants who left as the last: they still get the deletion receipt.
     witnesses: Vec<mpsc::Sender<Outgoing>>,
     /// Lock, lobby, password, bans and who waits.
@@ -307,6 +313,7 @@ impl Room {
             joins: 0,
             empty_since: None,
             end_now: false,
+            closing: Fault::ENDED,
             witnesses: Vec::new(),
             access: moderation::Access::new(keys),
         }
@@ -360,6 +367,10 @@ impl Room {
             }
             Command::RecordingJob { id, job } => {
                 self.tell_moderators(&ServerMsg::RecordingJob { id, job });
+            }
+            Command::Shutdown => {
+                self.end_now = true;
+                self.closing = Fault::GOING_AWAY;
             }
             Command::Hold {
                 reason,
@@ -778,6 +789,7 @@ impl Room {
         }
         let ended = Outgoing::Msg(ServerMsg::Ended {
             receipt: receipt.clone(),
+            restarting: self.closing == Fault::GOING_AWAY,
         });
         let waiting = self.access.waiting_outs();
         for out in present
@@ -787,7 +799,7 @@ impl Room {
             .chain(waiting)
         {
             let _ = out.try_send(ended.clone());
-            let _ = out.try_send(Outgoing::Close(Fault::ENDED));
+            let _ = out.try_send(Outgoing::Close(self.closing));
         }
         tracing::info!(
             started_at_ms = receipt.started_at_ms,

@@ -66,6 +66,26 @@ impl Rooms {
             .filter(|c| !c.is_closed())
     }
 
+    /// Ends every open conference the normal way (purge, receipt) and tells its participants the
+    /// server is restarting; returns when all have ended, or at `deadline`. Returns how many were open.
+    pub async fn shutdown(&self, deadline: tokio::time::Instant) -> usize {
+        let open: Vec<mpsc::Sender<Command>> = self
+            .map()
+            .rooms
+            .values()
+            .map(|e| e.commands.clone())
+            .collect();
+        for room in &open {
+            // A full queue still takes it before the deadline; a room already gone needs nothing.
+            let _ = tokio::time::timeout_at(deadline, room.send(Command::Shutdown)).await;
+        }
+        for room in &open {
+            // The room task drops its queue when it has ended.
+            let _ = tokio::time::timeout_at(deadline, room.closed()).await;
+        }
+        open.len()
+    }
+
     fn map(&self) -> std::sync::MutexGuard<'_, Map> {
         // Every critical section is a single map operation, so a poisoned map is still consistent.
         self.map.lock().unwrap_or_else(PoisonError::into_inner)

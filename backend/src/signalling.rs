@@ -63,6 +63,12 @@ impl Fault {
         code: 1000,
         reason: "the conference ended",
     };
+    /// The server is shutting down (SIGTERM or SIGINT): RFC 6455's "going away". The conference
+    /// ended the normal way first (its receipt was sent); the page says the server is restarting.
+    pub const GOING_AWAY: Self = Self {
+        code: close_code::GOING_AWAY,
+        reason: "the server is restarting",
+    };
     /// The participant left (`Leave`): a normal closure.
     pub const LEFT: Self = Self {
         code: 1000,

@@ -1,6 +1,7 @@
 //! `treff admin` against the real server over its local channel: the binary's command line, the
 //! Unix socket and its token, incident holds on a running conference's session log (kept past the
-//! end, encrypted, exported, released, expired also across a restart) and the audit log.
+//! end, encrypted, exported, released, expired also across a restart) and the audit log; and the
+//! binary's refusal to start on an incomplete `[privacy]` table.
 
 mod support;
 
@@ -245,4 +246,39 @@ async fn a_hold_expires_while_the_server_runs_and_across_a_restart() {
     let run = treff_admin(&state, &["hold", &link, "--reason", "x", "--for", "31d"]).await;
     assert!(!run.ok && run.stderr.contains("30 days"), "{}", run.stderr);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_on_a_missing_privacy_field_and_names_it() {
+    let dir = std::env::temp_dir().join(format!("treff-admin-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("treff.toml");
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/treff.toml"
+    ))
+    .expect("the shipped example");
+    std::fs::write(
+        &config,
+        example.replace("email = \"datenschutz@itm-systems.com\"", ""),
+    )
+    .expect("write");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_treff"));
+    command.arg("--config").arg(&config).args([
+        "--http",
+        "127.0.0.1:0",
+        "--media-bind",
+        "127.0.0.1:0",
+    ]);
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joined")
+        .expect("treff runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it must not start: {stderr}");
+    assert!(
+        stderr.contains("missing field `email`") && stderr.contains("[privacy.dpo]"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -143,7 +143,7 @@ async fn participants_upload_and_download_and_nobody_else_can() {
     anna.send(&ClientMsg::Leave).await;
     let receipt = anna
         .recv_until("the deletion receipt", |m| match m {
-            ServerMsg::Ended { receipt } => Some(receipt.clone()),
+            ServerMsg::Ended { receipt, .. } => Some(receipt.clone()),
             _ => None,
         })
         .await;

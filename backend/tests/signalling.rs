@@ -199,12 +199,59 @@ async fn names_are_checked_and_trimmed() {
 // ----- Origin check ---------------------------------------------------------------------------
 
 fn assert_refused(result: Result<WsClient, tungstenite::Error>, what: &str) {
+    assert_refused_with(result, 403, what);
+}
+
+/// The upgrade was refused with HTTP `status`; returns the response body.
+fn assert_refused_with(
+    result: Result<WsClient, tungstenite::Error>,
+    status: u16,
+    what: &str,
+) -> String {
     match result {
-        Ok(_) => panic!("{what}: the upgrade was accepted, expected HTTP 403"),
+        Ok(_) => panic!("{what}: the upgrade was accepted, expected HTTP {status}"),
         Err(tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status().as_u16(), 403, "{what}: status");
+            assert_eq!(response.status().as_u16(), status, "{what}: status");
+            String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).into_owned()
         }
-        Err(e) => panic!("{what}: expected an HTTP 403 response, got {e}"),
+        Err(e) => panic!("{what}: expected an HTTP {status} response, got {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_per_address_limit_get_503_and_nobody_else_notices() {
+    let mut config = treff::Config::ephemeral();
+    config.limits.ws_max_connections_per_address = 2;
+    let server = start(config).await;
+    let origin = own_origin(server.http_addr);
+    let room = new_room();
+    let mut anna = WsClient::connect_hello(&server).await;
+    let (anna_id, _) = anna.join(&room, "Anna", false, false).await;
+    let second = WsClient::connect_hello(&server).await;
+    let body = assert_refused_with(
+        try_connect(server.http_addr, Some(&origin)).await,
+        503,
+        "a third socket from one address",
+    );
+    assert!(body.contains("too_many_connections"), "{body}");
+    // Anna's meeting goes on.
+    anna.send(&ClientMsg::Chat {
+        text: "still here".into(),
+        to: None,
+        attachment: None,
+    })
+    .await;
+    anna.recv_until("her own message", |m| match m {
+        ServerMsg::Chat { message } if message.from == anna_id => Some(()),
+        _ => None,
+    })
+    .await;
+    // A closed socket gives its place back.
+    drop(second);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while try_connect(server.http_addr, Some(&origin)).await.is_err() {
+        assert!(Instant::now() < deadline, "the place never came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

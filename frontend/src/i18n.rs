@@ -330,6 +330,10 @@ pub struct Texts {
     pub err_file_too_large: &'static str,
     /// `storage_full` (HTTP 413).
     pub err_storage_full: &'static str,
+    /// `ErrorCode::UploadQuota`.
+    pub err_upload_quota: &'static str,
+    /// `ErrorCode::TooManyConnections`.
+    pub err_too_many_connections: &'static str,
     /// `bad_upload` (HTTP 400/411).
     pub err_bad_upload: &'static str,
     /// `reaction_rate_limited`.
@@ -428,6 +432,8 @@ impl Texts {
             ErrorCode::NotFound => self.err_not_found,
             ErrorCode::FileTooLarge => self.err_file_too_large,
             ErrorCode::StorageFull => self.err_storage_full,
+            ErrorCode::UploadQuota => self.err_upload_quota,
+            ErrorCode::TooManyConnections => self.err_too_many_connections,
             ErrorCode::BadUpload => self.err_bad_upload,
             ErrorCode::ReactionRateLimited => self.err_reaction_rate_limited,
             ErrorCode::NotModerator => self.err_not_moderator,
@@ -637,6 +643,8 @@ pub const DE: Texts = Texts {
     err_not_found: "Die Datei gibt es nicht mehr.",
     err_file_too_large: "Die Datei ist zu groß.",
     err_storage_full: "Der Speicher für Dateien in diesem Meeting ist voll.",
+    err_upload_quota: "Sie haben in diesem Meeting so viele Dateien geteilt, wie eine Person darf.",
+    err_too_many_connections: "Der Server ist gerade voll. Bitte versuchen Sie es gleich noch einmal.",
     err_bad_upload: "Die Datei konnte nicht angenommen werden.",
     err_reaction_rate_limited: "Sie senden zu viele Reaktionen. Bitte warten Sie einen Moment.",
     err_not_moderator: "Nur eine Moderatorin oder ein Moderator darf das.",
@@ -800,6 +808,8 @@ pub const EN: Texts = Texts {
     err_not_found: "The file no longer exists.",
     err_file_too_large: "The file is too large.",
     err_storage_full: "The file storage of this meeting is full.",
+    err_upload_quota: "You have shared as many files in this meeting as one person may.",
+    err_too_many_connections: "The server is full right now. Please try again in a moment.",
     err_bad_upload: "The file could not be accepted.",
     err_reaction_rate_limited: "You are sending too many reactions. Please wait a moment.",
     err_not_moderator: "Only a moderator may do that.",

@@ -187,6 +187,8 @@ pub struct RoomUi {
     pub reactions: RwSignal<Vec<FloatingReaction>>,
     /// The latest thing others did that a screen reader should announce (a raised hand, a reaction).
     pub announcement: RwSignal<Option<Announcement>>,
+    /// The conference ended because the server is shutting down (`Ended { restarting }`).
+    pub restarting: RwSignal<bool>,
     /// Shared screens, tile or speaker view, the active speaker.
     pub stage: StageUi,
     /// Roles, lobby, room settings and the moderators' requests.
@@ -216,6 +218,7 @@ impl RoomUi {
             my_data: RwSignal::new(None),
             reactions: RwSignal::new(Vec::new()),
             announcement: RwSignal::new(None),
+            restarting: RwSignal::new(false),
             stage: StageUi::new(),
             moderation: ModerationUi::default(),
             recording: RecordingUi::default(),
@@ -510,7 +513,13 @@ impl Session {
                 ui.chat.rename(id, &name);
             }
             ServerMsg::MessageErased { id } => ui.chat.erase(id),
-            ServerMsg::Ended { receipt } => self.finish(Some(receipt)),
+            ServerMsg::Ended {
+                receipt,
+                restarting,
+            } => {
+                ui.restarting.set(restarting);
+                self.finish(Some(receipt));
+            }
             // A moderator switched a device off: it goes off here too (they can never switch one on).
             ServerMsg::TurnedOff { mic, cam } => {
                 for (device, off) in [(Device::Mic, mic), (Device::Cam, cam)] {

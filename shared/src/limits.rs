@@ -22,6 +22,13 @@ pub struct Limits {
     /// Client messages per second one socket may send (averaged over a second, bursts up to this many).
     /// A person's clicks and the SDP exchange stay far below; a flood is closed.
     pub ws_messages_per_second: u32,
+    /// WebSocket connections the server holds at once: every room full (`max_rooms` ×
+    /// `room_max_participants` would be 4000) is not a real load for one small server, 2000 sockets
+    /// are (each holds a queue and a task); beyond it new ones get 503 and nobody else notices.
+    pub ws_max_connections: usize,
+    /// WebSocket connections from one client address at once: an office behind one NAT address
+    /// fills a meeting (20) and then some; one machine cannot take the whole server's share.
+    pub ws_max_connections_per_address: usize,
     /// Time a new socket has to send `Hello` and `Join`, in milliseconds. Bounds idle sockets.
     pub join_timeout_ms: u64,
     /// Longest display name, in characters (Unicode scalar values). Long enough for any real name,
@@ -48,6 +55,9 @@ pub struct Limits {
     /// All attachments of one conference together, in bytes (200 MiB): bounds the temp directory per
     /// meeting.
     pub conference_attachments_max_bytes: u64,
+    /// All attachments one participant uploads to a conference together, in bytes (100 MiB): half
+    /// the conference's budget, so one participant cannot use up everyone's.
+    pub participant_attachments_max_bytes: u64,
     /// Reactions one participant may send in a burst, and per minute on average: enough to applaud,
     /// not enough to bury everyone's screen in emoji.
     pub reactions_burst: u32,
@@ -69,6 +79,8 @@ impl Default for Limits {
             ws_max_frame_bytes: 256 * 1024,
             ws_send_queue: 256,
             ws_messages_per_second: 50,
+            ws_max_connections: 2000,
+            ws_max_connections_per_address: 50,
             join_timeout_ms: 10_000,
             name_max_chars: 64,
             room_max_participants: 20,
@@ -79,6 +91,7 @@ impl Default for Limits {
             chat_history_max_messages: 5000,
             attachment_max_bytes: 25 * 1024 * 1024,
             conference_attachments_max_bytes: 200 * 1024 * 1024,
+            participant_attachments_max_bytes: 100 * 1024 * 1024,
             empty_room_grace_ms: 60_000,
             session_log_max_entries: 10_000,
             reactions_burst: 5,

@@ -308,6 +308,9 @@ pub enum ServerMsg {
     Ended {
         /// What was deleted, in counts only.
         receipt: DeletionReceipt,
+        /// It ended because the server is shutting down (and will be back): the page says so.
+        #[serde(default)]
+        restarting: bool,
     },
     /// The recording changed: proposed, answered, paused or resumed by someone's coming or going,
     /// or stopped (then `recording` is `None`).
@@ -554,6 +557,11 @@ pub enum ErrorCode {
     FileTooLarge,
     /// `/api`: the conference's attachments would exceed `Limits::conference_attachments_max_bytes`.
     StorageFull,
+    /// `/api`: this participant's attachments would exceed `Limits::participant_attachments_max_bytes`.
+    UploadQuota,
+    /// `/ws`: the server holds `Limits::ws_max_connections` sockets, or this address
+    /// `Limits::ws_max_connections_per_address`; try again later.
+    TooManyConnections,
     /// `/api`: the upload has no `Content-Length` or a malformed file-name header.
     BadUpload,
     /// More reactions than `Limits::reactions_per_minute` allow; they are dropped for a moment.

@@ -280,10 +280,24 @@ fn server_messages() {
                 files: 2,
                 bytes: 4096,
             },
+            restarting: true,
         },
         r#"{"type":"Ended","receipt":{"started_at_ms":1795000000000,"ended_at_ms":1795000600000,
-            "participants":3,"messages":12,"files":2,"bytes":4096}}"#,
+            "participants":3,"messages":12,"files":2,"bytes":4096},"restarting":true}"#,
     );
+    // Written before `restarting` existed: an ordinary end.
+    let older: ServerMsg = serde_json::from_str(
+        r#"{"type":"Ended","receipt":{"started_at_ms":1,"ended_at_ms":2,"participants":1,
+            "messages":0,"files":0,"bytes":0}}"#,
+    )
+    .expect("parses");
+    assert!(matches!(
+        older,
+        ServerMsg::Ended {
+            restarting: false,
+            ..
+        }
+    ));
     check(
         ApiError {
             code: ErrorCode::FileTooLarge,
@@ -388,6 +402,8 @@ fn every_error_code_has_a_stable_name() {
         (ErrorCode::NotFound, "not_found"),
         (ErrorCode::FileTooLarge, "file_too_large"),
         (ErrorCode::StorageFull, "storage_full"),
+        (ErrorCode::UploadQuota, "upload_quota"),
+        (ErrorCode::TooManyConnections, "too_many_connections"),
         (ErrorCode::BadUpload, "bad_upload"),
         (ErrorCode::ReactionRateLimited, "reaction_rate_limited"),
         (ErrorCode::NotModerator, "not_moderator"),

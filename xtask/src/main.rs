@@ -31,6 +31,8 @@ commands:
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
   e2e          only build and run the Playwright suite (args go to Playwright)
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
+  bench fuzz   the property targets of every parser at the boundary with many cases (default 200000,
+               or `cargo xtask bench fuzz -- 1000000`), printing cases per second
   bench sfu    the SFU load bench: release server and treff-loadgen, Janus beside it (installs Debian's
                janus once); args after `--` go to treff-loadgen (e.g. `cargo xtask bench sfu -- --quick`)
 ";
@@ -209,6 +211,14 @@ fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("fuzz") {
+        let cases = args[1..]
+            .iter()
+            .find(|a| *a != "--")
+            .map_or(Ok(200_000), |n| n.parse::<u64>())
+            .map_err(|e| format!("bench fuzz takes a number of cases: {e}"))?;
+        return bench_fuzz(root, cases);
+    }
     if args.first().map(String::as_str) == Some("sfu") {
         // `bench sfu -- --quick` arrives as `sfu -- --quick`.
         let rest: Vec<String> = args[1..]
@@ -243,6 +253,63 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
 /// The SFU bench: builds the release server and the load generator, installs Janus unless
 /// `--no-janus`, and runs `treff-loadgen` with `args`. The generator starts the server itself (as
 /// its own process, pinned to a core), so nothing else of Treff needs to run.
+/// The property targets of the parsers at the boundary, each with `cases` inputs (release build),
+/// printing inputs per second. The test command runs the same targets with a few thousand.
+fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
+    // (package, test target or `--lib`, name filter, what it feeds)
+    let targets: [(&str, &str, &str, &str); 5] = [
+        (
+            "treff-shared",
+            "--test=properties",
+            "any_text",
+            "ClientMsg JSON, any text",
+        ),
+        (
+            "treff-shared",
+            "--test=properties",
+            "mutated_messages",
+            "ClientMsg JSON, mutated messages",
+        ),
+        (
+            "treff-shared",
+            "--test=properties",
+            "a_meeting_id",
+            "meeting ids",
+        ),
+        (
+            "treff-shared",
+            "--test=properties",
+            "sanitised_file_names",
+            "upload file names",
+        ),
+        (
+            "treff",
+            "--lib",
+            "hostile_datagrams",
+            "the UDP demux, batches of up to 200 datagrams",
+        ),
+    ];
+    for (package, target, filter, what) in targets {
+        run(
+            &format!("building the {what} target"),
+            cargo(root).args(["test", "--release", "--no-run", "-p", package, target]),
+        )?;
+        let started = std::time::Instant::now();
+        run(
+            &format!("{cases} cases: {what}"),
+            cargo(root)
+                .args(["test", "--release", "-q", "-p", package, target, filter])
+                .env("PROPTEST_CASES", cases.to_string()),
+        )?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "fuzz {what}: {cases} cases in {seconds:.1} s = {:.0} cases/s, 0 failures",
+            cases as f64 / seconds
+        );
+    }
+    Ok(())
+}
+
 fn bench_sfu(root: &Path, args: &[String]) -> Result<()> {
     let with_janus = !args.iter().any(|a| a == "--no-janus");
     if with_janus {

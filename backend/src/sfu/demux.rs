@@ -175,3 +175,109 @@ pub async fn run(socket: Arc<UdpSocket>, routes: Routes, drops: Arc<Drops>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hostile datagrams at the demux (issue 12): garbage, truncated and well-formed STUN with
+    //! random usernames, DTLS- and RTP-looking bytes, from any source. Nothing panics, nothing from
+    //! an unknown source is routed, and the address table grows only by STUN checks that name a
+    //! registered ufrag, at most `ADDRESSES_PER_PEER` per peer.
+    use super::*;
+    use proptest::prelude::*;
+
+    const OURS: &str = "ourufrag";
+
+    /// A STUN binding request (RFC 5389) with `username` and nothing else (no integrity: the demux
+    /// routes by the name, str0m checks the integrity).
+    fn binding_request(username: &str, transaction: [u8; 12]) -> Vec<u8> {
+        let name = username.as_bytes();
+        let padded = name.len().div_ceil(4) * 4;
+        let mut m = Vec::with_capacity(20 + 4 + padded);
+        m.extend_from_slice(&0x0001u16.to_be_bytes());
+        m.extend_from_slice(&u16::try_from(4 + padded).expect("short").to_be_bytes());
+        m.extend_from_slice(&0x2112_A442u32.to_be_bytes());
+        m.extend_from_slice(&transaction);
+        m.extend_from_slice(&0x0006u16.to_be_bytes());
+        m.extend_from_slice(&u16::try_from(name.len()).expect("short").to_be_bytes());
+        m.extend_from_slice(name);
+        m.resize(20 + 4 + padded, 0);
+        m
+    }
+
+    /// One hostile datagram: raw bytes, or a binding request naming a random or our ufrag, or a
+    /// truncated one, or bytes that start like DTLS (20–63) or RTP (128–191).
+    fn datagram() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..1500),
+            ("[a-z0-9]{0,12}:[a-z0-9]{0,12}", any::<[u8; 12]>())
+                .prop_map(|(name, t)| binding_request(&name, t)),
+            ("[a-z0-9]{0,8}", any::<[u8; 12]>())
+                .prop_map(|(theirs, t)| binding_request(&format!("{OURS}:{theirs}"), t)),
+            (any::<[u8; 12]>(), 0usize..30).prop_map(|(t, cut)| {
+                let mut m = binding_request(&format!("{OURS}:x"), t);
+                m.truncate(cut);
+                m
+            }),
+            (20u8..64, prop::collection::vec(any::<u8>(), 0..200))
+                .prop_map(|(first, rest)| { std::iter::once(first).chain(rest).collect() }),
+            (128u8..192, prop::collection::vec(any::<u8>(), 0..200))
+                .prop_map(|(first, rest)| { std::iter::once(first).chain(rest).collect() }),
+        ]
+    }
+
+    fn source() -> impl Strategy<Value = SocketAddr> {
+        (any::<[u8; 4]>(), 1u16..).prop_map(|(ip, port)| SocketAddr::from((ip, port)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(500),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn hostile_datagrams_never_panic_and_grow_the_table_only_by_a_known_ufrag(
+            batch in prop::collection::vec((source(), datagram()), 1..200),
+        ) {
+            let routes = Routes::default();
+            let (room, _inbox) = mpsc::channel(1);
+            routes.register(Arc::from(OURS), room, ParticipantId(1));
+            let drops = Drops::default();
+            let mut out = Vec::new();
+            routes.route(
+                batch.iter().map(|(s, d)| (*s, d.as_slice())),
+                Instant::now(),
+                &mut out,
+                &drops,
+            );
+            // What may be routed: checks naming our ufrag, and what follows from their sources.
+            let naming_us = |d: &[u8]| {
+                StunMessage::parse(d).ok().is_some_and(|m| {
+                    m.is_binding_request() && m.split_username().is_some_and(|(o, _)| o == OURS)
+                })
+            };
+            let mut taught: Vec<SocketAddr> = Vec::new();
+            let mut may_route = 0u64;
+            for (source, data) in &batch {
+                if taught.contains(source) {
+                    may_route += 1;
+                } else if naming_us(data) {
+                    may_route += 1;
+                    if taught.len() < ADDRESSES_PER_PEER {
+                        taught.push(*source);
+                    }
+                }
+            }
+            let routed: u64 = out.iter().map(|(_, b)| b.len() as u64).sum();
+            prop_assert_eq!(routed, may_route);
+            prop_assert_eq!(
+                drops.unrouted.load(std::sync::atomic::Ordering::Relaxed),
+                batch.len() as u64 - routed
+            );
+            prop_assert_eq!(routes.addresses(), taught.len());
+            prop_assert!(routes.addresses() <= ADDRESSES_PER_PEER);
+            prop_assert!(out.iter().flat_map(|(_, b)| b).all(|d| d.peer == ParticipantId(1)));
+        }
+    }
+}

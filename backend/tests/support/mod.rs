@@ -336,7 +336,7 @@ pub fn msg_name(msg: &ServerMsg) -> String {
         ServerMsg::Offer { tracks, .. } => format!("Offer({} tracks)", tracks.len()),
         ServerMsg::Error { code, message } => format!("Error({code:?}: {message})"),
         ServerMsg::Chat { message } => format!("Chat(#{} from {})", message.id.0, message.from),
-        ServerMsg::Ended { receipt } => format!("Ended({receipt:?})"),
+        ServerMsg::Ended { receipt, .. } => format!("Ended({receipt:?})"),
         // The rest carry no SDP or token: their type is enough.
         other => serde_json::to_value(other)
             .ok()

@@ -13,6 +13,8 @@ pub fn Left(
     /// The server's receipt when the conference ended (and was deleted) while this participant was
     /// in it; `None` after leaving a meeting that goes on.
     receipt: Option<DeletionReceipt>,
+    /// The conference ended because the server is restarting: said, so nobody wonders.
+    restarting: bool,
     /// Called when the person wants to enter the same meeting again.
     on_rejoin: Callback<()>,
 ) -> impl IntoView {
@@ -27,6 +29,7 @@ pub fn Left(
         <main class="page-card" data-testid="left-page" data-ended=ended>
             <h1 data-testid=(ended == "true").then_some("ended-page")>{title}</h1>
             <p>{text}</p>
+            {restarting.then(|| view! { <p role="status" data-testid="server-restarting">{t.server_going_away}</p> })}
             {receipt.map(|receipt| view! { <DeletionReceiptView receipt /> })}
             <button type="button" class="primary" data-testid="rejoin" on:click=move |_| on_rejoin.run(())>
                 {t.rejoin}

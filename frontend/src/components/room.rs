@@ -52,7 +52,7 @@ pub fn Room(
     settings: JoinSettings,
     /// Called when the stay is over: after leaving on purpose, or when the conference ended, then
     /// with the server's deletion receipt.
-    on_left: Callback<Option<DeletionReceipt>>,
+    on_left: Callback<(Option<DeletionReceipt>, bool)>,
     /// Called when the person asks to connect again after a connection loss, with the settings to
     /// use (mic and camera as they were).
     on_rejoin: Callback<JoinSettings>,
@@ -107,7 +107,7 @@ pub fn Room(
     };
     Effect::new(move |_| {
         if let Phase::Over(receipt) = ui.phase.get() {
-            on_left.run(receipt);
+            on_left.run((receipt, ui.restarting.get_untracked()));
         }
     });
     // Only in the room proper, and not while the help dialog holds the page (it is modal).

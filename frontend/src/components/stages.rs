@@ -27,6 +27,8 @@ enum Stage {
         settings: JoinSettings,
         attempt: u32,
         receipt: Option<DeletionReceipt>,
+        /// The conference ended because the server is restarting.
+        restarting: bool,
     },
 }
 
@@ -51,17 +53,20 @@ pub fn MeetingStages(
             }
         });
     });
-    let on_left = Callback::new(move |receipt: Option<DeletionReceipt>| {
-        stage.update(|s| {
-            if let Stage::Room { settings, attempt } = s {
-                *s = Stage::Left {
-                    settings: settings.clone(),
-                    attempt: *attempt,
-                    receipt,
-                };
-            }
-        });
-    });
+    let on_left = Callback::new(
+        move |(receipt, restarting): (Option<DeletionReceipt>, bool)| {
+            stage.update(|s| {
+                if let Stage::Room { settings, attempt } = s {
+                    *s = Stage::Left {
+                        settings: settings.clone(),
+                        attempt: *attempt,
+                        receipt,
+                        restarting,
+                    };
+                }
+            });
+        },
+    );
     // After a connection loss the person continues as they were (mic and camera included).
     let on_rejoin_lost = Callback::new(move |settings: JoinSettings| {
         stage.update(|s| {
@@ -106,8 +111,10 @@ pub fn MeetingStages(
             />
         }
         .into_any(),
-        Stage::Left { receipt, .. } => {
-            view! { <Left receipt on_rejoin=on_rejoin_left /> }.into_any()
-        }
+        Stage::Left {
+            receipt,
+            restarting,
+            ..
+        } => view! { <Left receipt restarting on_rejoin=on_rejoin_left /> }.into_any(),
     }
 }

@@ -124,7 +124,7 @@ async fn the_last_to_leave_ends_the_conference_and_sees_the_receipt() {
     let ended: Vec<_> = drain(&mut a_rx)
         .into_iter()
         .filter_map(|m| match m {
-            ServerMsg::Ended { receipt } => Some(receipt),
+            ServerMsg::Ended { receipt, .. } => Some(receipt),
             _ => None,
         })
         .collect();

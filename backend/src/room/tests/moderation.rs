@@ -378,7 +378,8 @@ async fn a_removed_and_banned_participant_stays_out_and_end_for_all_ends_it() {
     let receipt = room.end(Instant::now());
     for rx in [&mut a_rx, &mut c_rx] {
         assert!(drain(rx).contains(&ServerMsg::Ended {
-            receipt: receipt.clone()
+            receipt: receipt.clone(),
+            restarting: false,
         }));
     }
 }

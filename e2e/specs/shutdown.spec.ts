@@ -1,0 +1,56 @@
+/**
+ * Shutting the server down during a meeting (SIGTERM, as systemd does): every participant sees that
+ * the server is restarting, the meeting ends the normal way (its files purged), and the server exits
+ * within 5 s. On a server of the spec's own, so the run's shared one keeps serving the other specs.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { attachmentFiles } from '../disk';
+import { expect, test } from '../fixtures';
+import { OwnServer } from '../own-server';
+import { Participant } from '../participant';
+
+test('SIGTERM during a meeting: everyone sees the restart notice, no file is left, the server exits within 5 s', async ({
+  browser,
+  guard,
+}) => {
+  const server = await OwnServer.start();
+  try {
+    const t = crypto.randomBytes(5).toString('hex');
+    const people: Participant[] = [];
+    for (const name of [`Alice-${t}`, `Bob-${t}`]) {
+      const context = await browser.newContext({ baseURL: server.origin, permissions: ['camera', 'microphone'] });
+      await guard.watch(context);
+      people.push(new Participant(name, context, await context.newPage()));
+    }
+    const [alice, bob] = people;
+    const id = await alice.newMeeting();
+    await alice.join(id);
+    await bob.join(id);
+    await expect(alice.room.tiles).toHaveCount(2);
+    const fileName = `File-Secret-${t}.txt`;
+    const filePath = test.info().outputPath(fileName);
+    fs.writeFileSync(filePath, `the minutes ${t}`);
+    await alice.chat.open();
+    await alice.chat.sendFile(filePath);
+    await expect(bob.chat.attachmentMessage(fileName)).toHaveCount(1);
+    expect(attachmentFiles(server.attachmentDir), 'the file is on the server').toHaveLength(1);
+
+    const exit = await server.stop('SIGTERM');
+    expect(exit, 'a clean exit').toMatchObject({ code: 0, signal: null });
+    expect(exit.ms, 'within 5 s of the signal').toBeLessThan(5000);
+    for (const p of people) {
+      // The meeting ended the normal way (its receipt, counting the purged file) and they are told why.
+      await expect(p.page.getByTestId('ended-page')).toBeVisible();
+      await expect(p.page.getByTestId('server-restarting')).toHaveText(/server is restarting|neu gestartet/);
+      await expect(p.page.getByTestId('receipt-files')).toHaveText('1');
+    }
+    expect(attachmentFiles(server.attachmentDir), 'no file is left').toEqual([]);
+    const log = fs.readFileSync(server.log, 'utf8');
+    expect(log).toContain('conference ended');
+    for (const secret of [alice.name, bob.name, fileName]) expect(log).not.toContain(secret);
+    await Promise.all(people.map((p) => p.context.close()));
+  } finally {
+    await server.dispose();
+  }
+});
