@@ -1,6 +1,7 @@
 /**
- * A Treff server of a spec's own, for what would end the run's shared server (a SIGTERM): the same
- * binary, UI and configuration, on the next ports, with directories and a log of its own.
+ * A Treff server of a spec's own, for what would end the run's shared server (a SIGTERM, a kill -9
+ * and a restart): the same binary, UI and configuration, on the next ports, with directories and a
+ * log of its own that survive its restarts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,53 +17,65 @@ export interface Exit {
   ms: number;
 }
 
+const PORT = HTTP_PORT + 1;
+
 export class OwnServer {
-  readonly origin: string;
+  readonly origin = `http://127.0.0.1:${PORT}`;
   readonly attachmentDir: string;
   readonly log: string;
-  private readonly dirs: string[];
-  private readonly exited: Promise<Exit>;
+  private child!: ChildProcess;
+  private exited!: Promise<Exit>;
   private signalledAt = 0;
 
-  private constructor(private readonly child: ChildProcess, port: number, root: string, log: string) {
-    this.origin = `http://127.0.0.1:${port}`;
+  private constructor(private readonly root: string) {
     this.attachmentDir = path.join(root, 'attachments');
-    this.log = log;
-    this.dirs = [root];
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - this.signalledAt })),
-    );
+    this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
   }
 
-  /** Starts it and waits until it answers (at most 20 s); its origin counts as the server's own. */
+  /** Starts it and waits until it answers; its origin counts as a server under test until disposed. */
   static async start(): Promise<OwnServer> {
-    const port = HTTP_PORT + 1;
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-own-'));
-    const log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
-    const out = fs.openSync(log, 'w');
+    const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-own-')));
+    SERVER_ORIGINS.add(server.origin);
+    try {
+      await server.spawn();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
+    return server;
+  }
+
+  /** Starts the process again (after {@link stop}) on the same ports and directories. */
+  async restart(): Promise<void> {
+    await this.spawn();
+  }
+
+  private async spawn(): Promise<void> {
+    const out = fs.openSync(this.log, 'a');
     const child = spawn(
       TREFF_BIN,
       [
-        '--http', `127.0.0.1:${port}`,
+        '--http', `127.0.0.1:${PORT}`,
         '--media-bind', `127.0.0.1:${MEDIA_PORT + 1}`,
         '--ui-dir', TREFF_UI_DIR,
         '--config', SERVER_CONFIG,
-        '--attachment-dir', path.join(root, 'attachments'),
-        '--recordings-dir', path.join(root, 'recordings'),
-        '--state-dir', path.join(root, 'state'),
+        '--attachment-dir', this.attachmentDir,
+        '--recordings-dir', path.join(this.root, 'recordings'),
+        '--state-dir', path.join(this.root, 'state'),
       ],
       { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' } },
     );
-    const server = new OwnServer(child, port, root, log);
-    SERVER_ORIGINS.add(server.origin);
+    this.child = child;
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - this.signalledAt })),
+    );
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
       if (child.exitCode !== null) break;
-      const up = await fetch(`${server.origin}/`).then((r) => r.ok, () => false);
-      if (up) return server;
+      const up = await fetch(`${this.origin}/`).then((r) => r.ok, () => false);
+      if (up) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await server.dispose();
-    throw new Error(`the spec's own server did not come up; see ${log}`);
+    throw new Error(`the spec's own server did not come up; see ${this.log}`);
   }
 
   /** Sends `signal` and waits for the exit (at most 15 s). */
@@ -77,11 +90,11 @@ export class OwnServer {
 
   /** Kills it if it still runs, forgets its origin and removes its directories (not its log). */
   async dispose(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
       await this.exited;
     }
     SERVER_ORIGINS.delete(this.origin);
-    for (const dir of this.dirs) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -19,6 +19,10 @@ use crate::rate::TokenBucket;
 use crate::room::{Client, Command, JoinRequest};
 use crate::rooms::Rooms;
 
+mod liveness;
+
+use liveness::{Due, Liveness};
+
 /// A reason to close the socket: the close code and a short reason for the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
@@ -48,6 +52,11 @@ impl Fault {
     const TIMEOUT: Self = Self {
         code: close_code::TIMEOUT,
         reason: "no join in time",
+    };
+    /// Nothing, not even a pong, came for `Limits::peer_timeout_ms` (see `liveness`).
+    const SILENT: Self = Self {
+        code: close_code::TIMEOUT,
+        reason: "no sign of life",
     };
     const RATE: Self = Self {
         code: close_code::RATE_LIMITED,
@@ -101,6 +110,8 @@ pub enum Outgoing {
     Msg(ServerMsg),
     /// Close the socket with this fault; nothing after it is sent.
     Close(Fault),
+    /// A WebSocket ping (see `liveness`).
+    Ping,
 }
 
 /// Where a session stands.
@@ -130,17 +141,31 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Cl
     let per_second = limits.ws_messages_per_second;
     let mut rate = TokenBucket::new(Instant::now(), per_second, f64::from(per_second.max(1)));
     let join_deadline = tokio::time::Instant::now() + Duration::from_millis(limits.join_timeout_ms);
+    let mut liveness = Liveness::new(
+        Instant::now(),
+        Duration::from_millis(limits.ws_ping_interval_ms),
+        Duration::from_millis(limits.peer_timeout_ms),
+    );
 
     let mut left = false;
     let fault = loop {
-        let next = if matches!(phase, Phase::Joined { .. }) {
-            stream.next().await
-        } else {
-            match tokio::time::timeout_at(join_deadline, stream.next()).await {
-                Ok(m) => m,
-                Err(_) => break Some(Fault::TIMEOUT),
+        let joined = matches!(phase, Phase::Joined { .. });
+        let next = tokio::select! {
+            next = stream.next() => next,
+            () = tokio::time::sleep_until(join_deadline), if !joined => break Some(Fault::TIMEOUT),
+            () = tokio::time::sleep_until(liveness.deadline().into()) => {
+                match liveness.poll(Instant::now()) {
+                    Some(Due::Dead) => break Some(Fault::SILENT),
+                    // A full queue: the client is not reading; the timeout will tell.
+                    Some(Due::Ping) => {
+                        let _ = out.try_send(Outgoing::Ping);
+                    }
+                    None => {}
+                }
+                continue;
             }
         };
+        liveness.heard(Instant::now());
         let text = match next {
             None | Some(Ok(Message::Close(_))) => break None,
             Some(Ok(Message::Text(t))) => t,
@@ -323,6 +348,11 @@ async fn write_loop(
                     continue;
                 };
                 if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            Some(Outgoing::Ping) => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
                     return;
                 }
             }

@@ -208,7 +208,7 @@ async fn a_hold_expires_while_the_server_runs_and_across_a_restart() {
     // Started without the test wrapper, whose clean-up would take the state directory with it.
     let server = treff::Server::start(config).await.expect("starts");
     let room = new_room();
-    let _anna = join_as_browser(server.http_addr, &room, "Anna").await;
+    let anna = join_as_browser(server.http_addr, &room, "Anna").await;
 
     // Expiry while running: the timer deletes it.
     let short = hold(&state, &room, server.http_addr, "1s").await;
@@ -223,10 +223,18 @@ async fn a_hold_expires_while_the_server_runs_and_across_a_restart() {
     );
 
     // Expiry while the server is down: the next start removes it.
-    let later = hold(&state, &room, server.http_addr, "2s").await;
+    let later = hold(&state, &room, server.http_addr, "3s").await;
+    let held_at = tokio::time::Instant::now();
     assert!(treff_admin(&state, &["list"]).await.stdout.contains(&later));
+    // Anna's socket closes first, so the shutdown need not wait for it (it waits for open sockets
+    // to take their close frame, and the running server would expire the hold meanwhile).
+    drop(anna);
     server.shutdown().await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        held_at.elapsed() < Duration::from_secs(3),
+        "the server went down before the hold's expiry"
+    );
+    tokio::time::sleep_until(held_at + Duration::from_millis(3500)).await;
     assert!(state.join("holds").join(format!("{later}.json")).exists());
     let server = start(again).await;
     assert!(!state.join("holds").join(format!("{later}.json")).exists());

@@ -295,7 +295,20 @@ async fn operational_logs_hold_no_personal_data() {
         action: RecordingAction::Propose,
     })
     .await;
-    for p in [&anna, &ben] {
+    for p in [&mut anna, &mut ben] {
+        // Each answers the proposal once it has it: Ben's socket is not Anna's, and a "yes" that
+        // overtook the proposal would be refused (there was no recording yet).
+        p.wait_event("the proposal", |m| {
+            matches!(
+                m,
+                ServerMsg::Recording {
+                    recording: Some(_),
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await;
         p.send(&ClientMsg::Consent {
             consent: Consent::Yes,
         })

@@ -218,6 +218,51 @@ fn assert_refused_with(
     }
 }
 
+/// `c` is still in its meeting: a chat message of its own comes back to it.
+async fn still_chats(c: &mut WsClient) {
+    c.send(&ClientMsg::Chat {
+        text: "still here".into(),
+        to: None,
+        attachment: None,
+    })
+    .await;
+    c.recv_until("the own message", |m| match m {
+        ServerMsg::Chat { message } if message.text == "still here" => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_answering_is_removed_and_the_others_see_it_leave() {
+    let mut config = treff::Config::ephemeral();
+    // Shortened: the defaults are a ping every 10 s and 30 s of silence.
+    config.limits.ws_ping_interval_ms = 100;
+    config.limits.peer_timeout_ms = 800;
+    let server = start(config).await;
+    let room = new_room();
+    let mut anna = WsClient::connect_hello(&server).await;
+    let (anna_id, _) = anna.join(&room, "Anna", false, false).await;
+    let mut ben = WsClient::connect_hello(&server).await;
+    ben.join(&room, "Ben", false, false).await;
+    // Anna's socket stays open but she reads nothing from now on, so she answers no ping (a laptop
+    // whose lid closed). Ben reads, so his pongs go out, and he stays.
+    let started = Instant::now();
+    ben.recv_until_within(Duration::from_secs(5), "Anna's leave", |m| match m {
+        ServerMsg::ParticipantLeft { id } if *id == anna_id => Some(()),
+        _ => None,
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(700) && took < Duration::from_secs(3),
+        "left after {took:?}, the timeout is 800 ms"
+    );
+    // Ben, who answered, is still in.
+    still_chats(&mut ben).await;
+    drop(anna);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_per_address_limit_get_503_and_nobody_else_notices() {
     let mut config = treff::Config::ephemeral();
@@ -226,7 +271,7 @@ async fn connections_beyond_the_per_address_limit_get_503_and_nobody_else_notice
     let origin = own_origin(server.http_addr);
     let room = new_room();
     let mut anna = WsClient::connect_hello(&server).await;
-    let (anna_id, _) = anna.join(&room, "Anna", false, false).await;
+    anna.join(&room, "Anna", false, false).await;
     let second = WsClient::connect_hello(&server).await;
     let body = assert_refused_with(
         try_connect(server.http_addr, Some(&origin)).await,
@@ -235,17 +280,7 @@ async fn connections_beyond_the_per_address_limit_get_503_and_nobody_else_notice
     );
     assert!(body.contains("too_many_connections"), "{body}");
     // Anna's meeting goes on.
-    anna.send(&ClientMsg::Chat {
-        text: "still here".into(),
-        to: None,
-        attachment: None,
-    })
-    .await;
-    anna.recv_until("her own message", |m| match m {
-        ServerMsg::Chat { message } if message.from == anna_id => Some(()),
-        _ => None,
-    })
-    .await;
+    still_chats(&mut anna).await;
     // A closed socket gives its place back.
     drop(second);
     let deadline = Instant::now() + Duration::from_secs(5);

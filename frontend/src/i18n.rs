@@ -182,6 +182,10 @@ pub struct Texts {
     pub outdated_page: &'static str,
     /// The server is shutting down.
     pub server_going_away: &'static str,
+    /// Coming back by itself; `{}`: the number of the try.
+    pub rejoining: &'static str,
+    /// The button that stops coming back by itself.
+    pub rejoin_stop: &'static str,
     /// The media connection (ICE/DTLS) failed.
     pub media_connection_failed: &'static str,
     /// Rejoin button (after connection loss or leaving).
@@ -572,6 +576,8 @@ pub const DE: Texts = Texts {
     connection_lost_text: "Die Verbindung zum Server wurde unterbrochen.",
     outdated_page: "Diese Seite ist veraltet. Bitte laden Sie sie neu.",
     server_going_away: "Der Server wird gerade neu gestartet.",
+    rejoining: "Sobald der Server wieder erreichbar ist, treten Sie dem Meeting wieder bei (Versuch {}) …",
+    rejoin_stop: "Nicht automatisch wieder beitreten",
     media_connection_failed: "Die Verbindung für Bild und Ton ist fehlgeschlagen.",
     rejoin: "Erneut beitreten",
     back: "Zurück",
@@ -737,6 +743,8 @@ pub const EN: Texts = Texts {
     connection_lost_text: "The connection to the server was interrupted.",
     outdated_page: "This page is outdated. Please reload it.",
     server_going_away: "The server is restarting.",
+    rejoining: "You will rejoin the meeting as soon as the server answers again (try {}) …",
+    rejoin_stop: "Do not rejoin by myself",
     media_connection_failed: "The audio and video connection failed.",
     rejoin: "Rejoin",
     back: "Back",

@@ -29,6 +29,13 @@ pub struct Limits {
     /// WebSocket connections from one client address at once: an office behind one NAT address
     /// fills a meeting (20) and then some; one machine cannot take the whole server's share.
     pub ws_max_connections_per_address: usize,
+    /// How often the server pings every WebSocket, in milliseconds: well below the idle timeouts of
+    /// proxies (nginx: 60 s), and often enough to notice a dead client within `peer_timeout_ms`.
+    pub ws_ping_interval_ms: u64,
+    /// A socket from which nothing (no message, no pong) came for this long, in milliseconds, is
+    /// dead: a joined participant leaves and the others see it. A Wi-Fi hiccup is shorter; a laptop
+    /// closed mid-meeting is noticed within 30 s instead of after TCP's many minutes.
+    pub peer_timeout_ms: u64,
     /// Time a new socket has to send `Hello` and `Join`, in milliseconds. Bounds idle sockets.
     pub join_timeout_ms: u64,
     /// Longest display name, in characters (Unicode scalar values). Long enough for any real name,
@@ -81,6 +88,8 @@ impl Default for Limits {
             ws_messages_per_second: 50,
             ws_max_connections: 2000,
             ws_max_connections_per_address: 50,
+            ws_ping_interval_ms: 10_000,
+            peer_timeout_ms: 30_000,
             join_timeout_ms: 10_000,
             name_max_chars: 64,
             room_max_participants: 20,

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use treff_shared::DeletionReceipt;
 
+use crate::components::auto_rejoin::AutoRejoin;
 use crate::components::deletion_receipt::DeletionReceiptView;
 use crate::i18n::texts;
 
@@ -29,7 +30,10 @@ pub fn Left(
         <main class="page-card" data-testid="left-page" data-ended=ended>
             <h1 data-testid=(ended == "true").then_some("ended-page")>{title}</h1>
             <p>{text}</p>
-            {restarting.then(|| view! { <p role="status" data-testid="server-restarting">{t.server_going_away}</p> })}
+            {restarting.then(|| view! {
+                <p data-testid="server-restarting">{t.server_going_away}</p>
+                <AutoRejoin on_back=on_rejoin />
+            })}
             {receipt.map(|receipt| view! { <DeletionReceiptView receipt /> })}
             <button type="button" class="primary" data-testid="rejoin" on:click=move |_| on_rejoin.run(())>
                 {t.rejoin}

@@ -1,6 +1,7 @@
 //! The pieces of the meeting page, one component per file.
 
 pub mod access_pages;
+pub mod auto_rejoin;
 pub mod chat_composer;
 pub mod chat_message;
 pub mod chat_panel;

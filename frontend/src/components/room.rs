@@ -13,6 +13,7 @@ use treff_shared::{DeletionReceipt, ModeratorAction, RoomId};
 
 use crate::chat::ChatActions;
 use crate::components::access_pages::{RefusedView, RemovedPage, WaitingPage};
+use crate::components::auto_rejoin::AutoRejoin;
 use crate::components::chat_panel::ChatPanel;
 use crate::components::consent_dialog::ConsentDialog;
 use crate::components::control_bar::{ControlActions, ControlBar};
@@ -135,15 +136,17 @@ pub fn Room(
         }),
         erase: Callback::new(move |id| with_session(&|s| s.erase_message(id))),
     };
+    // After a lost connection the person continues as they were (by the button, or by itself once
+    // the server answers again).
     let rejoin = {
         let settings = settings.clone();
-        move |_| {
+        Callback::new(move |()| {
             on_rejoin.run(JoinSettings {
                 mic: ui.mic.get_untracked(),
                 cam: ui.cam.get_untracked(),
                 ..settings.clone()
             })
-        }
+        })
     };
 
     let in_room = move || matches!(ui.phase.get(), Phase::Connecting | Phase::Joined);
@@ -255,7 +258,8 @@ pub fn Room(
                 <div class="page-card" data-testid="connection-lost" role="alert">
                     <h1>{t.connection_lost}</h1>
                     <p>{text}</p>
-                    <button type="button" class="primary" data-testid="rejoin" on:click=rejoin.clone()>
+                    {(reason != LostReason::Outdated).then(|| view! { <AutoRejoin on_back=rejoin /> })}
+                    <button type="button" class="primary" data-testid="rejoin" on:click=move |_| rejoin.run(())>
                         {t.rejoin}
                     </button>
                     <a href="/" data-testid="home-link">

@@ -273,6 +273,8 @@ impl Net {
         loop {
             let msg = match self.clients[i].out.try_recv() {
                 Ok(Outgoing::Msg(m)) => m,
+                // The room never pings (the session does).
+                Ok(Outgoing::Ping) => continue,
                 Ok(Outgoing::Close(_)) | Err(_) => return,
             };
             let ServerMsg::Offer {
