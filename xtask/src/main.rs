@@ -286,7 +286,7 @@ fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
             "treff",
             "--lib",
             "hostile_datagrams",
-            "the UDP demux, batches of up to 200 datagrams",
+            "UDP demux, batches of up to 200 datagrams",
         ),
     ];
     for (package, target, filter, what) in targets {
