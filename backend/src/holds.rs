@@ -34,6 +34,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use treff_shared::{LogEntry, ParticipantId};
 
+use crate::recording::store::millis;
+
 /// A hold's opaque id: 12 random bytes, URL-safe base64 (16 characters). It names no meeting.
 pub type HoldId = String;
 
@@ -183,8 +185,8 @@ impl Holds {
         Ok(HoldMeta {
             id: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id),
             reason,
-            held_at_ms: unix_ms(now),
-            expires_at_ms: unix_ms(now + duration),
+            held_at_ms: millis(now),
+            expires_at_ms: millis(now + duration),
         })
     }
 
@@ -193,7 +195,7 @@ impl Holds {
         let _guard = self.lock();
         self.write(log)?;
         self.audit(AuditEntry {
-            at_ms: unix_ms(now),
+            at_ms: millis(now),
             action: AuditAction::Hold,
             hold: Some(log.hold.id.clone()),
             reason: Some(log.hold.reason.clone()),
@@ -232,7 +234,7 @@ impl Holds {
         let _guard = self.lock();
         let log = self.read(id)?;
         self.audit(AuditEntry {
-            at_ms: unix_ms(now),
+            at_ms: millis(now),
             action: AuditAction::Export,
             hold: Some(id.to_string()),
             reason: None,
@@ -249,7 +251,7 @@ impl Holds {
         }
         fs::remove_file(self.path(id))?;
         self.audit(AuditEntry {
-            at_ms: unix_ms(now),
+            at_ms: millis(now),
             action: AuditAction::Release,
             hold: Some(id.to_string()),
             reason: None,
@@ -261,7 +263,7 @@ impl Holds {
     /// Deletes every hold expired at `now` (auditing each) and returns how many.
     pub fn sweep(&self, now: SystemTime) -> usize {
         let _guard = self.lock();
-        let now_ms = unix_ms(now);
+        let now_ms = millis(now);
         let mut removed = 0;
         for path in self.files() {
             // An unreadable file cannot say when it expires; it is kept for the operator to look at.
@@ -293,7 +295,7 @@ impl Holds {
     pub fn refused(&self, why: &str, now: SystemTime) {
         let _guard = self.lock();
         let _ = self.audit(AuditEntry {
-            at_ms: unix_ms(now),
+            at_ms: millis(now),
             action: AuditAction::Refused,
             hold: None,
             reason: Some(why.to_string()),
@@ -437,12 +439,6 @@ fn read_meta(path: &Path) -> Option<HoldMeta> {
     Some(file.meta)
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms(at: SystemTime) -> u64 {
-    at.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// Makes `dir` (and its parents) if missing, readable by the owner only.
 pub fn make_private_dir(dir: &Path) -> io::Result<()> {
     fs::DirBuilder::new()
@@ -506,12 +502,12 @@ mod tests {
             hold: holds
                 .new_hold("report of an attack".into(), duration, now)
                 .expect("within the maximum"),
-            conference_started_at_ms: unix_ms(now) - 60_000,
+            conference_started_at_ms: millis(now) - 60_000,
             conference_ended_at_ms: None,
             entries: vec![(
                 ParticipantId(3),
                 LogEntry {
-                    at_ms: unix_ms(now) - 30_000,
+                    at_ms: millis(now) - 30_000,
                     event: LogEvent::Join,
                     browser: Some("Firefox 128.0".into()),
                     os: Some("Linux".into()),

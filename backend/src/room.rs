@@ -330,9 +330,7 @@ impl Room {
     /// such times are exactly the elapsed milliseconds (no rounding carry from the start).
     fn wall_ms(&self, now: Instant) -> u64 {
         let (mono, wall) = self.started;
-        let start = wall
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let start = crate::recording::store::millis(wall);
         let elapsed =
             u64::try_from(now.saturating_duration_since(mono).as_millis()).unwrap_or(u64::MAX);
         start.saturating_add(elapsed)
