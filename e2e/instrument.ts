@@ -7,6 +7,9 @@
  *   microphone are only live when the user turned them on.
  * - `window.__cspViolations`: Content-Security-Policy violations, also reported to the test runner
  *   through the `__treffReport` binding so they survive navigations.
+ * - `window.__cutSignalling(ms)`: the network cut under the signalling socket, as a spec makes it:
+ *   the open sockets break (closed with 3000, a code of trouble, not a goodbye) and every new one
+ *   fails to connect for `ms`, as it would offline. Media (the peer connection) is not touched.
  *
  * `instrument` is serialised into the page, so it must not use anything from outside its body.
  */
@@ -20,6 +23,7 @@ declare global {
     __gum: { calls: number; tracks: MediaStreamTrack[] };
     __cspViolations: string[];
     __treffReport?: Report;
+    __cutSignalling: (ms: number) => void;
   }
 }
 
@@ -50,6 +54,24 @@ export function instrument(): void {
     }
   }
   window.RTCPeerConnection = InstrumentedPeerConnection;
+
+  const sockets: WebSocket[] = [];
+  let cutUntil = 0;
+  const NativeWebSocket = window.WebSocket;
+  class InstrumentedWebSocket extends NativeWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      // While cut, a path the server refuses to upgrade (same origin, so no CSP report): the socket
+      // fails as one does offline.
+      const target = Date.now() < cutUntil ? String(url).replace(/\/ws$/, '/ws-cut') : url;
+      super(target, protocols);
+      sockets.push(this);
+    }
+  }
+  window.WebSocket = InstrumentedWebSocket;
+  window.__cutSignalling = (ms: number) => {
+    cutUntil = Date.now() + ms;
+    for (const s of sockets) if (s.readyState === NativeWebSocket.OPEN) s.close(3000, 'network cut');
+  };
 
   window.__gum = { calls: 0, tracks: [] };
   const nativeGetUserMedia = MediaDevices.prototype.getUserMedia;

@@ -85,3 +85,6 @@ export const NOTICE = {
 
 /** `empty_room_grace_ms` in {@link SERVER_CONFIG}. */
 export const GRACE_MS = 2000;
+
+/** `resume_window_ms` in {@link SERVER_CONFIG}. */
+export const RESUME_WINDOW_MS = 8000;

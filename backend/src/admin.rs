@@ -66,6 +66,13 @@ pub enum AdminCommand {
         /// The hold's id.
         hold: String,
     },
+    /// Development builds only: offer everyone in `meeting` an ICE restart (for tests; a release
+    /// build does not know this request).
+    #[cfg(debug_assertions)]
+    IceRestart {
+        /// The meeting.
+        meeting: RoomId,
+    },
 }
 
 /// The server's answer.
@@ -79,6 +86,8 @@ pub enum AdminResponse {
     Holds(Vec<HoldMeta>),
     /// The held log.
     Exported(Box<HeldLog>),
+    /// Done; what happened.
+    Done(String),
     /// Refused or failed, and why.
     Error(String),
 }
@@ -168,11 +177,7 @@ async fn execute(command: AdminCommand, rooms: &Rooms, holds: &Arc<Holds>) -> Ad
                 return AdminResponse::Error(e.to_string());
             }
             let Some(room) = rooms.get(&meeting) else {
-                return AdminResponse::Error(
-                    "no conference is running under this meeting id (a session log exists only \
-                     while its conference runs)"
-                        .into(),
-                );
+                return no_conference();
             };
             let (reply, answer) = oneshot::channel();
             let sent = room
@@ -198,6 +203,16 @@ async fn execute(command: AdminCommand, rooms: &Rooms, holds: &Arc<Holds>) -> Ad
             .await
         }
         AdminCommand::List => blocking(Box::new(|h| AdminResponse::Holds(h.list()))).await,
+        #[cfg(debug_assertions)]
+        AdminCommand::IceRestart { meeting } => {
+            let Some(room) = rooms.get(&meeting) else {
+                return no_conference();
+            };
+            match room.send(Command::RestartIce).await {
+                Ok(()) => AdminResponse::Done("ICE restart offered to everyone".into()),
+                Err(_) => AdminResponse::Error("the conference ended meanwhile".into()),
+            }
+        }
         AdminCommand::Export { hold } => {
             blocking(Box::new(move |h| {
                 match h.export(&hold, SystemTime::now()) {
@@ -208,6 +223,14 @@ async fn execute(command: AdminCommand, rooms: &Rooms, holds: &Arc<Holds>) -> Ad
             .await
         }
     }
+}
+
+fn no_conference() -> AdminResponse {
+    AdminResponse::Error(
+        "no conference is running under this meeting id (a session log exists only while its \
+         conference runs)"
+            .into(),
+    )
 }
 
 /// Why the command line could not talk to the server.
@@ -276,8 +299,7 @@ pub async fn command_line(state_dir: &Path, action: AdminAction) -> bool {
             reason,
             duration,
         } => {
-            let Some(meeting) = meeting_of(&meeting) else {
-                eprintln!("treff admin: {meeting:?} is neither a meeting link nor a meeting id");
+            let Some(meeting) = meeting_or_complain(&meeting) else {
                 return false;
             };
             AdminCommand::Hold {
@@ -288,6 +310,13 @@ pub async fn command_line(state_dir: &Path, action: AdminAction) -> bool {
         }
         AdminAction::Release { hold } => AdminCommand::Release { hold },
         AdminAction::List => AdminCommand::List,
+        #[cfg(debug_assertions)]
+        AdminAction::IceRestart { meeting } => {
+            let Some(meeting) = meeting_or_complain(&meeting) else {
+                return false;
+            };
+            AdminCommand::IceRestart { meeting }
+        }
         AdminAction::Export { hold, .. } => AdminCommand::Export { hold },
     };
     let response = match request(state_dir, command).await {
@@ -308,6 +337,10 @@ pub async fn command_line(state_dir: &Path, action: AdminAction) -> bool {
         }
         AdminResponse::Released => {
             println!("released; the held log is deleted");
+            true
+        }
+        AdminResponse::Done(what) => {
+            println!("{what}");
             true
         }
         AdminResponse::Holds(holds) => {
@@ -332,6 +365,15 @@ pub async fn command_line(state_dir: &Path, action: AdminAction) -> bool {
             export_to(out.as_deref(), &log)
         }
     }
+}
+
+/// The meeting id of a link or id, or `None` after saying why not.
+fn meeting_or_complain(meeting: &str) -> Option<RoomId> {
+    let id = meeting_of(meeting);
+    if id.is_none() {
+        eprintln!("treff admin: {meeting:?} is neither a meeting link nor a meeting id");
+    }
+    id
 }
 
 /// Writes an exported log as JSON to `out` (created 0600) or standard output.

@@ -239,6 +239,13 @@ pub enum AdminAction {
     },
     /// List the holds: id, reason, when held, when they expire.
     List,
+    /// Development builds only, for tests: offer everyone in a running meeting an ICE restart.
+    #[cfg(debug_assertions)]
+    #[command(hide = true)]
+    IceRestart {
+        /// The meeting: its link or its id.
+        meeting: String,
+    },
     /// Write a held log as JSON, for the investigation.
     Export {
         /// The hold's id.

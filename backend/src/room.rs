@@ -44,12 +44,14 @@ mod hold;
 mod media;
 mod moderation;
 mod recording;
+mod resume;
 mod rights;
 mod session_log;
 
 pub use consent::ConsentRecord;
 use media::Devices;
 pub use media::MediaContext;
+pub use resume::{Gone, ResumeRequest};
 pub use session_log::Client;
 use session_log::SessionLog;
 
@@ -91,10 +93,22 @@ pub enum Command {
         /// The message.
         msg: ClientMsg,
     },
-    /// The participant's socket closed.
+    /// The participant's socket closed: they are "reconnecting" for `Limits::resume_window_ms`,
+    /// then gone (see `resume`).
     Disconnected {
         /// Who.
         id: ParticipantId,
+        /// The socket's queue: a socket already replaced by a resumed one changes nothing.
+        out: mpsc::Sender<Outgoing>,
+        /// How it ended.
+        how: Gone,
+    },
+    /// A participant whose socket dropped comes back on a new one (`ClientMsg::Resume`).
+    Resume {
+        /// Who, with their secret and new socket.
+        request: ResumeRequest,
+        /// Answered at once: `Joined` is queued by then, or `ResumeRefused`.
+        reply: oneshot::Sender<Result<ParticipantId, ErrorCode>>,
     },
     /// An `/api` request, with the secret part of the participant's token.
     Api {
@@ -126,6 +140,9 @@ pub enum Command {
         /// The hold, or why not.
         reply: oneshot::Sender<Result<HoldMeta, String>>,
     },
+    /// Offer everyone an ICE restart (`treff admin ice-restart`, development builds only: tests
+    /// prove that media comes back after one).
+    RestartIce,
     /// The server is shutting down: end the conference now, the normal way, and tell everyone the
     /// server is restarting.
     Shutdown,
@@ -209,6 +226,13 @@ struct Participant {
     addr: Option<IpAddr>,
     /// When their microphone went off, while its m-lines linger (see `media::AUDIO_LINGER`).
     mic_off_since: Option<Instant>,
+    /// The secret of `ClientMsg::Resume`, replaced by every `Joined` (memory only).
+    resume: String,
+    /// Since when their socket is gone, while they may resume (see `resume`).
+    away_since: Option<Instant>,
+    /// When their last media datagram came: a silent socket with live media is "reconnecting", a
+    /// silent socket with silent media is gone.
+    last_datagram: Option<Instant>,
 }
 
 impl Participant {
@@ -350,10 +374,13 @@ impl Room {
                 let _ = reply.send(result);
             }
             Command::Client { from, msg } => self.client_message(now, from, msg),
-            Command::Disconnected { id } => {
+            Command::Disconnected { id, out, how } => {
                 if self.withdraw(now, id).is_none() {
-                    self.leave(id);
+                    self.disconnected(now, id, &out, how);
                 }
+            }
+            Command::Resume { request, reply } => {
+                let _ = reply.send(self.resume(now, request));
             }
             Command::Api {
                 secret,
@@ -365,6 +392,12 @@ impl Room {
             }
             Command::RecordingJob { id, job } => {
                 self.tell_moderators(&ServerMsg::RecordingJob { id, job });
+            }
+            Command::RestartIce => {
+                let ids: Vec<_> = self.participants.keys().copied().collect();
+                for id in ids {
+                    self.restart_ice(now, id);
+                }
             }
             Command::Shutdown => {
                 self.end_now = true;
@@ -455,6 +488,7 @@ impl Room {
             hand: None,
             moderator,
             screen: false,
+            away: false,
         };
         if self.access.settings().lobby && !moderator {
             self.wait_in_lobby(info, out, addr);
@@ -481,7 +515,6 @@ impl Room {
         }
         let secret = random_secret();
         self.tokens.insert(secret.clone(), id);
-        let token = HttpToken(format!("{}.{secret}", self.id));
         self.participants.insert(
             id,
             Participant {
@@ -496,28 +529,15 @@ impl Room {
                 ),
                 addr,
                 mic_off_since: None,
+                resume: String::new(),
+                away_since: None,
+                last_datagram: None,
             },
         );
         self.joins += 1;
         // Asked at once if a recording exists; capture pauses until their yes.
         self.recording_arrival(now, id);
-        let participants = self
-            .participants
-            .values()
-            .map(|p| p.info.clone())
-            .collect::<Vec<_>>();
-        // Own entry last: ids grow, so BTreeMap order is join order and the newcomer is the highest.
-        self.send(
-            id,
-            ServerMsg::Joined {
-                you: id,
-                participants,
-                chat: self.chat.visible_to(id),
-                token,
-                settings: self.access.settings(),
-                recording: self.recording_state(),
-            },
-        );
+        self.send_joined(id);
         // The newcomer's first offer has its publish m-lines and everyone's tracks that are on;
         // everyone already here is offered the newcomer's tracks that are on.
         self.negotiate_all(now);
@@ -628,7 +648,7 @@ impl Room {
                 }
             }
             // The session only forwards the messages above; anything else is a bug there.
-            ClientMsg::Hello { .. } | ClientMsg::Join { .. } => {
+            ClientMsg::Hello { .. } | ClientMsg::Join { .. } | ClientMsg::Resume { .. } => {
                 tracing::warn!("room got a session-level message");
             }
         }
@@ -686,17 +706,45 @@ impl Room {
     }
 
     fn leave(&mut self, id: ParticipantId) {
-        let Some(gone) = self.participants.remove(&id) else {
+        let Some(mut gone) = self.participants.remove(&id) else {
             return;
         };
         self.tokens.remove(&gone.secret);
         self.chat.forget(id);
         self.attachments.forget_unsent(id);
-        self.drop_peer(id, &gone.peer);
+        self.drop_peer(id, &mut gone.peer);
         self.broadcast_except(id, ServerMsg::ParticipantLeft { id });
         self.renegotiate = true;
         self.departed.push((id, gone.info.name));
         tracing::info!(participants = self.participants.len(), "participant left");
+    }
+
+    /// Tells participant `id` who they are and how the room stands now (`Joined`), with a fresh
+    /// resume secret: after entering, and again after resuming.
+    fn send_joined(&mut self, id: ParticipantId) {
+        let resume = random_secret();
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        p.resume.clone_from(&resume);
+        let token = HttpToken(format!("{}.{}", self.id, p.secret));
+        // Own entry last for a newcomer: ids grow, so BTreeMap order is join order.
+        let participants = self
+            .participants
+            .values()
+            .map(|p| p.info.clone())
+            .collect::<Vec<_>>();
+        let joined = ServerMsg::Joined {
+            you: id,
+            participants,
+            chat: self.chat.visible_to(id),
+            token,
+            settings: self.access.settings(),
+            recording: self.recording_state(),
+            resume,
+            resume_window_ms: self.limits.resume_window_ms,
+        };
+        self.send(id, joined);
     }
 
     /// Sends `msg` to everyone, the participant it is about included (the UI acts on the echo).
@@ -720,8 +768,9 @@ impl Room {
     }
 
     /// Queues a message for one participant; one whose queue is full is too slow and is dropped.
+    /// One whose socket dropped gets nothing: `Joined` brings them up to date when they resume.
     fn send(&mut self, to: ParticipantId, msg: ServerMsg) {
-        let Some(p) = self.participants.get(&to) else {
+        let Some(p) = self.participants.get(&to).filter(|p| p.away_since.is_none()) else {
             return;
         };
         if p.out.try_send(Outgoing::Msg(msg)).is_err() {
@@ -781,9 +830,9 @@ impl Room {
             files: purged.files,
             bytes: purged.bytes,
         };
-        let present = std::mem::take(&mut self.participants);
-        for p in present.values() {
-            self.media.routes.remove(p.peer.ufrag());
+        let mut present = std::mem::take(&mut self.participants);
+        for p in present.values_mut() {
+            self.unroute(&mut p.peer);
         }
         let ended = Outgoing::Msg(ServerMsg::Ended {
             receipt: receipt.clone(),
@@ -861,7 +910,7 @@ pub async fn run(
         if room.is_over(now) {
             break;
         }
-        let wake = [room.drive(now), room.grace_deadline()]
+        let wake = [room.drive(now), room.grace_deadline(), room.away_deadline()]
             .into_iter()
             .flatten()
             .min()

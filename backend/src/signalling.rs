@@ -16,7 +16,7 @@ use treff_shared::{
 };
 
 use crate::rate::TokenBucket;
-use crate::room::{Client, Command, JoinRequest};
+use crate::room::{Client, Command, Gone, JoinRequest, ResumeRequest};
 use crate::rooms::Rooms;
 
 mod liveness;
@@ -83,6 +83,11 @@ impl Fault {
         code: 1000,
         reason: "left the meeting",
     };
+    /// The same participant resumed on another socket, which replaces this one.
+    pub const REPLACED: Self = Self {
+        code: close_code::REPLACED,
+        reason: "resumed on another connection",
+    };
     /// A moderator removed this participant.
     pub const REMOVED: Self = Self {
         code: 1000,
@@ -148,6 +153,8 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Cl
     );
 
     let mut left = false;
+    // A broken connection unless the client closes it or a fault ends it.
+    let mut gone = Gone::Dropped;
     let fault = loop {
         let joined = matches!(phase, Phase::Joined { .. });
         let next = tokio::select! {
@@ -167,7 +174,15 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Cl
         };
         liveness.heard(Instant::now());
         let text = match next {
-            None | Some(Ok(Message::Close(_))) => break None,
+            None => break None,
+            Some(Ok(Message::Close(frame))) => {
+                // 1000 and 1001 (or none) are a goodbye: a reload, a closed tab. Anything else
+                // is trouble the client may come back from.
+                if frame.is_none_or(|f| matches!(f.code, 1000 | 1001)) {
+                    gone = Gone::Closed;
+                }
+                break None;
+            }
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => break Some(Fault::BINARY),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -198,7 +213,18 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Cl
     };
 
     if let Phase::Joined { id, room } = &phase {
-        let _ = room.send(Command::Disconnected { id: *id }).await;
+        let how = match fault {
+            Some(Fault::SILENT) => Gone::Silent,
+            // The server ends it for a protocol fault: no coming back on this footing.
+            Some(_) => Gone::Closed,
+            None => gone,
+        };
+        let gone = Command::Disconnected {
+            id: *id,
+            out: out.clone(),
+            how,
+        };
+        let _ = room.send(gone).await;
     }
     if let Some(fault) = fault {
         tracing::info!(
@@ -277,9 +303,21 @@ async fn handle(
                 Err(code) => reply(user_error(code, join_refusal(code))),
             }
         }
+        (Phase::Lobby, ClientMsg::Resume { room, id, secret }) => {
+            let request = ResumeRequest {
+                id,
+                secret,
+                client: client.clone(),
+                out: out.clone(),
+            };
+            match resume(rooms, &room, request).await {
+                Ok(room) => *phase = Phase::Joined { id, room },
+                Err(code) => reply(user_error(code, "cannot resume; join anew")),
+            }
+        }
         (Phase::Lobby, ClientMsg::Leave) => return Ok(Flow::Leave),
         (Phase::Lobby, _) => reply(user_error(ErrorCode::NotJoined, "join a meeting first")),
-        (Phase::Joined { .. }, ClientMsg::Join { .. }) => {
+        (Phase::Joined { .. }, ClientMsg::Join { .. } | ClientMsg::Resume { .. }) => {
             reply(user_error(
                 ErrorCode::AlreadyJoined,
                 "this connection is already in a meeting",
@@ -319,6 +357,24 @@ async fn join(
         }
     }
     Err(ErrorCode::ServerFull)
+}
+
+/// Asks the room, if it is still open, to take this socket as participant `request.id` again.
+async fn resume(
+    rooms: &Rooms,
+    room_id: &treff_shared::RoomId,
+    request: ResumeRequest,
+) -> Result<mpsc::Sender<Command>, ErrorCode> {
+    let room = rooms.get(room_id).ok_or(ErrorCode::ResumeRefused)?;
+    let (reply, answer) = oneshot::channel();
+    room.send(Command::Resume { request, reply })
+        .await
+        .map_err(|_| ErrorCode::ResumeRefused)?;
+    match answer.await {
+        Ok(Ok(_)) => Ok(room),
+        Ok(Err(code)) => Err(code),
+        Err(_) => Err(ErrorCode::ResumeRefused),
+    }
 }
 
 /// The English explanation of a refused join (the UI shows its own translation).

@@ -72,8 +72,8 @@ async fn a_reload_keeps_the_chat_and_an_empty_room_past_the_grace_starts_over() 
     anna.join(&room, "Anna", false, false).await;
     anna.send(&chat("remember me", None)).await;
     next_chat(&mut anna, "the echo").await;
-    // A reload: the socket goes away without `Leave`, and the page joins again at once.
-    drop(anna);
+    // A reload: the page closes its socket without `Leave` and joins again at once.
+    anna.close_like_a_page().await;
     let mut again = WsClient::connect_hello(&server).await;
     let joined = again.join_full(&room, "Anna", false, false).await;
     let history: Vec<_> = joined.chat.iter().map(|m| m.text.as_str()).collect();
@@ -82,7 +82,7 @@ async fn a_reload_keeps_the_chat_and_an_empty_room_past_the_grace_starts_over() 
         ["remember me"],
         "within the grace period the conference goes on"
     );
-    drop(again);
+    again.close_like_a_page().await;
     // Longer than the grace period: the conference ended and its chat was deleted.
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let mut later = WsClient::connect_hello(&server).await;

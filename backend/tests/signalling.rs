@@ -22,6 +22,7 @@ fn info(id: ParticipantId, name: &str, mic: bool, cam: bool) -> ParticipantInfo 
         hand: None,
         moderator: false,
         screen: false,
+        away: false,
     }
 }
 
@@ -133,7 +134,7 @@ async fn two_clients_join_see_each_other_and_leave() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_disconnect_without_leave_is_announced() {
+async fn a_disconnect_without_leave_is_announced_as_reconnecting_and_a_closed_page_as_a_leave() {
     let server = start_default().await;
     let room = new_room();
     let mut anna = WsClient::connect_hello(&server).await;
@@ -141,14 +142,28 @@ async fn a_disconnect_without_leave_is_announced() {
     let mut ben = WsClient::connect_hello(&server).await;
     let (b, _) = ben.join(&room, "Ben", false, false).await;
 
-    drop(ben); // TCP closes without a close frame, like a crashed tab
+    let mut cara = WsClient::connect_hello(&server).await;
+    let (c, _) = cara.join(&room, "Cara", false, false).await;
+
+    // TCP closes without a close frame (a network gone, a crashed tab): Ben may come back.
+    drop(ben);
+    let away = anna
+        .recv_until("Connection(Ben away) after his disconnect", |m| match m {
+            ServerMsg::Connection { id, away: true } => Some(*id),
+            ServerMsg::ParticipantLeft { .. } => panic!("a dropped socket is no leave"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(away, b);
+    // A page closed (close frame 1001): Cara left.
+    cara.close_like_a_page().await;
     let left = anna
-        .recv_until("ParticipantLeft(Ben) after his disconnect", |m| match m {
+        .recv_until("ParticipantLeft(Cara) after her page closed", |m| match m {
             ServerMsg::ParticipantLeft { id } => Some(*id),
             _ => None,
         })
         .await;
-    assert_eq!(left, b);
+    assert_eq!(left, c);
     server.shutdown().await;
 }
 

@@ -5,17 +5,10 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { attachmentFiles } from '../disk';
 import { expect, test } from '../fixtures';
-import { NOTICE, ORIGIN, STATE_DIR, TREFF_BIN } from '../server';
-
-/** Runs `treff admin --state-dir <the run's> <args…>` as the operator would, and returns its output. */
-function treffAdmin(...args: string[]): string {
-  const run = spawnSync(TREFF_BIN, ['admin', '--state-dir', STATE_DIR, ...args], { encoding: 'utf8' });
-  expect(run.status, `treff admin ${args[0]}: ${run.stderr}`).toBe(0);
-  return run.stdout;
-}
+import { treffAdmin } from '../admin';
+import { NOTICE, ORIGIN } from '../server';
 
 test('My data shows my own name, messages and log entries, not the other\'s, and downloads them as JSON', async ({
   participants,

@@ -107,6 +107,7 @@ mod tests {
             cam: false,
             hand,
             screen: false,
+            away: false,
         }
     }
 

@@ -186,6 +186,12 @@ pub struct Texts {
     pub rejoining: &'static str,
     /// The button that stops coming back by itself.
     pub rejoin_stop: &'static str,
+    /// The socket dropped and the page is resuming; `{}`: the number of the try.
+    pub reconnecting: &'static str,
+    /// The button that stops resuming and leaves.
+    pub reconnect_give_up: &'static str,
+    /// On the tile of someone whose connection dropped.
+    pub tile_reconnecting: &'static str,
     /// The media connection (ICE/DTLS) failed.
     pub media_connection_failed: &'static str,
     /// Rejoin button (after connection loss or leaving).
@@ -454,6 +460,8 @@ impl Texts {
             ErrorCode::NoRecording => self.err_no_recording,
             ErrorCode::RecordingUnavailable => self.err_recording_unavailable,
             ErrorCode::UnknownMessage => self.err_unknown_message,
+            // Handled by joining anew (see `session::reconnect`); never shown as such.
+            ErrorCode::ResumeRefused => self.connection_lost_text,
         }
     }
 
@@ -578,6 +586,9 @@ pub const DE: Texts = Texts {
     server_going_away: "Der Server wird gerade neu gestartet.",
     rejoining: "Sobald der Server wieder erreichbar ist, treten Sie dem Meeting wieder bei (Versuch {}) …",
     rejoin_stop: "Nicht automatisch wieder beitreten",
+    reconnecting: "Die Verbindung ist unterbrochen und wird wiederhergestellt (Versuch {}) …",
+    reconnect_give_up: "Aufgeben und Meeting verlassen",
+    tile_reconnecting: "Verbindung wird wiederhergestellt …",
     media_connection_failed: "Die Verbindung für Bild und Ton ist fehlgeschlagen.",
     rejoin: "Erneut beitreten",
     back: "Zurück",
@@ -745,6 +756,9 @@ pub const EN: Texts = Texts {
     server_going_away: "The server is restarting.",
     rejoining: "You will rejoin the meeting as soon as the server answers again (try {}) …",
     rejoin_stop: "Do not rejoin by myself",
+    reconnecting: "The connection dropped and is being restored (try {}) …",
+    reconnect_give_up: "Give up and leave the meeting",
+    tile_reconnecting: "Reconnecting …",
     media_connection_failed: "The audio and video connection failed.",
     rejoin: "Rejoin",
     back: "Back",

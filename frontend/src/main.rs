@@ -20,6 +20,7 @@
 
 mod app;
 mod attachments;
+mod backoff;
 mod chat;
 mod components;
 mod gestures;

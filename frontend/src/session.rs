@@ -21,6 +21,7 @@
 mod chat;
 mod gestures;
 mod moderation;
+mod reconnect;
 mod recording;
 mod screen;
 mod speakers;
@@ -84,6 +85,8 @@ pub struct Member {
     pub hand: Option<u64>,
     /// Sharing their screen.
     pub screen: bool,
+    /// Their connection dropped; the server waits for them to resume.
+    pub away: bool,
 }
 
 impl From<ParticipantInfo> for Member {
@@ -95,6 +98,7 @@ impl From<ParticipantInfo> for Member {
             cam: p.cam,
             hand: p.hand,
             screen: p.screen,
+            away: p.away,
         }
     }
 }
@@ -189,6 +193,8 @@ pub struct RoomUi {
     pub announcement: RwSignal<Option<Announcement>>,
     /// The conference ended because the server is shutting down (`Ended { restarting }`).
     pub restarting: RwSignal<bool>,
+    /// The socket dropped and the session tries to resume: the number of the try.
+    pub reconnecting: RwSignal<Option<u32>>,
     /// Shared screens, tile or speaker view, the active speaker.
     pub stage: StageUi,
     /// Roles, lobby, room settings and the moderators' requests.
@@ -219,6 +225,7 @@ impl RoomUi {
             reactions: RwSignal::new(Vec::new()),
             announcement: RwSignal::new(None),
             restarting: RwSignal::new(false),
+            reconnecting: RwSignal::new(None),
             stage: StageUi::new(),
             moderation: ModerationUi::default(),
             recording: RecordingUi::default(),
@@ -300,6 +307,12 @@ pub struct Session {
     mic_device: Option<String>,
     cam_device: Option<String>,
     ws: RefCell<Option<Signalling>>,
+    /// Where every socket of this session reports (a resumed session opens a new one).
+    events: mpsc::UnboundedSender<WsEvent>,
+    /// How to resume after a dropped socket (from the latest `Joined`).
+    resume: RefCell<Option<reconnect::ResumeTicket>>,
+    /// The resuming under way, if the socket dropped.
+    reconnect: RefCell<Option<reconnect::Reconnecting>>,
     peer: RefCell<Option<Rc<Peer>>>,
     publish: RefCell<Option<PublishMids>>,
     local: RefCell<LocalTracks>,
@@ -330,6 +343,7 @@ pub struct Session {
 impl Session {
     /// Connects, joins, and opens the devices the person switched on before joining.
     pub fn start(ui: RoomUi, room: RoomId, settings: JoinSettings) -> Rc<Self> {
+        let (events, rx) = mpsc::unbounded::<WsEvent>();
         let session = Rc::new(Self {
             ui,
             room,
@@ -339,6 +353,9 @@ impl Session {
             mic_device: settings.mic_device,
             cam_device: settings.cam_device,
             ws: RefCell::new(None),
+            events,
+            resume: RefCell::default(),
+            reconnect: RefCell::default(),
             peer: RefCell::new(None),
             publish: RefCell::new(None),
             local: RefCell::default(),
@@ -353,18 +370,10 @@ impl Session {
             closed: Cell::new(false),
         });
 
-        let (tx, rx) = mpsc::unbounded::<WsEvent>();
-        match Signalling::connect(move |event| {
-            // The receiver lives as long as the session; after shutdown a failed send is expected.
-            let _ = tx.unbounded_send(event);
-        }) {
-            Ok(ws) => *session.ws.borrow_mut() = Some(ws),
-            Err(e) => {
-                web_sys::console::error_2(&"treff: cannot open the signalling socket".into(), &e);
-                ui.phase.set(Phase::Lost(LostReason::Connection));
-                session.shutdown();
-                return session;
-            }
+        if !session.open_socket() {
+            ui.phase.set(Phase::Lost(LostReason::Connection));
+            session.shutdown();
+            return session;
         }
         spawn_local(Self::run(session.clone(), rx));
         session.start_speaker_sampling();
@@ -375,6 +384,25 @@ impl Session {
             }
         }
         session
+    }
+
+    /// Opens a signalling socket that reports to the message loop; false if the browser refused.
+    fn open_socket(&self) -> bool {
+        let tx = self.events.clone();
+        let ws = Signalling::connect(move |event| {
+            // The receiver lives as long as the session; after shutdown a failed send is expected.
+            let _ = tx.unbounded_send(event);
+        });
+        match ws {
+            Ok(ws) => {
+                *self.ws.borrow_mut() = Some(ws);
+                true
+            }
+            Err(e) => {
+                web_sys::console::error_2(&"treff: cannot open the signalling socket".into(), &e);
+                false
+            }
+        }
     }
 
     /// The message loop: one event at a time, in arrival order. Ends when the socket's sender is
@@ -397,6 +425,9 @@ impl Session {
                 web_sys::console::warn_1(&"treff: ignored an undecodable server message".into());
             }
             WsEvent::Closed { code } => {
+                if self.try_reconnect(code) {
+                    return;
+                }
                 let reason = match code {
                     close_code::UNSUPPORTED_PROTOCOL => LostReason::Outdated,
                     close_code::GOING_AWAY => LostReason::ServerRestart,
@@ -407,6 +438,8 @@ impl Session {
                     Phase::Leaving => self.finish(None),
                     // A refusal already told the person what happened; the close adds nothing.
                     Phase::Refused(_) | Phase::Removed { .. } => self.shutdown(),
+                    // This participant resumed on another socket (another tab took over).
+                    _ if code == close_code::REPLACED => self.finish(None),
                     _ => {
                         self.ui.phase.set(Phase::Lost(reason));
                         self.shutdown();
@@ -424,6 +457,9 @@ impl Session {
                 if protocol != PROTOCOL_VERSION {
                     ui.phase.set(Phase::Lost(LostReason::Outdated));
                     self.shutdown();
+                    return;
+                }
+                if self.send_resume() {
                     return;
                 }
                 // The running devices, not the intent: one still opening is announced by `SetMedia`.
@@ -450,7 +486,10 @@ impl Session {
                 token,
                 settings,
                 recording,
+                resume,
+                resume_window_ms,
             } => {
+                self.resumed(resume, resume_window_ms);
                 ui.me.set(Some(you));
                 self.on_joined_moderation(&participants, settings);
                 self.on_joined_recording(recording);
@@ -485,6 +524,7 @@ impl Session {
                     s.remove(&id);
                 });
             }
+            ServerMsg::Connection { id, away } => ui.update_member(id, |m| m.away = away),
             ServerMsg::MediaState {
                 id,
                 mic,
@@ -540,7 +580,11 @@ impl Session {
                 web_sys::console::warn_1(
                     &format!("treff: server error {code:?}: {message}").into(),
                 );
-                if chat::is_chat_refusal(code) {
+                if code == ErrorCode::ResumeRefused {
+                    // Gone from the meeting meanwhile: the lost-connection page rejoins anew.
+                    ui.phase.set(Phase::Lost(LostReason::Connection));
+                    self.shutdown();
+                } else if chat::is_chat_refusal(code) {
                     self.on_chat_refused(code);
                 } else if code == ErrorCode::ReactionRateLimited {
                     // Only the reaction is dropped, and the person sees that it did not appear:
@@ -873,6 +917,9 @@ impl Session {
             upload.abort();
         }
         self.token.borrow_mut().take();
+        self.resume.borrow_mut().take();
+        self.reconnect.borrow_mut().take();
+        let _ = self.ui.reconnecting.try_set(None);
         self.speakers.borrow_mut().stop();
         self.release_media();
     }

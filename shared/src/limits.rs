@@ -36,6 +36,11 @@ pub struct Limits {
     /// dead: a joined participant leaves and the others see it. A Wi-Fi hiccup is shorter; a laptop
     /// closed mid-meeting is noticed within 30 s instead of after TCP's many minutes.
     pub peer_timeout_ms: u64,
+    /// How long a participant whose socket dropped stays in the meeting as "reconnecting", in
+    /// milliseconds: a Wi-Fi switch, a laptop lid or a proxy's idle timeout is over within a minute,
+    /// and the person comes back as themselves (same tile, chat, hand, recording answer). Longer
+    /// keeps a vanished participant's tile around for nothing. 0: no resume, a drop is a leave.
+    pub resume_window_ms: u64,
     /// Time a new socket has to send `Hello` and `Join`, in milliseconds. Bounds idle sockets.
     pub join_timeout_ms: u64,
     /// Longest display name, in characters (Unicode scalar values). Long enough for any real name,
@@ -90,6 +95,7 @@ impl Default for Limits {
             ws_max_connections_per_address: 50,
             ws_ping_interval_ms: 10_000,
             peer_timeout_ms: 30_000,
+            resume_window_ms: 60_000,
             join_timeout_ms: 10_000,
             name_max_chars: 64,
             room_max_participants: 20,

@@ -19,6 +19,8 @@ pub enum LogEvent {
     Upload,
     /// Downloaded a chat attachment.
     Download,
+    /// Came back on a new connection after the old one dropped (`Resume`).
+    Resume,
     /// Left the conference (by choice, by a closed connection or by a moderator).
     Leave,
 }

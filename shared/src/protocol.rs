@@ -47,6 +47,18 @@ pub enum ClientMsg {
         #[serde(default)]
         password: Option<String>,
     },
+    /// Come back as the same participant after the socket dropped, within
+    /// `Limits::resume_window_ms`: instead of `Join`, on a new socket after `Hello`. The server
+    /// answers `Joined` (same id, the state as it is now, a fresh resume secret) and offers media
+    /// again with an ICE restart; or `Error` with `ResumeRefused`, and the client joins anew.
+    Resume {
+        /// The meeting id.
+        room: RoomId,
+        /// The id from the last `Joined`.
+        id: ParticipantId,
+        /// The resume secret from the last `Joined` (held in memory only, never stored).
+        secret: String,
+    },
     /// The client's SDP answer to the server's latest `Offer`.
     Answer {
         /// The SDP text of the browser's local description.
@@ -211,6 +223,12 @@ pub enum ServerMsg {
         /// captured before their yes.
         #[serde(default)]
         recording: Option<RecordingState>,
+        /// The secret for `Resume` after a dropped socket; replaced by every `Joined`.
+        #[serde(default)]
+        resume: String,
+        /// How long after a dropped socket `Resume` is accepted, in milliseconds.
+        #[serde(default)]
+        resume_window_ms: u64,
     },
     /// The lobby is on: this newcomer waits until a moderator admits (then `Joined`) or denies them
     /// (then `Error` with `EntryDenied`).
@@ -261,6 +279,14 @@ pub enum ServerMsg {
     ParticipantLeft {
         /// Who left.
         id: ParticipantId,
+    },
+    /// A participant's socket dropped and the server waits for them to resume (`away`), or they
+    /// are back: their tile shows "reconnecting" meanwhile, not a leave and a join.
+    Connection {
+        /// Who.
+        id: ParticipantId,
+        /// Reconnecting now.
+        away: bool,
     },
     /// A participant's mic or camera changed.
     MediaState {
@@ -385,6 +411,9 @@ pub struct ParticipantInfo {
     /// Sharing the screen.
     #[serde(default)]
     pub screen: bool,
+    /// The socket dropped and the server waits for them to resume.
+    #[serde(default)]
+    pub away: bool,
 }
 
 /// The access settings of a room, as everyone sees them.
@@ -594,6 +623,9 @@ pub enum ErrorCode {
     RecordingUnavailable,
     /// The chat message is unknown or not this participant's own (only the author erases it).
     UnknownMessage,
+    /// `Resume` named nobody waiting to resume here, or a wrong secret, or came after the window:
+    /// join anew.
+    ResumeRefused,
 }
 
 /// WebSocket close codes for protocol errors (the 4000-4999 range is for applications).
@@ -610,4 +642,6 @@ pub mod close_code {
     pub const SLOW_CONSUMER: u16 = 4004;
     /// The server is shutting down.
     pub const GOING_AWAY: u16 = 1001;
+    /// The same participant resumed on another socket, which replaces this one.
+    pub const REPLACED: u16 = 4005;
 }

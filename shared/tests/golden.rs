@@ -27,6 +27,7 @@ fn anna() -> ParticipantInfo {
         hand: Some(1_795_000_000_500),
         moderator: true,
         screen: false,
+        away: false,
     }
 }
 
@@ -61,6 +62,14 @@ fn client_messages() {
             ..
         }
     ));
+    check(
+        ClientMsg::Resume {
+            room: room(),
+            id: ParticipantId(1),
+            secret: "r3sume".into(),
+        },
+        r#"{"type":"Resume","room":"AAECAwQFBgcICQoLDA0ODw","id":1,"secret":"r3sume"}"#,
+    );
     let p2 = ParticipantId(2);
     for (action, json) in [
         (
@@ -218,10 +227,13 @@ fn server_messages() {
                 password: false,
             },
             recording: None,
+            resume: "r3sume".into(),
+            resume_window_ms: 60_000,
         },
         &format!(
-            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}],
-            "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}},"recording":null}}"#
+            r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false,"away":false}}],
+            "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}},"recording":null,
+            "resume":"r3sume","resume_window_ms":60000}}"#
         ),
     );
     check(ServerMsg::Waiting, r#"{"type":"Waiting"}"#);
@@ -229,7 +241,7 @@ fn server_messages() {
         ServerMsg::Knocking {
             participant: anna(),
         },
-        r#"{"type":"Knocking","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}"#,
+        r#"{"type":"Knocking","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false,"away":false}}"#,
     );
     check(
         ServerMsg::KnockEnded {
@@ -309,7 +321,7 @@ fn server_messages() {
         ServerMsg::ParticipantJoined {
             participant: anna(),
         },
-        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false}}"#,
+        r#"{"type":"ParticipantJoined","participant":{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false,"away":false}}"#,
     );
     check(
         ServerMsg::Hand {
@@ -330,6 +342,13 @@ fn server_messages() {
             id: ParticipantId(2),
         },
         r#"{"type":"ParticipantLeft","id":2}"#,
+    );
+    check(
+        ServerMsg::Connection {
+            id: ParticipantId(2),
+            away: true,
+        },
+        r#"{"type":"Connection","id":2,"away":true}"#,
     );
     check(
         ServerMsg::MediaState {

@@ -97,9 +97,27 @@ impl Room {
     }
 
     /// A participant's peer is gone (they left): no more polls, no more datagrams.
-    pub(super) fn drop_peer(&mut self, id: ParticipantId, peer: &Peer) {
-        self.media.routes.remove(peer.ufrag());
+    pub(super) fn drop_peer(&mut self, id: ParticipantId, peer: &mut Peer) {
+        self.unroute(peer);
         self.plane.schedule.remove(id);
+    }
+
+    /// Stops routing every ufrag of `peer`: current, offered and retired.
+    pub(super) fn unroute(&self, peer: &mut Peer) {
+        let retired = peer.take_retired();
+        for ufrag in peer.ufrags().chain(&retired) {
+            self.media.routes.remove(ufrag);
+        }
+    }
+
+    /// Stops routing the ufrags participant `id`'s peer no longer uses (after an ICE restart).
+    pub(super) fn unroute_retired(&mut self, id: ParticipantId) {
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        for ufrag in p.peer.take_retired() {
+            self.media.routes.remove(&ufrag);
+        }
     }
 
     /// Hands a batch of datagrams to their peers and forwards what they carried.
@@ -109,6 +127,7 @@ impl Room {
             let Some(p) = self.participants.get_mut(&d.peer) else {
                 continue;
             };
+            p.last_datagram = Some(d.at);
             let datagram = ReceivedDatagram {
                 at: d.at,
                 source: d.source,
@@ -126,6 +145,7 @@ impl Room {
     /// Polls every peer that is ready or due, passing packets and keyframe requests on until all
     /// are idle, sends what they produced, and returns when the room must be driven next.
     pub fn drive(&mut self, now: Instant) -> Option<Instant> {
+        self.expire_away(now);
         self.settle(now);
         let mut events = std::mem::take(&mut self.plane.events);
         self.plane.schedule.collect_due(now);
@@ -191,6 +211,7 @@ impl Room {
                 PeerEvent::KeyframeRequest { source, kind } => {
                     self.request_keyframe(now, source, kind);
                 }
+                PeerEvent::IceDisconnected => self.restart_ice(now, from),
             }
         }
     }
@@ -226,17 +247,39 @@ impl Room {
         wanted
     }
 
-    /// Offers participant `id` what changed, if an offer may go out.
+    /// Offers participant `id` what changed, if an offer may go out. Nobody is offered anything
+    /// while their socket is gone: they get one offer with everything when they resume.
     pub(super) fn negotiate(&mut self, now: Instant, id: ParticipantId) {
         let wanted = self.wanted_for(id, now);
-        let Some(p) = self.participants.get_mut(&id) else {
+        let Some(p) = self
+            .participants
+            .get_mut(&id)
+            .filter(|p| p.away_since.is_none())
+        else {
             return;
         };
         if let Some(offer) = p.peer.negotiate(now, &wanted) {
+            if let Some(ufrag) = p.peer.restart_ufrag() {
+                // The client checks with the restart's ufrag as soon as it has the offer.
+                self.media
+                    .routes
+                    .register(ufrag.clone(), self.datagrams.clone(), id);
+            }
             // Changing the session may change str0m's timers.
             self.plane.schedule.mark_ready(id);
             self.send(id, offer);
         }
+    }
+
+    /// Offers participant `id` an ICE restart: their ICE went disconnected while their socket
+    /// lives (a network change), they resumed on a new socket, or a test asked for it.
+    pub(super) fn restart_ice(&mut self, now: Instant, id: ParticipantId) {
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        p.peer.restart_ice();
+        tracing::debug!("offering an ICE restart");
+        self.negotiate(now, id);
     }
 
     pub(super) fn negotiate_all(&mut self, now: Instant) {
@@ -253,6 +296,7 @@ impl Room {
         };
         let result = p.peer.accept_answer(now, sdp);
         self.plane.schedule.mark_ready(from);
+        self.unroute_retired(from);
         match result {
             Ok(opened) => {
                 // A receiver that just got a video m-line wants a picture now, not at the

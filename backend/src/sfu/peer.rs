@@ -51,6 +51,9 @@ pub enum PeerEvent {
         /// PLI or FIR, passed on as it came.
         kind: KeyframeRequestKind,
     },
+    /// The peer's ICE went disconnected (the client's consent checks stopped): its network changed
+    /// or went away. If the participant's socket lives, the room offers an ICE restart.
+    IceDisconnected,
 }
 
 /// Why an answer was not applied.
@@ -102,6 +105,13 @@ pub struct Peer {
     /// Incoming SSRC → the track it carries, learnt from str0m's receive streams.
     incoming: Vec<(Ssrc, TrackKind)>,
     last_keyframe_request: [Option<Instant>; 3],
+    /// The next offer restarts ICE (new credentials; the client checks its paths afresh).
+    restart_wanted: bool,
+    /// The ufrag of an ICE restart offered and not yet answered: routed too, until the answer
+    /// makes it the only one (or a refusal drops it).
+    restart_ufrag: Option<Arc<str>>,
+    /// Ufrags no longer in use, for the room to stop routing ([`Peer::take_retired`]).
+    retired: Vec<Arc<str>>,
 }
 
 impl Peer {
@@ -146,12 +156,54 @@ impl Peer {
             retry_at: None,
             incoming: Vec::new(),
             last_keyframe_request: [None; 3],
+            restart_wanted: false,
+            restart_ufrag: None,
+            retired: Vec::new(),
         }
     }
 
     /// The ICE username fragment that identifies this peer's UDP traffic.
     pub fn ufrag(&self) -> &Arc<str> {
         &self.ufrag
+    }
+
+    /// Every ufrag the demux must route here: the current one and that of an offered ICE restart.
+    pub fn ufrags(&self) -> impl Iterator<Item = &Arc<str>> {
+        std::iter::once(&self.ufrag).chain(self.restart_ufrag.as_ref())
+    }
+
+    /// The next offer restarts ICE. The room asks for it when ICE went disconnected while the
+    /// participant's socket lives, and when the participant resumed on a new socket.
+    pub fn restart_ice(&mut self) {
+        self.restart_wanted = true;
+    }
+
+    /// The ufrag of the ICE restart in the offer just made, if it made one: the room routes it.
+    pub fn restart_ufrag(&self) -> Option<&Arc<str>> {
+        self.restart_ufrag.as_ref()
+    }
+
+    /// Ufrags that went out of use (replaced by an ICE restart, or the ufrag of a restart that was
+    /// refused or abandoned): the room stops routing them.
+    pub fn take_retired(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.retired)
+    }
+
+    /// Forgets the offer in flight, whose answer will never come (it went to a socket that
+    /// dropped): its changes are planned again for the next offer, an ICE restart in it too.
+    pub fn abandon_offer(&mut self) {
+        if self.pending.take().is_some() {
+            self.lines.refused();
+        }
+        self.drop_restart();
+    }
+
+    /// An offered ICE restart will not happen: its ufrag retires, and the next offer restarts again.
+    fn drop_restart(&mut self) {
+        if let Some(ufrag) = self.restart_ufrag.take() {
+            self.retired.push(ufrag);
+            self.restart_wanted = true;
+        }
     }
 
     /// The m-lines this peer publishes on, once the first offer was made.
@@ -204,10 +256,13 @@ impl Peer {
             })
             .collect();
         let plan = self.lines.plan(wanted);
-        if self.publish.is_some() && plan.is_empty() && reopen.is_empty() {
+        let restart = std::mem::take(&mut self.restart_wanted) && self.publish.is_some();
+        if self.publish.is_some() && plan.is_empty() && reopen.is_empty() && !restart {
             return None;
         }
         let mut api = self.rtc.sdp_api();
+        // Keep the one local candidate: the shared socket's address does not change.
+        let restart_ufrag = restart.then(|| Arc::<str>::from(api.ice_restart(true).ufrag));
         let publish = match self.publish {
             Some(p) => p,
             None => {
@@ -256,6 +311,7 @@ impl Peer {
         }
         self.publish = Some(publish);
         self.pending = Some(pending);
+        self.restart_ufrag = restart_ufrag;
         let tracks = self
             .lines
             .slots()
@@ -281,15 +337,22 @@ impl Peer {
     }
 
     /// Applies the client's answer to the outstanding offer. Returns the sources that just became
-    /// receivable here, so the room can ask their owners for a keyframe (a picture at once).
+    /// receivable here, so the room can ask their owners for a keyframe (a picture at once). After
+    /// an ICE restart the old ufrag retires ([`Peer::take_retired`]).
     pub fn accept_answer(&mut self, now: Instant, sdp: &str) -> Result<Vec<Source>, AnswerError> {
         let answer = SdpAnswer::from_sdp_string(sdp).map_err(|_| AnswerError::Unparsable)?;
         let pending = self.pending.take().ok_or(AnswerError::Unexpected)?;
         if let Err(e) = self.rtc.sdp_api().accept_answer(pending, answer) {
+            // The restart is offered again with the next offer, under fresh credentials.
+            self.drop_restart();
             return Err(self.refused(now, &e));
         }
         self.refusals = 0;
         self.publish_agreed = true;
+        if let Some(new) = self.restart_ufrag.take() {
+            let old = std::mem::replace(&mut self.ufrag, new);
+            self.retired.push(old);
+        }
         Ok(self.lines.answered())
     }
 
@@ -401,8 +464,12 @@ impl Peer {
             }
             Event::IceConnectionStateChange(state) => {
                 // Disconnected: the browser stopped its consent checks (tab closed or network
-                // gone). The WebSocket decides whether the participant is still there.
+                // gone). The WebSocket decides whether the participant is still there; the room
+                // offers an ICE restart if it is.
                 tracing::debug!(?state, "ice state");
+                if state == str0m::IceConnectionState::Disconnected {
+                    events.push(PeerEvent::IceDisconnected);
+                }
             }
             _ => {}
         }

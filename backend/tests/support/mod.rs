@@ -351,6 +351,30 @@ pub struct Joined {
     pub participants: Vec<ParticipantInfo>,
     pub chat: Vec<treff_shared::ChatMessage>,
     pub token: treff_shared::HttpToken,
+    /// The secret for `Resume`.
+    pub resume: String,
+}
+
+/// What a `Joined` message says (panics on anything else).
+fn joined_of(msg: &ServerMsg) -> Joined {
+    let ServerMsg::Joined {
+        you,
+        participants,
+        chat,
+        token,
+        resume,
+        ..
+    } = msg
+    else {
+        panic!("not a Joined: {}", msg_name(msg))
+    };
+    Joined {
+        id: *you,
+        participants: participants.clone(),
+        chat: chat.clone(),
+        token: token.clone(),
+        resume: resume.clone(),
+    }
 }
 
 impl WsClient {
@@ -431,19 +455,57 @@ impl WsClient {
             password: None,
         })
         .await;
+        self.expect_joined(name).await
+    }
+
+    /// Closes the socket as a browser does on a reload or a closed tab: a close frame with 1001.
+    pub async fn close_like_a_page(mut self) {
+        let frame = CloseFrame {
+            code: tungstenite::protocol::frame::coding::CloseCode::Away,
+            reason: "".into(),
+        };
+        let _ = timeout(STEP, self.ws.close(Some(frame))).await;
+    }
+
+    /// Closes the socket with 3000 (trouble, not a goodbye: the participant may resume) and waits
+    /// for the server to complete the close handshake.
+    pub async fn close_in_trouble(mut self) {
+        let frame = CloseFrame {
+            code: tungstenite::protocol::frame::coding::CloseCode::Library(3000),
+            reason: "".into(),
+        };
+        let _ = timeout(STEP, self.ws.close(Some(frame))).await;
+        timeout(STEP, async { while let Some(Ok(_)) = self.ws.next().await {} })
+            .await
+            .expect("the server completes the close handshake within STEP");
+    }
+
+    /// Sends `Resume` for participant `id` of `room` with `secret`; the server's answer: `Joined`,
+    /// or the code of its refusal.
+    pub async fn resume(
+        &mut self,
+        room: &RoomId,
+        id: ParticipantId,
+        secret: &str,
+    ) -> Result<Joined, treff_shared::ErrorCode> {
+        self.send(&ClientMsg::Resume {
+            room: room.clone(),
+            id,
+            secret: secret.into(),
+        })
+        .await;
+        self.recv_until("Joined or an Error after Resume", |m| match m {
+            ServerMsg::Joined { .. } => Some(Ok(joined_of(m))),
+            ServerMsg::Error { code, .. } => Some(Err(*code)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for `Joined`; panics on `Error`.
+    async fn expect_joined(&mut self, name: &str) -> Joined {
         self.recv_until(&format!("Joined for {name}"), |m| match m {
-            ServerMsg::Joined {
-                you,
-                participants,
-                chat,
-                token,
-                ..
-            } => Some(Joined {
-                id: *you,
-                participants: participants.clone(),
-                chat: chat.clone(),
-                token: token.clone(),
-            }),
+            ServerMsg::Joined { .. } => Some(joined_of(m)),
             ServerMsg::Error { code, message } => {
                 panic!("Join of {name} was refused: {code:?}: {message}")
             }
@@ -770,6 +832,26 @@ impl Shared {
     }
 }
 
+/// The sending half of a participant's socket; `None` once the socket was dropped.
+type Sink = Arc<Mutex<Option<SplitSink<Ws, Message>>>>;
+
+/// Runs the signalling loop of a joined participant on `client`'s socket.
+fn spawn_signalling(
+    client: WsClient,
+    pc: &Arc<RTCPeerConnection>,
+    shared: &Arc<Shared>,
+) -> (Sink, JoinHandle<()>) {
+    let (sink, stream) = client.ws.split();
+    let sink = Arc::new(Mutex::new(Some(sink)));
+    let task = tokio::spawn(signalling_loop(
+        stream,
+        Arc::clone(&sink),
+        Arc::clone(pc),
+        Arc::clone(shared),
+    ));
+    (sink, task)
+}
+
 /// A joined participant with a webrtc-rs peer connection that answers every server offer itself.
 pub struct WebrtcParticipant {
     pub id: ParticipantId,
@@ -777,11 +859,13 @@ pub struct WebrtcParticipant {
     /// The `participants` of `Joined`.
     pub joined: Vec<ParticipantInfo>,
     pub pc: Arc<RTCPeerConnection>,
-    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    sink: Sink,
     shared: Arc<Shared>,
     signalling: Option<JoinHandle<()>>,
     /// Our senders, by `TrackKind as usize`.
     senders: Vec<Arc<RTCRtpSender>>,
+    /// The secret for `Resume` from the latest `Joined`.
+    pub resume: String,
     /// Index into `events` up to which `wait_event` has consumed.
     cursor: usize,
 }
@@ -921,6 +1005,7 @@ impl WebrtcParticipant {
         let Joined {
             id,
             participants: joined,
+            resume,
             ..
         } = client
             .join_as(
@@ -931,14 +1016,7 @@ impl WebrtcParticipant {
                 moderator_key.as_deref(),
             )
             .await;
-        let (sink, stream) = client.ws.split();
-        let sink = Arc::new(Mutex::new(sink));
-        let signalling = tokio::spawn(signalling_loop(
-            stream,
-            Arc::clone(&sink),
-            Arc::clone(&pc),
-            Arc::clone(&shared),
-        ));
+        let (sink, signalling) = spawn_signalling(client, &pc, &shared);
         Self {
             id,
             name: name.to_owned(),
@@ -948,13 +1026,41 @@ impl WebrtcParticipant {
             shared,
             signalling: Some(signalling),
             senders,
+            resume,
             cursor: 0,
         }
     }
 
+    /// The socket breaks (dropped without a close frame, as when a network goes away), and nothing
+    /// replaces it yet. The peer connection stays.
+    pub async fn drop_socket(&mut self) {
+        if let Some(h) = self.signalling.take() {
+            h.abort();
+            let _ = h.await;
+        }
+        // With the stream (in the aborted task) gone, dropping the sink closes the TCP connection
+        // without a WebSocket close frame.
+        self.sink.lock().await.take();
+    }
+
+    /// After [`WebrtcParticipant::drop_socket`]: a new socket resumes as this participant with the
+    /// latest secret; the peer connection answers the server's offers again.
+    pub async fn resume(&mut self, server: &treff::Server, room: &RoomId) -> Result<(), treff_shared::ErrorCode> {
+        let mut client = WsClient::connect(server).await;
+        client.hello().await;
+        let joined = client.resume(room, self.id, &self.resume).await?;
+        self.resume = joined.resume;
+        let (sink, signalling) = spawn_signalling(client, &self.pc, &self.shared);
+        self.sink = sink;
+        self.signalling = Some(signalling);
+        Ok(())
+    }
+
     pub async fn send(&self, msg: &ClientMsg) {
         let text = serde_json::to_string(msg).expect("ClientMsg serialises");
-        timeout(STEP, self.sink.lock().await.send(Message::text(text)))
+        let mut sink = self.sink.lock().await;
+        let sink = sink.as_mut().expect("the socket is open");
+        timeout(STEP, sink.send(Message::text(text)))
             .await
             .expect("sending did not finish within STEP")
             .expect("the WebSocket accepts the message");
@@ -1285,9 +1391,10 @@ impl WebrtcParticipant {
             h.abort();
         }
         let _ = timeout(Duration::from_secs(1), async {
-            let mut sink = self.sink.lock().await;
-            let _ = sink.send(Message::Close(None)).await;
-            let _ = sink.close().await;
+            if let Some(sink) = self.sink.lock().await.as_mut() {
+                let _ = sink.send(Message::Close(None)).await;
+                let _ = sink.close().await;
+            }
         })
         .await;
     }
@@ -1493,7 +1600,7 @@ fn install_on_track(pc: &Arc<RTCPeerConnection>, shared: &Arc<Shared>) {
 /// Owns the socket's read half: answers every offer, records every message, notes the close.
 async fn signalling_loop(
     mut stream: SplitStream<Ws>,
-    sink: Arc<Mutex<SplitSink<Ws, Message>>>,
+    sink: Sink,
     pc: Arc<RTCPeerConnection>,
     shared: Arc<Shared>,
 ) {
@@ -1533,7 +1640,11 @@ async fn signalling_loop(
                 Ok(answer) => {
                     let text = serde_json::to_string(&ClientMsg::Answer { sdp: answer })
                         .expect("ClientMsg serialises");
-                    if let Err(e) = sink.lock().await.send(Message::text(text)).await {
+                    let sent = match sink.lock().await.as_mut() {
+                        Some(sink) => sink.send(Message::text(text)).await,
+                        None => Ok(()),
+                    };
+                    if let Err(e) = sent {
                         shared.error(format!("sending the answer failed: {e}"));
                     }
                     shared.offers.lock().expect("not poisoned").push(OfferInfo {

@@ -30,6 +30,7 @@ pub mod participants_panel;
 pub mod prejoin;
 pub mod presentation;
 pub mod reactions_menu;
+pub mod reconnecting;
 pub mod recording_bar;
 pub mod recording_jobs;
 pub mod room;

@@ -14,6 +14,7 @@ use treff_shared::{DeletionReceipt, ModeratorAction, RoomId};
 use crate::chat::ChatActions;
 use crate::components::access_pages::{RefusedView, RemovedPage, WaitingPage};
 use crate::components::auto_rejoin::AutoRejoin;
+use crate::components::reconnecting::Reconnecting;
 use crate::components::chat_panel::ChatPanel;
 use crate::components::consent_dialog::ConsentDialog;
 use crate::components::control_bar::{ControlActions, ControlBar};
@@ -204,6 +205,10 @@ pub fn Room(
         }
         .into_any(),
         Phase::Joined => view! {
+            <Reconnecting
+                room=ui
+                on_give_up=Callback::new(move |()| with_session(&|s| s.give_up()))
+            />
             <RecordingBar room=ui />
             <RecordingJobs />
             <ConsentDialog />

@@ -67,6 +67,7 @@ pub fn Tile(
     let mic = move || member.with(|m| m.as_ref().is_some_and(|m| m.mic));
     let cam = move || member.with(|m| m.as_ref().is_some_and(|m| m.cam));
     let hand = move || member.with(|m| m.as_ref().is_some_and(|m| m.hand.is_some()));
+    let away = move || member.with(|m| m.as_ref().is_some_and(|m| m.away));
     let on_off = |b: bool| if b { "on" } else { "off" };
     // The first letter stands in for the picture while the camera is off.
     let initial = move || {
@@ -83,12 +84,14 @@ pub fn Tile(
             class:cam-off=move || !cam()
             class:speaking=move || speaking.get()
             class:featured=move || featured.get()
+            class:away=away
             data-testid="tile"
             data-participant-id=id.0.to_string()
             data-self=if is_self { "true" } else { "false" }
             data-mic=move || on_off(mic())
             data-cam=move || on_off(cam())
             data-speaking=move || if speaking.get() { "true" } else { "false" }
+            data-away=move || if away() { "true" } else { "false" }
         >
             <video
                 node_ref=video_ref
@@ -104,6 +107,11 @@ pub fn Tile(
                 {initial}
             </div>
             {(!is_self).then(|| view! { <audio node_ref=audio_ref autoplay=true></audio> })}
+            <Show when=away>
+                <span class="tile-reconnecting" role="status" data-testid="tile-reconnecting">
+                    {t.tile_reconnecting}
+                </span>
+            </Show>
             <Show when=hand>
                 <span class="tile-hand" role="img" data-testid="tile-hand" aria-label=t.hand_raised>
                     <HandIcon />

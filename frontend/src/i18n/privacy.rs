@@ -27,8 +27,8 @@ pub struct PrivacyTexts {
     pub log: &'static str,
     /// What the session log is and how long it lives.
     pub log_note: &'static str,
-    /// Session-log events: joined, uploaded, downloaded, left.
-    pub events: [&'static str; 4],
+    /// Session-log events: joined, uploaded, downloaded, left, reconnected.
+    pub events: [&'static str; 5],
     /// Column headings of the session log: time, event, browser, system, address, referrer.
     pub columns: [&'static str; 6],
     /// Heading of the own chat messages.
@@ -87,6 +87,7 @@ impl PrivacyTexts {
             LogEvent::Upload => 1,
             LogEvent::Download => 2,
             LogEvent::Leave => 3,
+            LogEvent::Resume => 4,
         }]
     }
 }
@@ -107,6 +108,7 @@ const PRIVACY_DE: PrivacyTexts = PrivacyTexts {
         "Datei hochgeladen",
         "Datei heruntergeladen",
         "Verlassen",
+        "Wieder verbunden",
     ],
     columns: [
         "Zeit",
@@ -152,7 +154,13 @@ const PRIVACY_EN: PrivacyTexts = PrivacyTexts {
     started: "Meeting started",
     log: "Session log",
     log_note: "The server logs this meeting's requests in memory only and deletes the log when the meeting ends.",
-    events: ["Joined", "Uploaded a file", "Downloaded a file", "Left"],
+    events: [
+        "Joined",
+        "Uploaded a file",
+        "Downloaded a file",
+        "Left",
+        "Reconnected",
+    ],
     columns: [
         "Time",
         "Event",

@@ -24,7 +24,7 @@ async fn leaving_tells_the_others_and_removes_the_route() {
     let to_a = drain(&mut a_rx);
     assert!(to_a.contains(&ServerMsg::ParticipantLeft { id: b }));
     assert_eq!(room.media.routes.peers(), 1);
-    room.command(Instant::now(), Command::Disconnected { id: a });
+    socket_gone(&mut room, Instant::now(), a, Gone::Closed);
     assert!(room.is_empty());
     assert_eq!(room.media.routes.peers(), 0);
 }
@@ -80,7 +80,7 @@ async fn an_empty_room_keeps_the_conference_for_the_grace_period_only() {
     say_at(&mut room, t0, a, chat("before the reload", None));
     drain(&mut a_rx);
     // A reload: the socket drops, the same person comes back within the grace period.
-    room.command(t0, Command::Disconnected { id: a });
+    socket_gone(&mut room, t0, a, Gone::Closed);
     assert!(!room.is_over(t0));
     assert!(!room.is_over(t0 + grace - Duration::from_millis(1)));
     let t1 = t0 + grace - Duration::from_millis(1);
@@ -89,7 +89,7 @@ async fn an_empty_room_keeps_the_conference_for_the_grace_period_only() {
     assert!(!room.is_over(t1));
     assert_eq!(history(&drain(&mut a2_rx)), ["before the reload"]);
     // Gone again: the grace period starts over, and when it runs out the conference is over.
-    room.command(t1, Command::Disconnected { id: a2 });
+    socket_gone(&mut room, t1, a2, Gone::Closed);
     assert!(!room.is_over(t1));
     assert_eq!(room.grace_deadline(), Some(t1 + grace));
     assert!(!room.is_over(t1 + grace - Duration::from_millis(1)));

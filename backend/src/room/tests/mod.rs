@@ -14,6 +14,7 @@ mod moderation;
 mod net;
 mod privacy;
 mod recording;
+mod resume;
 
 async fn room(max: usize) -> (Room, mpsc::Receiver<Vec<Datagram>>) {
     room_with(max, None).await
@@ -123,6 +124,15 @@ fn drain(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<ServerMsg> {
         _ => None,
     })
     .collect()
+}
+
+/// Participant `id`'s socket ends `how`, as its session reports it.
+fn socket_gone(room: &mut Room, now: Instant, id: ParticipantId, how: Gone) {
+    let out = room
+        .participants
+        .get(&id)
+        .map_or_else(|| mpsc::channel(1).0, |p| p.out.clone());
+    room.command(now, Command::Disconnected { id, out, how });
 }
 
 /// A message from a joined participant, as its session would pass it on.

@@ -333,7 +333,7 @@ async fn the_lobby_admits_and_denies_and_tells_the_moderators() {
     let (f, _f_rx) = join(&mut room, "Fritz");
     let f = f.expect("waits");
     drain(&mut a_rx);
-    room.command(Instant::now(), Command::Disconnected { id: f });
+    socket_gone(&mut room, Instant::now(), f, Gone::Dropped);
     assert_eq!(drain(&mut a_rx), [ServerMsg::KnockEnded { id: f }]);
 }
 
