@@ -770,7 +770,11 @@ impl Room {
     /// Queues a message for one participant; one whose queue is full is too slow and is dropped.
     /// One whose socket dropped gets nothing: `Joined` brings them up to date when they resume.
     fn send(&mut self, to: ParticipantId, msg: ServerMsg) {
-        let Some(p) = self.participants.get(&to).filter(|p| p.away_since.is_none()) else {
+        let Some(p) = self
+            .participants
+            .get(&to)
+            .filter(|p| p.away_since.is_none())
+        else {
             return;
         };
         if p.out.try_send(Outgoing::Msg(msg)).is_err() {

@@ -58,8 +58,20 @@ async fn a_dropped_socket_resumes_and_media_flows_again_without_a_leave() {
         ben.packets_from(anna.id, TrackKind::Video),
         anna.packets_from(ben.id, TrackKind::Video),
     );
-    video_beyond(&ben, anna.id, to_ben + 30, "Ben receives Anna's video after resuming").await;
-    video_beyond(&anna, ben.id, to_anna + 30, "Anna receives Ben's video after resuming").await;
+    video_beyond(
+        &ben,
+        anna.id,
+        to_ben + 30,
+        "Ben receives Anna's video after resuming",
+    )
+    .await;
+    video_beyond(
+        &anna,
+        ben.id,
+        to_anna + 30,
+        "Anna receives Ben's video after resuming",
+    )
+    .await;
     let since = anna.event_names().split_off(seen);
     assert!(
         !since
@@ -116,7 +128,10 @@ async fn a_wrong_secret_is_refused_and_a_second_resume_replaces_the_first_socket
         Some(ErrorCode::ResumeRefused)
     );
     assert_eq!(
-        wrong.resume(&new_room(), joined.id, &joined.resume).await.err(),
+        wrong
+            .resume(&new_room(), joined.id, &joined.resume)
+            .await
+            .err(),
         Some(ErrorCode::ResumeRefused),
         "no such meeting"
     );

@@ -475,9 +475,11 @@ impl WsClient {
             reason: "".into(),
         };
         let _ = timeout(STEP, self.ws.close(Some(frame))).await;
-        timeout(STEP, async { while let Some(Ok(_)) = self.ws.next().await {} })
-            .await
-            .expect("the server completes the close handshake within STEP");
+        timeout(STEP, async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await
+        .expect("the server completes the close handshake within STEP");
     }
 
     /// Sends `Resume` for participant `id` of `room` with `secret`; the server's answer: `Joined`,
@@ -1045,7 +1047,11 @@ impl WebrtcParticipant {
 
     /// After [`WebrtcParticipant::drop_socket`]: a new socket resumes as this participant with the
     /// latest secret; the peer connection answers the server's offers again.
-    pub async fn resume(&mut self, server: &treff::Server, room: &RoomId) -> Result<(), treff_shared::ErrorCode> {
+    pub async fn resume(
+        &mut self,
+        server: &treff::Server,
+        room: &RoomId,
+    ) -> Result<(), treff_shared::ErrorCode> {
         let mut client = WsClient::connect(server).await;
         client.hello().await;
         let joined = client.resume(room, self.id, &self.resume).await?;

@@ -104,7 +104,10 @@ async fn a_dropped_socket_comes_back_as_the_same_participant_with_everything() {
     drain(&mut a_rx);
 
     socket_gone(&mut room, t0, b, Gone::Dropped);
-    assert_eq!(drain(&mut a_rx), [ServerMsg::Connection { id: b, away: true }]);
+    assert_eq!(
+        drain(&mut a_rx),
+        [ServerMsg::Connection { id: b, away: true }]
+    );
     // While Ben is away the meeting goes on; he is sent nothing and keeps his place.
     let t1 = t0 + 30 * SECOND;
     say_at(&mut room, t1, a, chat("while away", None));
@@ -130,7 +133,10 @@ async fn a_dropped_socket_comes_back_as_the_same_participant_with_everything() {
         panic!("Joined after resuming: {back:?}")
     };
     assert_eq!(*you, b);
-    let ben = participants.iter().find(|p| p.id == b).expect("Ben is listed");
+    let ben = participants
+        .iter()
+        .find(|p| p.id == b)
+        .expect("Ben is listed");
     assert!(ben.hand.is_some() && !ben.away, "his hand is still up");
     assert_eq!(history(&back), ["before", "while away"]);
     assert_eq!(token_secret(&back), token, "the same attachment rights");
@@ -270,7 +276,12 @@ async fn a_closed_socket_or_a_dead_one_is_a_leave_at_once() {
     // A silent socket and media silent for the whole timeout: gone (the dead-peer timeout).
     let mut other = anna_and_ben_joined().await;
     let dead = other.t0 + Duration::from_millis(other.room.limits.peer_timeout_ms);
-    other.room.participants.get_mut(&other.b).expect("Ben").last_datagram = Some(other.t0);
+    other
+        .room
+        .participants
+        .get_mut(&other.b)
+        .expect("Ben")
+        .last_datagram = Some(other.t0);
     socket_gone(&mut other.room, dead, other.b, Gone::Silent);
     assert!(!other.room.participants.contains_key(&other.b));
     assert!(other.room.participants.contains_key(&other.a));
