@@ -68,6 +68,8 @@ pub struct Server {
     pub media_addr: SocketAddr,
     /// What the media path dropped, per reason.
     pub drops: Arc<sfu::Drops>,
+    /// The demux table (tests watch that unknown sources do not grow it).
+    pub routes: sfu::Routes,
     stop: oneshot::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
     rooms: rooms::Rooms,
@@ -187,7 +189,7 @@ impl Server {
                 tracing::error!(error = %e, "http server failed");
             }
         });
-        let demux = tokio::spawn(sfu::demux::run(udp, routes, drops.clone()));
+        let demux = tokio::spawn(sfu::demux::run(udp, routes.clone(), drops.clone()));
         let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
         let mut tasks = vec![http, demux, drop_report, admin, expiry];
         if let Some(store) = store {
@@ -206,6 +208,7 @@ impl Server {
             http_addr,
             media_addr,
             drops,
+            routes,
             stop,
             tasks,
             rooms,

@@ -48,6 +48,10 @@ struct Args {
     /// Skip Janus.
     #[arg(long)]
     no_janus: bool,
+    /// The soak instead of the table: 10 rooms of 4 (everyone publishing) against Treff for this
+    /// many minutes, with RSS, CPU, packets, loss and errors printed every minute.
+    #[arg(long)]
+    soak: Option<u64>,
     /// Print the rows as JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -95,6 +99,9 @@ fn main() -> Result<()> {
 const FINAL_SETTLE: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
+    if let Some(minutes) = args.soak {
+        return soak(&args, pinning, minutes).await;
+    }
     let rows = scenario::select(
         scenario::rows(args.quick, args.seconds, args.warmup),
         &args.only,
@@ -206,5 +213,34 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
     } else {
         print!("{}", report::render(&results, &summaries, BENCH_ROOM_LIMIT));
     }
+    Ok(())
+}
+
+/// The soak: one long row of 10 rooms × 4 against Treff (see [`scenario::soak`]), then its verdict.
+async fn soak(args: &Args, pinning: process::Pinning, minutes: u64) -> Result<()> {
+    let dir = process::TempDir::new("treff-soak")?;
+    let mut process = process::start_treff(&args.treff_bin, &dir.0, pinning, BENCH_ROOM_LIMIT)?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let sc = scenario::soak(minutes, args.warmup);
+    eprintln!("treff-loadgen: soak, {} for {minutes} min ...", sc.name);
+    let r = scenario::run(&scenario::Target::Treff(&process), &sc).await?;
+    print!(
+        "{}",
+        report::render(std::slice::from_ref(&r), &[], BENCH_ROOM_LIMIT)
+    );
+    if !process.alive() {
+        eprintln!(
+            "treff-loadgen: treff died; its log:\n{}",
+            process::tail(&process.log)
+        );
+    }
+    println!(
+        "soak: {} errors{}",
+        r.failures.len(),
+        r.failures
+            .first()
+            .map(|f| format!(", the first: {f}"))
+            .unwrap_or_default()
+    );
     Ok(())
 }

@@ -54,6 +54,8 @@ pub struct Scenario {
     pub seconds: u64,
     /// Warm-up seconds before measuring.
     pub warmup: u64,
+    /// Print a line of figures every minute of the window (the soak).
+    pub every_minute: bool,
 }
 
 impl Scenario {
@@ -69,6 +71,7 @@ impl Scenario {
             shape,
             seconds,
             warmup,
+            every_minute: false,
         }
     }
 
@@ -108,6 +111,15 @@ pub fn rows(quick: bool, seconds: u64, warmup: u64) -> Vec<Scenario> {
         rows.push(Scenario::new(Shape::Rooms(10, 5), seconds, warmup));
         rows.push(Scenario::new(Shape::Idle(40), seconds, warmup));
         rows
+    }
+}
+
+/// The soak (`--soak`): 10 rooms of 4, everyone publishing, for `minutes`, a line every minute.
+pub fn soak(minutes: u64, warmup: u64) -> Scenario {
+    Scenario {
+        name: "soak-10x4".into(),
+        every_minute: true,
+        ..Scenario::new(Shape::Rooms(10, 4), minutes.max(1) * 60, warmup)
     }
 }
 
@@ -452,9 +464,14 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     tally.open();
     let mut rss_peak = measure::process_rss(pid)?;
     let end = wall0 + Duration::from_secs(sc.seconds);
+    let mut minutes = Minutes::new(pid, &tally)?;
     while Instant::now() < end {
         tokio::time::sleep(Duration::from_millis(500).min(end - Instant::now())).await;
         rss_peak = rss_peak.max(measure::process_rss(pid).unwrap_or(0));
+        if sc.every_minute && minutes.due() {
+            let errors: usize = members.iter().map(|(m, _)| m.errors().len()).sum();
+            minutes.report(&tally, errors)?;
+        }
     }
     tally.close();
     let cpu1 = measure::process_cpu(pid)?;
@@ -533,6 +550,58 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         foreign_packets: tally.foreign_packets.load(Ordering::Relaxed),
         failures,
     })
+}
+
+/// The soak's line every minute: the server's RSS (and its growth since the end of the first
+/// minute), its CPU over the minute, the packets receivers got in it, the loss, the errors so far.
+struct Minutes {
+    pid: u32,
+    started: Instant,
+    n: u64,
+    cpu: Duration,
+    received: u64,
+    expected: u64,
+    first_rss: Option<u64>,
+}
+
+impl Minutes {
+    fn new(pid: u32, tally: &Tally) -> Result<Self> {
+        Ok(Self {
+            pid,
+            started: Instant::now(),
+            n: 0,
+            cpu: measure::process_cpu(pid)?,
+            received: tally.received_packets.load(Ordering::Relaxed),
+            expected: tally.expected_packets.load(Ordering::Relaxed),
+            first_rss: None,
+        })
+    }
+
+    fn due(&self) -> bool {
+        self.started.elapsed() >= Duration::from_secs(60 * (self.n + 1))
+    }
+
+    fn report(&mut self, tally: &Tally, errors: usize) -> Result<()> {
+        self.n += 1;
+        let rss = measure::process_rss(self.pid)?;
+        let first = *self.first_rss.get_or_insert(rss);
+        let cpu = measure::process_cpu(self.pid)?;
+        let received = tally.received_packets.load(Ordering::Relaxed);
+        let expected = tally.expected_packets.load(Ordering::Relaxed);
+        let (got, wanted) = (received - self.received, expected - self.expected);
+        eprintln!(
+            "soak minute {:>3}: RSS {:>6.1} MB ({:+.1} % since minute 1), CPU {:>5.1} %, {} packets \
+             received, loss {:.2} %, {errors} errors",
+            self.n,
+            measure::mb(rss),
+            (rss as f64 / first as f64 - 1.0) * 100.0,
+            cpu.saturating_sub(self.cpu).as_secs_f64() / 60.0 * 100.0,
+            got,
+            wanted.saturating_sub(got) as f64 / wanted.max(1) as f64 * 100.0,
+        );
+        (self.cpu, self.received, self.expected) = (cpu, received, expected);
+        Ok(())
+    }
 }
 
 /// The name of Treff's capture thread (`recording::jobs::CAPTURE_THREAD` in the backend).

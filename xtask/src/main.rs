@@ -33,6 +33,10 @@ commands:
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
   bench fuzz   the property targets of every parser at the boundary with many cases (default 200000,
                or `cargo xtask bench fuzz -- 1000000`), printing cases per second
+  stress       run the media integration tests (backend/tests/media.rs) many times in a row (default 50,
+               or `cargo xtask stress -- 200`), reporting every failure; exits non-zero if any failed
+  bench soak   10 rooms of 4 webrtc-rs participants against the release server for a while (default
+               1 minute, or `cargo xtask bench soak -- 30`): RSS, CPU, packets, loss and errors every minute
   bench sfu    the SFU load bench: release server and treff-loadgen, Janus beside it (installs Debian's
                janus once); args after `--` go to treff-loadgen (e.g. `cargo xtask bench sfu -- --quick`)
 ";
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         "test" => timed(|| test(&root, &rest)),
         "e2e" => timed(|| e2e(&root, &rest)),
         "bench" => bench(&root, &rest),
+        "stress" => timed(|| stress(&root, &rest)),
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
@@ -210,14 +215,52 @@ fn e2e(root: &Path, playwright_args: &[String]) -> Result<()> {
     e2e_after_setup(root, playwright_args, &[])
 }
 
+/// Runs the media integration tests `args[0]` times (default 50) in a row, so a flaky one shows.
+fn stress(root: &Path, args: &[String]) -> Result<()> {
+    let runs = number_arg(args, 50, "stress takes a number of runs")?;
+    run(
+        "building the media tests (cargo test -p treff --test media --no-run)",
+        cargo(root).args(["test", "-p", "treff", "--test", "media", "--no-run"]),
+    )?;
+    let mut failed = Vec::new();
+    for n in 1..=runs {
+        let ok = cargo(root)
+            .args(["test", "-q", "-p", "treff", "--test", "media"])
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?
+            .success();
+        println!("run {n}/{runs}: {}", if ok { "passed" } else { "FAILED" });
+        if !ok {
+            failed.push(n);
+        }
+    }
+    println!("\n{} of {runs} runs failed {failed:?}", failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {runs} runs failed", failed.len()))
+    }
+}
+
+/// The first argument other than `--` as a number, or `default` when there is none.
+fn number_arg(args: &[String], default: u64, what: &str) -> Result<u64> {
+    args.iter()
+        .find(|a| *a != "--")
+        .map_or(Ok(default), |n| n.parse::<u64>())
+        .map_err(|e| format!("{what}: {e}"))
+}
+
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("fuzz") {
-        let cases = args[1..]
-            .iter()
-            .find(|a| *a != "--")
-            .map_or(Ok(200_000), |n| n.parse::<u64>())
-            .map_err(|e| format!("bench fuzz takes a number of cases: {e}"))?;
+        let cases = number_arg(&args[1..], 200_000, "bench fuzz takes a number of cases")?;
         return bench_fuzz(root, cases);
+    }
+    if args.first().map(String::as_str) == Some("soak") {
+        let minutes = number_arg(&args[1..], 1, "bench soak takes a number of minutes")?;
+        return bench_sfu(
+            root,
+            &["--no-janus".into(), "--soak".into(), minutes.to_string()],
+        );
     }
     if args.first().map(String::as_str) == Some("sfu") {
         // `bench sfu -- --quick` arrives as `sfu -- --quick`.
@@ -250,14 +293,11 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     )
 }
 
-/// The SFU bench: builds the release server and the load generator, installs Janus unless
-/// `--no-janus`, and runs `treff-loadgen` with `args`. The generator starts the server itself (as
-/// its own process, pinned to a core), so nothing else of Treff needs to run.
 /// The property targets of the parsers at the boundary, each with `cases` inputs (release build),
 /// printing inputs per second. The test command runs the same targets with a few thousand.
 fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
     // (package, test target or `--lib`, name filter, what it feeds)
-    let targets: [(&str, &str, &str, &str); 5] = [
+    let targets: [(&str, &str, &str, &str); 6] = [
         (
             "treff-shared",
             "--test=properties",
@@ -288,6 +328,12 @@ fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
             "hostile_datagrams",
             "UDP demux, batches of up to 200 datagrams",
         ),
+        (
+            "treff",
+            "--lib",
+            "mangled_answers",
+            "SDP answers through the peer",
+        ),
     ];
     for (package, target, filter, what) in targets {
         run(
@@ -310,6 +356,9 @@ fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
     Ok(())
 }
 
+/// The SFU bench: builds the release server and the load generator, installs Janus unless
+/// `--no-janus`, and runs `treff-loadgen` with `args`. The generator starts the server itself (as
+/// its own process, pinned to a core), so nothing else of Treff needs to run.
 fn bench_sfu(root: &Path, args: &[String]) -> Result<()> {
     let with_janus = !args.iter().any(|a| a == "--no-janus");
     if with_janus {

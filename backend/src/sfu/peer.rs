@@ -771,4 +771,68 @@ mod tests {
             .collect::<Vec<String>>()
             .join("\r\nm=")
     }
+
+    /// `answer` with its lines edited: each edit (line, byte, what) deletes, doubles, overwrites a
+    /// character of, or cuts one line.
+    fn mangle(answer: &str, edits: &[(usize, u8, u8)]) -> String {
+        let mut lines: Vec<String> = answer.split("\r\n").map(str::to_owned).collect();
+        for &(at, byte, what) in edits {
+            let i = at % lines.len().max(1);
+            match what {
+                0 if lines.len() > 1 => {
+                    lines.remove(i);
+                }
+                1 => lines.insert(i, lines[i].clone()),
+                2 if !lines[i].is_empty() => {
+                    let mut chars: Vec<char> = lines[i].chars().collect();
+                    let k = usize::from(byte) % chars.len();
+                    chars[k] = char::from(byte);
+                    lines[i] = chars.into_iter().collect();
+                }
+                _ => {
+                    let keep = usize::from(byte) % (lines[i].len() + 1);
+                    let cut: String = lines[i].chars().take(keep).collect();
+                    lines[i] = cut;
+                }
+            }
+        }
+        lines.join("\r\n")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(300),
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// SDP answers as a broken or hostile client may send them: the peer never panics (neither
+        /// on the answer nor on its timers after it), and when it could not parse one, the offer
+        /// stays open for a good answer.
+        #[test]
+        fn mangled_answers_never_panic_and_an_unparsable_one_leaves_the_offer_open(
+            edits in proptest::collection::vec((0usize..400, proptest::prelude::any::<u8>(), 0u8..4), 1..8),
+            later in proptest::prelude::any::<bool>(),
+        ) {
+            let now = Instant::now();
+            let mut peer = peer(now);
+            let mut client = client(now);
+            let mut offer = peer.negotiate(now, &[]).expect("the first offer");
+            if later {
+                // Mangle the answer to a renegotiation instead of the first one.
+                let good = answer(&mut client, &offer);
+                peer.accept_answer(now, &good).expect("accepted");
+                let cam = Source { owner: ParticipantId(2), kind: TrackKind::Video };
+                offer = peer.negotiate(now, &[cam]).expect("a second offer");
+            }
+            let good = answer(&mut client, &offer);
+            let outcome = peer.accept_answer(now, &mangle(&good, &edits));
+            let mut tx = SendBatch::default();
+            let mut events = Vec::new();
+            peer.poll(now + Duration::from_millis(50), &mut tx, &mut events);
+            if matches!(outcome, Err(AnswerError::Unparsable)) {
+                proptest::prop_assert!(peer.accept_answer(now, &good).is_ok());
+            }
+        }
+    }
 }
