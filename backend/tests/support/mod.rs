@@ -1223,15 +1223,18 @@ impl WebrtcParticipant {
             .sum()
     }
 
-    /// RTP packets received on every m-line, by kind as webrtc-rs saw the track.
-    pub fn packets_total(&self, kind: TrackKind) -> u64 {
+    /// Packets of `kind` that arrived on m-lines not attributed to `from`'s track of that kind.
+    /// One pass over the counters: comparing two sums read at different moments would race with
+    /// the packets still arriving.
+    pub fn packets_not_from(&self, from: ParticipantId, kind: TrackKind) -> u64 {
+        let attribution = self.shared.attribution.lock().expect("not poisoned");
         self.shared
             .received
             .lock()
             .expect("not poisoned")
-            .values()
-            .filter(|r| r.kind == kind)
-            .map(|r| r.packets.load(Ordering::Relaxed))
+            .iter()
+            .filter(|(mid, r)| r.kind == kind && attribution.get(*mid) != Some(&(from, kind)))
+            .map(|(_, r)| r.packets.load(Ordering::Relaxed))
             .sum()
     }
 
