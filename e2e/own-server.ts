@@ -7,6 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Browser } from '@playwright/test';
+import type { Guard } from './fixtures';
+import { Participant } from './participant';
 import { HTTP_PORT, MEDIA_PORT, OUTPUT_DIR, SERVER_CONFIG, SERVER_ORIGINS, TREFF_BIN, TREFF_UI_DIR } from './server';
 
 /** How a server process ended. */
@@ -30,6 +33,17 @@ export class OwnServer {
   private constructor(private readonly root: string) {
     this.attachmentDir = path.join(root, 'attachments');
     this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
+  }
+
+  /** One participant per name on this server, each in a browser context of its own watched by `guard`. */
+  async participants(browser: Browser, guard: Guard, ...names: string[]): Promise<Participant[]> {
+    const people: Participant[] = [];
+    for (const name of names) {
+      const context = await browser.newContext({ baseURL: this.origin, permissions: ['camera', 'microphone'] });
+      await guard.watch(context);
+      people.push(new Participant(name, context, await context.newPage()));
+    }
+    return people;
   }
 
   /** Starts it and waits until it answers; its origin counts as a server under test until disposed. */

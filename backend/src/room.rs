@@ -228,7 +228,8 @@ struct Participant {
     mic_off_since: Option<Instant>,
     /// The secret of `ClientMsg::Resume`, replaced by every `Joined` (memory only).
     resume: String,
-    /// Since when their socket is gone, while they may resume (see `resume`).
+    /// Since when their socket is gone, while they may resume (see `resume`); the one source of
+    /// `ParticipantInfo::away`, which `info` leaves `false`.
     away_since: Option<Instant>,
     /// When their last media datagram came: a silent socket with live media is "reconnecting", a
     /// silent socket with silent media is gone.
@@ -732,7 +733,10 @@ impl Room {
         let participants = self
             .participants
             .values()
-            .map(|p| p.info.clone())
+            .map(|p| ParticipantInfo {
+                away: p.away_since.is_some(),
+                ..p.info.clone()
+            })
             .collect::<Vec<_>>();
         let joined = ServerMsg::Joined {
             you: id,

@@ -8,7 +8,6 @@ import crypto from 'node:crypto';
 import { expect, test } from '../fixtures';
 import { expectDecodingVideo } from '../media';
 import { OwnServer } from '../own-server';
-import { Participant } from '../participant';
 
 const ITERATIONS = 5;
 
@@ -16,12 +15,7 @@ test('restart to media: kill -9, restart, video decoding again in the open pages
   const server = await OwnServer.start();
   try {
     const t = crypto.randomBytes(5).toString('hex');
-    const people: Participant[] = [];
-    for (const name of [`Alice-${t}`, `Bob-${t}`]) {
-      const context = await browser.newContext({ baseURL: server.origin, permissions: ['camera', 'microphone'] });
-      await guard.watch(context);
-      people.push(new Participant(name, context, await context.newPage()));
-    }
+    const people = await server.participants(browser, guard, `Alice-${t}`, `Bob-${t}`);
     const [alice, bob] = people;
     const id = await alice.newMeeting();
     await alice.join(id, { cam: true });

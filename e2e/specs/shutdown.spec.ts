@@ -9,17 +9,12 @@ import { attachmentFiles } from '../disk';
 import type { Browser } from '@playwright/test';
 import { expect, type Guard, test } from '../fixtures';
 import { OwnServer } from '../own-server';
-import { Participant } from '../participant';
+import type { Participant } from '../participant';
 
 /** Two participants in a meeting on `server`, and the meeting's id. */
 async function meetingOn(server: OwnServer, browser: Browser, guard: Guard): Promise<[Participant[], string]> {
   const t = crypto.randomBytes(5).toString('hex');
-  const people: Participant[] = [];
-  for (const name of [`Alice-${t}`, `Bob-${t}`]) {
-    const context = await browser.newContext({ baseURL: server.origin, permissions: ['camera', 'microphone'] });
-    await guard.watch(context);
-    people.push(new Participant(name, context, await context.newPage()));
-  }
+  const people = await server.participants(browser, guard, `Alice-${t}`, `Bob-${t}`);
   const [alice, bob] = people;
   const id = await alice.newMeeting();
   await alice.join(id);

@@ -82,7 +82,6 @@ impl Room {
             return;
         }
         p.away_since = Some(now);
-        p.info.away = true;
         // Let go of the dead socket's queue: its writer ends (and the client's close handshake
         // completes) only when no sender is left.
         p.out = mpsc::channel(1).0;
@@ -120,7 +119,6 @@ impl Room {
         }
         p.out = out;
         p.away_since = None;
-        p.info.away = false;
         if client.addr.is_some() {
             p.addr = client.addr;
         }
