@@ -116,3 +116,26 @@ export async function expectVideoShowing(video: Locator): Promise<void> {
     })
     .toBeGreaterThan(0);
 }
+
+/**
+ * The protocols (`udp`, `tcp`) of the candidate pairs the page's open peer connections use now: the
+ * nominated, succeeded pair of each transport, local and remote candidate alike.
+ */
+export async function selectedProtocols(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const found: string[] = [];
+    for (const conn of window.__pcs ?? []) {
+      if (conn.signalingState === 'closed') continue;
+      const stats = await conn.getStats();
+      stats.forEach((r) => {
+        if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
+        const pair = stats.get(r.selectedCandidatePairId);
+        for (const id of [pair?.localCandidateId, pair?.remoteCandidateId]) {
+          const candidate = id ? stats.get(id) : undefined;
+          if (candidate?.protocol) found.push(candidate.protocol);
+        }
+      });
+    }
+    return found;
+  });
+}

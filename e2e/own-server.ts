@@ -1,7 +1,7 @@
 /**
  * A Treff server of a spec's own, for what would end the run's shared server (a SIGTERM, a kill -9
- * and a restart): the same binary, UI and configuration, on the next ports, with directories and a
- * log of its own that survive its restarts.
+ * and a restart) or needs another set-up (HTTPS): the same binary, UI and configuration, on the next
+ * ports, with directories and a log of its own that survive its restarts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,24 +22,55 @@ export interface Exit {
 
 const PORT = HTTP_PORT + 1;
 
+/** A certificate chain and its key (PEM files) for HTTPS. */
+export interface Tls {
+  cert: string;
+  key: string;
+}
+
+/** How a spec's own server differs from the run's. */
+export interface Options {
+  /** Serve HTTPS with this certificate (plain HTTP then only redirects). */
+  tls?: Tls;
+  /** More flags for the server. */
+  args?: string[];
+}
+
 export class OwnServer {
-  readonly origin = `http://127.0.0.1:${PORT}`;
+  /** `http://127.0.0.1:…`, or with TLS `https://localhost:…` (the name its certificate carries). */
+  readonly origin: string;
   readonly attachmentDir: string;
   readonly log: string;
   private child!: ChildProcess;
   private exited!: Promise<Exit>;
   private signalledAt = 0;
 
-  private constructor(private readonly root: string) {
+  /** The port it serves pages on (HTTPS with TLS, else HTTP). */
+  readonly port = PORT;
+  private readonly tls?: Tls;
+  private readonly args: string[];
+
+  private constructor(
+    private readonly root: string,
+    options: Options,
+  ) {
+    this.tls = options.tls;
+    this.args = options.args ?? [];
+    this.origin = this.tls ? `https://localhost:${PORT}` : `http://127.0.0.1:${PORT}`;
     this.attachmentDir = path.join(root, 'attachments');
     this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
   }
 
   /** One participant per name on this server, each in a browser context of its own watched by `guard`. */
   async participants(browser: Browser, guard: Guard, ...names: string[]): Promise<Participant[]> {
+    return this.participantsVia(this.origin, browser, guard, ...names);
+  }
+
+  /** {@link participants} reaching this server through `origin` (a reverse proxy in front of it). */
+  async participantsVia(origin: string, browser: Browser, guard: Guard, ...names: string[]): Promise<Participant[]> {
     const people: Participant[] = [];
     for (const name of names) {
-      const context = await browser.newContext({ baseURL: this.origin, permissions: ['camera', 'microphone'] });
+      const context = await browser.newContext({ baseURL: origin, permissions: ['camera', 'microphone'] });
       await guard.watch(context);
       people.push(new Participant(name, context, await context.newPage()));
     }
@@ -47,8 +78,8 @@ export class OwnServer {
   }
 
   /** Starts it and waits until it answers; its origin counts as a server under test until disposed. */
-  static async start(): Promise<OwnServer> {
-    const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-own-')));
+  static async start(options: Options = {}): Promise<OwnServer> {
+    const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-own-')), options);
     SERVER_ORIGINS.add(server.origin);
     try {
       await server.spawn();
@@ -66,16 +97,22 @@ export class OwnServer {
 
   private async spawn(): Promise<void> {
     const out = fs.openSync(this.log, 'a');
+    // With TLS, HTTPS takes the port and plain HTTP (which only redirects) the next one.
+    const listen = this.tls
+      ? ['--https', `127.0.0.1:${PORT}`, '--http', `127.0.0.1:${PORT + 1}`, '--tls-cert', this.tls.cert, '--tls-key', this.tls.key]
+      : ['--http', `127.0.0.1:${PORT}`];
     const child = spawn(
       TREFF_BIN,
       [
-        '--http', `127.0.0.1:${PORT}`,
+        ...listen,
         '--media-bind', `127.0.0.1:${MEDIA_PORT + 1}`,
+        '--media-tcp-bind', `127.0.0.1:${MEDIA_PORT + 1}`,
         '--ui-dir', TREFF_UI_DIR,
         '--config', SERVER_CONFIG,
         '--attachment-dir', this.attachmentDir,
         '--recordings-dir', path.join(this.root, 'recordings'),
         '--state-dir', path.join(this.root, 'state'),
+        ...this.args,
       ],
       { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' } },
     );
@@ -85,7 +122,11 @@ export class OwnServer {
     );
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
       if (child.exitCode !== null) break;
-      const up = await fetch(`${this.origin}/`).then((r) => r.ok, () => false);
+      // Node does not trust the test CA: with TLS, the redirect on the HTTP port says it is up
+      // (both listeners are bound before either serves).
+      const up = this.tls
+        ? await fetch(`http://127.0.0.1:${PORT + 1}/`, { redirect: 'manual' }).then((r) => r.status === 308, () => false)
+        : await fetch(`${this.origin}/`).then((r) => r.ok, () => false);
       if (up) return;
       await new Promise((r) => setTimeout(r, 100));
     }

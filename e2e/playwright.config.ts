@@ -7,6 +7,7 @@ import { defineConfig } from '@playwright/test';
 import {
   ATTACHMENT_DIR,
   CHROMIUM,
+  CHROMIUM_ARGS,
   HTTP_PORT,
   MEDIA_PORT,
   ORIGIN,
@@ -36,6 +37,7 @@ const serverCommand = [
   sh(TREFF_BIN),
   `--http 127.0.0.1:${HTTP_PORT}`,
   `--media-bind 127.0.0.1:${MEDIA_PORT}`,
+  `--media-tcp-bind 127.0.0.1:${MEDIA_PORT}`,
   `--ui-dir ${sh(TREFF_UI_DIR)}`,
   `--config ${sh(SERVER_CONFIG)}`,
   `--attachment-dir ${sh(ATTACHMENT_DIR)}`,
@@ -72,23 +74,7 @@ export default defineConfig({
         browserName: 'chromium',
         launchOptions: {
           executablePath: CHROMIUM,
-          args: [
-            '--no-sandbox',
-            '--headless=new',
-            '--disable-gpu',
-            '--no-first-run',
-            // No traffic of the browser's own, so the only network activity is the app's.
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--disable-quic',
-            // A fake camera and microphone, granted without a prompt.
-            '--use-fake-ui-for-media-stream',
-            '--use-fake-device-for-media-stream',
-            // The server announces a loopback ICE candidate in tests; Chromium ignores those otherwise.
-            '--allow-loopback-in-peer-connection',
-            '--autoplay-policy=no-user-gesture-required',
-          ],
+          args: CHROMIUM_ARGS,
         },
       },
     },

@@ -51,6 +51,28 @@ export const RUN_SECRETS = path.join(OUTPUT_DIR, 'run-secrets.txt');
 /** Debian's Chromium (never Playwright's download, which would come from outside the allowed registries). */
 export const CHROMIUM = process.env.TREFF_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
+/** nginx for the reverse-proxy spec: `cargo xtask test` unpacks Debian's package and says where. */
+export const NGINX = process.env.TREFF_E2E_NGINX ?? path.join(os.homedir(), '.cache/treff-tools/nginx/usr/sbin/nginx');
+
+/** Chromium's flags in every spec (the config's project, and a spec that launches its own browser). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-gpu',
+  '--no-first-run',
+  // No traffic of the browser's own, so the only network activity is the app's.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  // A fake camera and microphone, granted without a prompt.
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // The server announces a loopback ICE candidate in tests; Chromium ignores those otherwise.
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
 /**
  * The server's attachment directory for the run: outside Playwright's output directory (which
  * Playwright empties at start), so specs can check that a conference's files are gone after its end.

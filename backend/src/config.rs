@@ -17,10 +17,19 @@ pub const EXAMPLE: &str = include_str!("../../examples/treff.toml");
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where the HTTP server (UI, `/ws`) listens.
+    /// Where the HTTP server (UI, `/ws`) listens; with [`Config::tls`], where it only redirects to
+    /// HTTPS.
     pub http: SocketAddr,
+    /// Where HTTPS (UI, `/ws` as WSS) listens when [`Config::tls`] is set.
+    pub https: SocketAddr,
+    /// The certificate and key that switch HTTPS on (`None`: plain HTTP, e.g. behind a proxy).
+    pub tls: Option<crate::tls::TlsFiles>,
     /// Where the one UDP socket for all media of all rooms is bound.
     pub media_bind: SocketAddr,
+    /// Where the one TCP port for media (ICE over TCP, for networks that drop UDP) listens.
+    pub media_tcp_bind: SocketAddr,
+    /// Which ICE candidates are announced (and so which ways media may take): UDP, TCP or both.
+    pub ice_candidates: Vec<CandidateKind>,
     /// Kernel receive and send buffer of the media socket, in bytes each: a burst of media that
     /// arrives while the rooms are busy waits here instead of being lost.
     pub media_socket_buffer: usize,
@@ -63,7 +72,11 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            https: SocketAddr::from((Ipv4Addr::LOCALHOST, 8443)),
+            tls: None,
             media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 10000)),
+            media_tcp_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 10000)),
+            ice_candidates: vec![CandidateKind::Udp, CandidateKind::Tcp],
             // About 250 ms of a full room's media at 1.5 Mbit/s per camera and 20 receivers.
             media_socket_buffer: 4 << 20,
             public_ip: None,
@@ -99,7 +112,9 @@ impl Config {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self {
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            https: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             media_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            media_tcp_bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             attachment_dir: std::env::temp_dir()
                 .join(format!("treff-test-{}-{n}", std::process::id())),
             recordings_dir: Some(
@@ -155,9 +170,26 @@ impl Config {
             None => (FileConfig::default(), None),
         };
         let d = Config::default();
+        let tls = match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles::new(cert, key)),
+            (None, None) => None,
+            _ => return Err(ConfigError::TlsPair),
+        };
         Ok(Config {
             http: cli.http.or(file.http).unwrap_or(d.http),
+            https: cli.https.or(file.https).unwrap_or(d.https),
+            tls,
             media_bind: cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
+            media_tcp_bind: cli
+                .media_tcp_bind
+                .or(file.media_tcp_bind)
+                .unwrap_or(d.media_tcp_bind),
+            ice_candidates: match (cli.ice_candidates.is_empty(), file.ice_candidates) {
+                (false, _) => cli.ice_candidates,
+                (true, Some(kinds)) if kinds.is_empty() => return Err(ConfigError::NoCandidates),
+                (true, Some(kinds)) => kinds,
+                (true, None) => d.ice_candidates,
+            },
             media_socket_buffer: cli
                 .media_socket_buffer
                 .or(file.media_socket_buffer)
@@ -200,6 +232,16 @@ impl Config {
             limits: file.limits.unwrap_or_default(),
         })
     }
+}
+
+/// A kind of ICE candidate the server announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum CandidateKind {
+    /// The UDP socket: what browsers use whenever it gets through.
+    Udp,
+    /// The TCP port (passive): for networks that drop UDP.
+    Tcp,
 }
 
 /// What the command line asks for.
@@ -274,6 +316,12 @@ pub enum ConfigError {
     /// The meeting secret is not 32 bytes of URL-safe base64.
     #[error("the meeting secret must be 32 bytes in URL-safe base64 (43 characters)")]
     MeetingSecret,
+    /// `ice_candidates = []`: no way for media to reach the server.
+    #[error("ice_candidates must name udp, tcp or both: without any, no media can flow")]
+    NoCandidates,
+    /// A certificate without a key, or a key without a certificate.
+    #[error("tls_cert and tls_key go together: give both (HTTPS) or neither (plain HTTP)")]
+    TlsPair,
 }
 
 fn parse_secret(text: &str) -> Option<[u8; 32]> {
@@ -301,12 +349,27 @@ struct Cli {
     /// [default: <temp>/treff-state].
     #[arg(long, env = "TREFF_STATE_DIR", global = true)]
     state_dir: Option<PathBuf>,
-    /// HTTP listen address [default: 127.0.0.1:8080].
+    /// HTTP listen address; with --tls-cert it only redirects to HTTPS [default: 127.0.0.1:8080].
     #[arg(long, env = "TREFF_HTTP")]
     http: Option<SocketAddr>,
+    /// HTTPS listen address, used with --tls-cert and --tls-key [default: 127.0.0.1:8443].
+    #[arg(long, env = "TREFF_HTTPS")]
+    https: Option<SocketAddr>,
+    /// Certificate chain (PEM) for HTTPS; re-read when the file changes (renewals need no restart).
+    #[arg(long, env = "TREFF_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of the certificate; re-read with it.
+    #[arg(long, env = "TREFF_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// UDP address for all media [default: 127.0.0.1:10000].
     #[arg(long, env = "TREFF_MEDIA_BIND")]
     media_bind: Option<SocketAddr>,
+    /// TCP address for media where UDP is blocked (ICE over TCP) [default: 127.0.0.1:10000].
+    #[arg(long, env = "TREFF_MEDIA_TCP_BIND")]
+    media_tcp_bind: Option<SocketAddr>,
+    /// ICE candidates announced to browsers, comma-separated [default: udp,tcp].
+    #[arg(long, env = "TREFF_ICE_CANDIDATES", value_delimiter = ',')]
+    ice_candidates: Vec<CandidateKind>,
     /// Kernel receive and send buffer of the media socket, bytes each [default: 4194304].
     #[arg(long, env = "TREFF_MEDIA_SOCKET_BUFFER")]
     media_socket_buffer: Option<usize>,
@@ -360,6 +423,11 @@ enum Command {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     http: Option<SocketAddr>,
+    media_tcp_bind: Option<SocketAddr>,
+    ice_candidates: Option<Vec<CandidateKind>>,
+    https: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     media_bind: Option<SocketAddr>,
     media_socket_buffer: Option<usize>,
     public_ip: Option<IpAddr>,
@@ -477,6 +545,33 @@ mod tests {
                 duration: Some(Duration::from_secs(7 * 86_400)),
             }
         );
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let only_cert =
+            Cli::try_parse_from(["treff", "--tls-cert", "/etc/treff/cert.pem"]).expect("flags");
+        let error = Config::from_cli(only_cert)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            error.contains("tls_cert and tls_key go together"),
+            "{error}"
+        );
+        let both = Cli::try_parse_from([
+            "treff",
+            "--tls-cert",
+            "/etc/treff/cert.pem",
+            "--tls-key",
+            "/etc/treff/key.pem",
+            "--https",
+            "0.0.0.0:443",
+        ])
+        .expect("flags");
+        let c = Config::from_cli(both).expect("valid");
+        let tls = c.tls.expect("TLS on");
+        assert_eq!(tls.cert, PathBuf::from("/etc/treff/cert.pem"));
+        assert_eq!(c.https.port(), 443);
     }
 
     #[test]

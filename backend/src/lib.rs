@@ -7,6 +7,7 @@
 //! - [`admin`]: the operator's local channel (`treff admin`), a Unix socket in the state directory.
 //! - [`connections`]: WebSocket connections held, against their limits (total, per address).
 //! - [`http`]: the router, security headers (CSP), `Origin` check, static UI.
+//! - [`tls`]: HTTPS in the binary (certificate reload, HSTS) and the HTTP listener that redirects.
 //! - [`api`]: `/api`: attachment upload and download, authorised by a participant's token.
 //! - [`signalling`]: one session per WebSocket: handshake, join, relay to the room; the error boundary.
 //! - [`rooms`]: the registry of open rooms.
@@ -41,6 +42,7 @@ pub mod room;
 pub mod rooms;
 pub mod sfu;
 pub mod signalling;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,7 +50,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use config::Config;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// How often dropped media datagrams are reported in the log (when any were dropped).
@@ -62,15 +64,19 @@ const RETENTION_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// A running server.
 pub struct Server {
-    /// Where HTTP and `/ws` listen.
+    /// Where HTTP and `/ws` listen (with TLS: where HTTP redirects to HTTPS).
     pub http_addr: SocketAddr,
+    /// Where HTTPS and `/ws` listen, when TLS is on.
+    pub https_addr: Option<SocketAddr>,
     /// Where the media UDP socket is bound.
     pub media_addr: SocketAddr,
+    /// Where the media TCP port listens, if TCP candidates are announced.
+    pub media_tcp_addr: Option<SocketAddr>,
     /// What the media path dropped, per reason.
     pub drops: Arc<sfu::Drops>,
     /// The demux table (tests watch that unknown sources do not grow it).
     pub routes: sfu::Routes,
-    stop: oneshot::Sender<()>,
+    stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     rooms: rooms::Rooms,
     connections: connections::Connections,
@@ -81,6 +87,11 @@ pub struct Server {
 impl Server {
     /// Binds both sockets, starts serving, and returns at once.
     pub async fn start(config: Config) -> std::io::Result<Server> {
+        // aws-lc-rs, the provider str0m uses too, as the process's TLS default. Where another crate
+        // brings rustls's second provider (ring, through webrtc-rs in the tests), rustls cannot pick
+        // a default by itself and code that relies on one would panic. An already installed
+        // default is kept.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         // No conference runs yet: whatever is in the attachment directory was left by a crash.
         let swept = attachments::sweep(&config.attachment_dir)?;
         if swept > 0 {
@@ -94,10 +105,21 @@ impl Server {
             config.media_socket_buffer,
         )?);
         let media_addr = udp.local_addr()?;
+        let announces = |kind| config.ice_candidates.contains(&kind);
+        let tcp = if announces(config::CandidateKind::Tcp) {
+            Some(tokio::net::TcpListener::bind(config.media_tcp_bind).await?)
+        } else {
+            None
+        };
+        let media_tcp_addr = tcp.as_ref().map(|l| l.local_addr()).transpose()?;
+        let public = |bound: SocketAddr| SocketAddr::new(config.candidate_ip(bound), bound.port());
         let routes = sfu::Routes::default();
         let drops = Arc::new(sfu::Drops::default());
         let media = room::MediaContext {
-            candidate: SocketAddr::new(config.candidate_ip(media_addr), media_addr.port()),
+            candidates: sfu::Candidates {
+                udp: announces(config::CandidateKind::Udp).then(|| public(media_addr)),
+                tcp: media_tcp_addr.map(public),
+            },
             socket: udp.clone(),
             routes: routes.clone(),
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
@@ -179,19 +201,34 @@ impl Server {
         let app = http::router(state, &config.ui_dir);
         let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let http = tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "http server failed");
+        let (stop, stopped) = watch::channel(false);
+        let (http, https_addr, reload) = match &config.tls {
+            None => (
+                tokio::spawn(serve_plain(listener, app, stopped)),
+                None,
+                None,
+            ),
+            Some(files) => {
+                let rustls = files.load().await?;
+                let https = std::net::TcpListener::bind(config.https)?;
+                let https_addr = https.local_addr()?;
+                let redirect = tls::redirect(https_addr.port());
+                let reload = tokio::spawn(tls::reload_on_change(rustls.clone(), files.clone()));
+                // One task for both listeners: shutdown waits for it as for the plain server.
+                let both = async move {
+                    tokio::join!(
+                        tls::serve(https, app, rustls, stopped.clone()),
+                        serve_plain(listener, redirect, stopped),
+                    );
+                };
+                (tokio::spawn(both), Some(https_addr), Some(reload))
             }
-        });
+        };
         let demux = tokio::spawn(sfu::demux::run(udp, routes.clone(), drops.clone()));
         let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
         let mut tasks = vec![http, demux, drop_report, admin, expiry];
+        tasks.extend(reload);
+        tasks.extend(tcp.map(|l| tokio::spawn(sfu::tcp::run(l, routes.clone(), drops.clone()))));
         if let Some(store) = store {
             tasks.push(tokio::spawn(async move {
                 let mut tick = tokio::time::interval(RETENTION_SWEEP_INTERVAL);
@@ -206,7 +243,9 @@ impl Server {
         }
         Ok(Server {
             http_addr,
+            https_addr,
             media_addr,
+            media_tcp_addr,
             drops,
             routes,
             stop,
@@ -234,7 +273,7 @@ impl Server {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         let mut tasks = self.tasks.into_iter();
         if let Some(http) = tasks.next() {
             // Open WebSockets keep graceful shutdown waiting; a short grace, then abort.
@@ -254,4 +293,22 @@ impl Server {
             tracing::error!(error = %e, "could not remove attachments at shutdown");
         }
     }
+}
+
+/// Serves `app` over plain HTTP on `listener` until `stopped`.
+async fn serve_plain(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stopped: watch::Receiver<bool>,
+) {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(until_stopped(stopped));
+    if let Err(e) = serve.await {
+        tracing::error!(error = %e, "http server failed");
+    }
+}
+
+/// Returns when the server is told to stop (or the server is gone).
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }

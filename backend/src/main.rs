@@ -59,9 +59,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let url = match server.http_addr {
-        a if a.ip().is_loopback() => format!("http://localhost:{}", a.port()),
-        a => format!("http://{a}"),
+    let (scheme, addr) = match server.https_addr {
+        Some(a) => ("https", a),
+        None => ("http", server.http_addr),
+    };
+    let url = match addr {
+        a if a.ip().is_loopback() => format!("{scheme}://localhost:{}", a.port()),
+        a => format!("{scheme}://{a}"),
     };
     tracing::info!(
         media_port = server.media_addr.port(),

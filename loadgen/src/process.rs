@@ -242,6 +242,8 @@ pub fn start_treff(
         .arg(http.to_string())
         .arg("--media-bind")
         .arg(media.to_string())
+        // webrtc-rs speaks ICE over UDP only; no TCP port to bind (or clash with another server's).
+        .args(["--ice-candidates", "udp"])
         .arg("--ui-dir")
         .arg(&ui)
         .arg("--attachment-dir")

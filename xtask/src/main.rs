@@ -5,11 +5,13 @@
 //! present, so a second run costs nothing but the checks.
 //!
 //! Layout: `main.rs` parses the command line and strings the steps together, `setup.rs` installs the
-//! toolchain and test dependencies, `step.rs` runs processes and reports their outcome.
+//! toolchain and test dependencies, `step.rs` runs processes and reports their outcome, `fuzz.rs`
+//! runs the property targets long.
 //!
 //! Only `std`: this crate is compiled on every `cargo xtask` call, so every dependency is paid for
 //! again and again.
 
+mod fuzz;
 mod setup;
 mod step;
 
@@ -31,8 +33,8 @@ commands:
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
   e2e          only build and run the Playwright suite (args go to Playwright)
   bench        build and run the benchmarks (join latency, attachment throughput), printing figures
-  bench fuzz   the property targets of every parser at the boundary with many cases (default 200000,
-               or `cargo xtask bench fuzz -- 1000000`), printing cases per second
+  bench fuzz   the property targets of every parser at the boundary, one per core, with many cases
+               (default 200000, or `-- 1000000`) or for a time each (`-- 10m`), printing cases per second
   stress       run the media integration tests (backend/tests/media.rs) many times in a row (default 50,
                or `cargo xtask stress -- 200`), reporting every failure; exits non-zero if any failed
   bench soak   10 rooms of 4 webrtc-rs participants against the release server for a while (default
@@ -252,8 +254,7 @@ fn number_arg(args: &[String], default: u64, what: &str) -> Result<u64> {
 
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("fuzz") {
-        let cases = number_arg(&args[1..], 200_000, "bench fuzz takes a number of cases")?;
-        return bench_fuzz(root, cases);
+        return fuzz::bench(root, fuzz::Budget::parse(&args[1..])?);
     }
     if args.first().map(String::as_str) == Some("soak") {
         let minutes = number_arg(&args[1..], 1, "bench soak takes a number of minutes")?;
@@ -291,69 +292,6 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
             "attachment_throughput",
         ]),
     )
-}
-
-/// The property targets of the parsers at the boundary, each with `cases` inputs (release build),
-/// printing inputs per second. The test command runs the same targets with a few thousand.
-fn bench_fuzz(root: &Path, cases: u64) -> Result<()> {
-    // (package, test target or `--lib`, name filter, what it feeds)
-    let targets: [(&str, &str, &str, &str); 6] = [
-        (
-            "treff-shared",
-            "--test=properties",
-            "any_text",
-            "ClientMsg JSON, any text",
-        ),
-        (
-            "treff-shared",
-            "--test=properties",
-            "mutated_messages",
-            "ClientMsg JSON, mutated messages",
-        ),
-        (
-            "treff-shared",
-            "--test=properties",
-            "a_meeting_id",
-            "meeting ids",
-        ),
-        (
-            "treff-shared",
-            "--test=properties",
-            "sanitised_file_names",
-            "upload file names",
-        ),
-        (
-            "treff",
-            "--lib",
-            "hostile_datagrams",
-            "UDP demux, batches of up to 200 datagrams",
-        ),
-        (
-            "treff",
-            "--lib",
-            "mangled_answers",
-            "SDP answers through the peer",
-        ),
-    ];
-    for (package, target, filter, what) in targets {
-        run(
-            &format!("building the {what} target"),
-            cargo(root).args(["test", "--release", "--no-run", "-p", package, target]),
-        )?;
-        let started = std::time::Instant::now();
-        run(
-            &format!("{cases} cases: {what}"),
-            cargo(root)
-                .args(["test", "--release", "-q", "-p", package, target, filter])
-                .env("PROPTEST_CASES", cases.to_string()),
-        )?;
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "fuzz {what}: {cases} cases in {seconds:.1} s = {:.0} cases/s, 0 failures",
-            cases as f64 / seconds
-        );
-    }
-    Ok(())
 }
 
 /// The SFU bench: builds the release server and the load generator, installs Janus unless
@@ -407,6 +345,7 @@ fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> 
             .args(playwright_args)
             .env("TREFF_BIN", target_dir(root).join("debug/treff"))
             .env("TREFF_UI_DIR", root.join("dist"))
+            .env("TREFF_E2E_NGINX", setup::nginx_bin())
             .current_dir(e2e_dir),
     )
 }

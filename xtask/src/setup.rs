@@ -5,12 +5,12 @@
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
 //!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
 //!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
-//! - Test: Debian's Chromium and ffmpeg (apt), and the e2e npm packages (`npm ci`). Playwright's own
-//!   browser download is never used: it comes from GitHub-hosted storage and would be a second,
-//!   unpinned Chromium.
+//! - Test: Debian's Chromium, ffmpeg and openssl (apt), Debian's nginx unpacked (not installed, see
+//!   [`nginx`]), and the e2e npm packages (`npm ci`). Playwright's own browser download is never
+//!   used: it comes from GitHub-hosted storage and would be a second, unpinned Chromium.
 //! - Bench: Debian's `janus` (apt), which `cargo xtask bench sfu` measures beside Treff.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
@@ -83,11 +83,67 @@ pub fn toolchain(root: &Path) -> Result<()> {
     npm_ci(&root.join("tools"), "the build tools (wasm-opt)")
 }
 
-/// The toolchain plus what the browser tests need: Chromium, ffmpeg, the e2e Node packages.
+/// The toolchain plus what the browser tests need: Chromium, ffmpeg, openssl, nginx, the e2e Node
+/// packages.
 pub fn test_dependencies(root: &Path) -> Result<()> {
     toolchain(root)?;
     debian_packages()?;
+    nginx()?;
     npm_ci(&root.join("e2e"), "the e2e packages (Playwright)")
+}
+
+/// Where the reverse-proxy spec finds nginx: Debian's package unpacked under the user's cache.
+pub fn nginx_bin() -> PathBuf {
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache/treff-tools/nginx/usr/sbin/nginx")
+}
+
+/// Debian's nginx for the reverse-proxy spec, unpacked from its package (`apt-get download`,
+/// `dpkg-deb -x`) rather than installed: installing it would start an nginx service on port 80 of
+/// the developer's machine. Its libraries (OpenSSL, PCRE2, zlib) are part of every Debian with
+/// openssl.
+fn nginx() -> Result<()> {
+    let bin = nginx_bin();
+    if bin.is_file() {
+        announce(&format!("nginx present: {}", bin.display()));
+        return Ok(());
+    }
+    let dir = bin
+        .ancestors()
+        .nth(3)
+        .ok_or("no directory for nginx")?
+        .to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let download = || {
+        Command::new("apt-get")
+            .args(["download", "nginx"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    announce("downloading Debian's nginx package (apt-get download; unpacked, not installed)");
+    if !download() {
+        // A fresh machine may have no package lists yet.
+        apt_update()?;
+        if !download() {
+            return Err("`apt-get download nginx` failed".into());
+        }
+    }
+    let deb = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or("apt-get download left no .deb")?;
+    run(
+        "unpacking nginx (dpkg-deb -x)",
+        Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&dir),
+    )?;
+    let _ = std::fs::remove_file(&deb);
+    if bin.is_file() {
+        Ok(())
+    } else {
+        Err(format!("the nginx package has no {}", bin.display()))
+    }
 }
 
 /// Where Debian's `janus` package puts the server binary.
@@ -115,8 +171,12 @@ fn debian_packages() -> Result<()> {
     if !Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists() {
         missing.push("fonts-dejavu-core");
     }
+    // The HTTPS spec makes its test CA with it.
+    if !on_path("openssl") {
+        missing.push("openssl");
+    }
     if missing.is_empty() {
-        announce("test tools present: chromium, ffmpeg, fonts-dejavu-core");
+        announce("test tools present: chromium, ffmpeg, fonts-dejavu-core, openssl");
         return Ok(());
     }
     apt_install(&missing)
@@ -130,29 +190,37 @@ fn apt_install(missing: &[&str]) -> Result<()> {
             missing.join(", ")
         ));
     }
-    let as_root = capture(Command::new("id").arg("-u")).as_deref() == Some("0");
-    let apt = |args: &[&str]| {
-        let mut command = if as_root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    let sudo_note = if as_root { "" } else { " with sudo" };
-    run(
-        &format!("updating the apt package lists{sudo_note}"),
-        &mut apt(&["update"]),
-    )?;
+    apt_update()?;
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend(missing);
+    let (mut apt, sudo_note) = apt_get();
     run(
         &format!("installing {} (apt{sudo_note}, once)", missing.join(", ")),
-        &mut apt(&install),
+        apt.args(&install),
     )
+}
+
+/// Fetches the package lists (a fresh machine may have none).
+fn apt_update() -> Result<()> {
+    let (mut apt, sudo_note) = apt_get();
+    run(
+        &format!("updating the apt package lists{sudo_note}"),
+        apt.arg("update"),
+    )
+}
+
+/// `apt-get` as root (through sudo unless already root), non-interactive, and how to say so.
+fn apt_get() -> (Command, &'static str) {
+    let as_root = capture(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let mut command = if as_root {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    command.env("DEBIAN_FRONTEND", "noninteractive");
+    (command, if as_root { "" } else { " with sudo" })
 }
 
 /// Node.js with npm, new enough for Playwright (and for binaryen's wasm-opt, which is JS and wasm).

@@ -14,7 +14,6 @@
 //! - Video reaches a receiver only from a keyframe on; whoever waits for one makes the room ask
 //!   the publisher (at most every 300 ms, see `Peer::request_keyframe`).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,8 @@ use treff_shared::{ErrorCode, ParticipantId, ServerMsg, TrackKind};
 use super::Room;
 use crate::sfu::schedule::Schedule;
 use crate::sfu::{
-    AnswerError, Datagram, Drops, Peer, PeerEvent, ReceivedDatagram, Routes, SendBatch, Source,
+    AnswerError, Candidates, Datagram, Drops, Peer, PeerEvent, ReceivedDatagram, Routes, SendBatch,
+    Source,
 };
 use crate::signalling::Fault;
 
@@ -36,8 +36,8 @@ pub const AUDIO_LINGER: Duration = Duration::from_secs(30);
 /// Shared, read-only facts every room needs to make peers and move media.
 #[derive(Clone)]
 pub struct MediaContext {
-    /// The public address of the UDP socket, announced as ICE candidate.
-    pub candidate: SocketAddr,
+    /// The server's ICE candidates: the UDP socket's public address, the TCP port's.
+    pub candidates: Candidates,
     /// The socket, for sending.
     pub socket: Arc<UdpSocket>,
     /// The demux table.
@@ -89,7 +89,7 @@ impl Room {
             .register(ufrag.clone(), self.datagrams.clone(), id);
         Peer::new(
             now,
-            self.media.candidate,
+            self.media.candidates,
             ufrag,
             pass,
             self.media.crypto.clone(),
@@ -128,10 +128,14 @@ impl Room {
                 continue;
             };
             p.last_datagram = Some(d.at);
+            let Some(destination) = self.media.candidates.local(d.proto) else {
+                continue;
+            };
             let datagram = ReceivedDatagram {
                 at: d.at,
                 source: d.source,
-                destination: self.media.candidate,
+                destination,
+                proto: d.proto,
                 data: &d.data,
             };
             let next = p.peer.receive(datagram, &mut self.plane.tx, &mut events);
@@ -172,6 +176,9 @@ impl Room {
         // A participant dropped meanwhile (their queue was full) changes what the others receive.
         self.settle(now);
         self.plane.tx.flush(&self.media.socket, &self.media.drops);
+        self.plane
+            .tx
+            .flush_tcp(&self.media.routes, &self.media.drops);
         self.plane.schedule.next_deadline()
     }
 

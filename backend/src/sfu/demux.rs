@@ -7,6 +7,9 @@
 //! hash-map access, and the table's lock is taken once per batch read from the socket, not per
 //! datagram. Datagrams go to a room in one message per batch.
 //!
+//! Connections on the media TCP port ([`super::tcp`]) are bound to their peer here too, by their first
+//! STUN check; the room sends to them through [`Routes::send_tcp`].
+//!
 //! Invariants:
 //! - The reader never waits for a room: a room whose queue is full loses the batch, counted as
 //!   `room_busy` in [`Drops`]; nothing else stalls.
@@ -20,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use str0m::ice::StunMessage;
+use str0m::net::Protocol;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use treff_shared::ParticipantId;
@@ -35,6 +39,8 @@ pub struct Datagram {
     pub peer: ParticipantId,
     /// Sender's address.
     pub source: SocketAddr,
+    /// UDP, or a connection on the media TCP port.
+    pub proto: Protocol,
     /// The bytes.
     pub data: Vec<u8>,
 }
@@ -45,6 +51,9 @@ pub type Inbox = mpsc::Sender<Vec<Datagram>>;
 /// Addresses one peer may be reached from (a client checks from each of its candidates that reach
 /// us: IPv4 and IPv6, Wi-Fi and cable); more are not learnt.
 pub const ADDRESSES_PER_PEER: usize = 8;
+/// TCP connections one peer may hold (a client opens one per local candidate pair that reaches the
+/// TCP port); more are refused.
+pub const CONNECTIONS_PER_PEER: usize = 4;
 
 #[derive(Clone)]
 struct Route {
@@ -53,10 +62,27 @@ struct Route {
     ufrag: Arc<str>,
 }
 
+/// A registered peer and what it has learnt.
+struct Known {
+    route: Route,
+    /// UDP source addresses learnt (never more than [`ADDRESSES_PER_PEER`]).
+    addresses: usize,
+    /// TCP connections bound (never more than [`CONNECTIONS_PER_PEER`]).
+    connections: usize,
+}
+
+/// A TCP connection bound to a peer: where the room's packets for it go.
+struct Link {
+    ufrag: Arc<str>,
+    writer: mpsc::Sender<Vec<u8>>,
+}
+
 #[derive(Default)]
 struct Table {
-    by_ufrag: HashMap<Arc<str>, (Route, usize)>,
+    by_ufrag: HashMap<Arc<str>, Known>,
     by_addr: HashMap<SocketAddr, Route>,
+    /// TCP connections by the client's address (ip and port: one entry per connection).
+    by_conn: HashMap<SocketAddr, Link>,
 }
 
 /// Which room task gets which datagram. Cloned cheaply; rooms register and remove their peers.
@@ -77,17 +103,104 @@ impl Routes {
             peer,
             ufrag: ufrag.clone(),
         };
-        self.table().by_ufrag.insert(ufrag, (route, 0));
+        self.table().by_ufrag.insert(
+            ufrag,
+            Known {
+                route,
+                addresses: 0,
+                connections: 0,
+            },
+        );
     }
 
-    /// Forgets a peer and every address learnt for it.
+    /// Forgets a peer, every address learnt for it and its TCP connections (which then close).
     pub fn remove(&self, ufrag: &str) {
         let mut t = self.table();
-        if let Some((_, learnt)) = t.by_ufrag.remove(ufrag)
-            && learnt > 0
-        {
-            t.by_addr.retain(|_, r| &*r.ufrag != ufrag);
+        if let Some(known) = t.by_ufrag.remove(ufrag) {
+            if known.addresses > 0 {
+                t.by_addr.retain(|_, r| &*r.ufrag != ufrag);
+            }
+            if known.connections > 0 {
+                t.by_conn.retain(|_, l| &*l.ufrag != ufrag);
+            }
         }
+    }
+
+    /// Binds the TCP connection from `remote` to the peer its first packet names (a STUN binding
+    /// request for a registered ufrag with a free connection slot); the room's packets for it then
+    /// go to `writer`. Returns the peer's room and id, or `None` (the connection is to be closed).
+    pub fn bind_tcp(
+        &self,
+        remote: SocketAddr,
+        first: &[u8],
+        writer: mpsc::Sender<Vec<u8>>,
+    ) -> Option<(Inbox, ParticipantId)> {
+        let mut t = self.table();
+        if t.by_conn.contains_key(&remote) {
+            return None;
+        }
+        let known = with_binding_request_ufrag(first, |ours| t.by_ufrag.get_mut(ours))?;
+        if known.connections >= CONNECTIONS_PER_PEER {
+            return None;
+        }
+        known.connections += 1;
+        let route = known.route.clone();
+        t.by_conn.insert(
+            remote,
+            Link {
+                ufrag: route.ufrag.clone(),
+                writer,
+            },
+        );
+        Some((route.room, route.peer))
+    }
+
+    /// The TCP connection from `remote` has closed: its slot is free again.
+    pub fn unbind_tcp(&self, remote: SocketAddr) {
+        let mut t = self.table();
+        if let Some(link) = t.by_conn.remove(&remote)
+            && let Some(known) = t.by_ufrag.get_mut(&link.ufrag)
+        {
+            known.connections = known.connections.saturating_sub(1);
+        }
+    }
+
+    /// Hands each packet to its TCP connection's task, framed, without waiting: a full queue or a
+    /// closed connection counts as dropped.
+    pub fn send_tcp(&self, packets: &mut Vec<(SocketAddr, Vec<u8>)>, drops: &Drops) {
+        if packets.is_empty() {
+            return;
+        }
+        let t = self.table();
+        for (to, packet) in packets.drain(..) {
+            let sent = match (t.by_conn.get(&to), super::tcp::frame(&packet)) {
+                (Some(link), Some(framed)) => link.writer.try_send(framed),
+                _ => {
+                    drops
+                        .send_failed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    continue;
+                }
+            };
+            match sent {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    drops
+                        .send_buffer_full
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    drops
+                        .send_failed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Number of TCP connections bound (for tests).
+    pub fn connections(&self) -> usize {
+        self.table().by_conn.len()
     }
 
     /// Number of peers routed (for tests and the purge check).
@@ -121,6 +234,7 @@ impl Routes {
                 at,
                 peer: route.peer,
                 source,
+                proto: Protocol::Udp,
                 data: data.to_vec(),
             };
             match out
@@ -139,19 +253,25 @@ impl Table {
         if let Some(route) = self.by_addr.get(&source) {
             return Some(route.clone());
         }
-        let stun = StunMessage::parse(data).ok()?;
-        if !stun.is_binding_request() {
-            return None;
-        }
-        let (ours, _theirs) = stun.split_username()?;
-        let (route, learnt) = self.by_ufrag.get_mut(ours)?;
-        let route = route.clone();
-        if *learnt < ADDRESSES_PER_PEER {
-            *learnt += 1;
+        let known = with_binding_request_ufrag(data, |ours| self.by_ufrag.get_mut(ours))?;
+        let route = known.route.clone();
+        if known.addresses < ADDRESSES_PER_PEER {
+            known.addresses += 1;
             self.by_addr.insert(source, route.clone());
         }
         Some(route)
     }
+}
+
+/// `find(our ufrag)`, if `data` is a STUN binding request (its username is `<our ufrag>:<their
+/// ufrag>`).
+fn with_binding_request_ufrag<T>(data: &[u8], find: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    let stun = StunMessage::parse(data).ok()?;
+    if !stun.is_binding_request() {
+        return None;
+    }
+    let (ours, _theirs) = stun.split_username()?;
+    find(ours)
 }
 
 /// Reads the socket forever and hands each batch of datagrams to its rooms.
@@ -230,11 +350,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(500),
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::sfu::property_config(500))]
 
         #[test]
         fn hostile_datagrams_never_panic_and_grow_the_table_only_by_a_known_ufrag(

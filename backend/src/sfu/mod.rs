@@ -1,10 +1,13 @@
-//! The SFU: media from each participant to every other, through one UDP socket, never decoded.
+//! The SFU: media from each participant to every other, through one UDP socket (or one TCP port
+//! where UDP is blocked), never decoded.
 //!
 //! Layout (the packet path, in the order a packet takes it):
 //! - [`udp`]: the socket, bound with configured buffers; `recvmmsg`/`sendmmsg` batches; [`Drops`],
 //!   the per-reason count of everything not delivered.
 //! - [`demux`]: the route table (ICE ufrag or learnt source address → room and peer) and the task
 //!   that reads the socket and hands each room its datagrams, one message per batch.
+//! - [`tcp`]: ICE over TCP for networks that drop UDP: the media TCP port, its connections bound
+//!   to peers through the same route table, RFC 4571 framing.
 //! - [`peer`]: one participant's str0m `Rtc` (RTP mode): it decrypts, answers RTCP, and emits the
 //!   publisher's RTP packets; as a receiver it takes packets to forward and encrypts them.
 //! - [`forward`]: per outgoing m-line, the rewriting that makes one continuous stream out of what
@@ -27,9 +30,24 @@ pub mod lines;
 pub mod peer;
 pub mod schedule;
 pub mod sdp;
+pub mod tcp;
 pub mod udp;
 
 pub use demux::{Datagram, Inbox, Routes};
 pub use lines::{Publish, Source};
-pub use peer::{AnswerError, Peer, PeerEvent, ReceivedDatagram};
+pub use peer::{AnswerError, Candidates, Peer, PeerEvent, ReceivedDatagram};
 pub use udp::{Drops, SendBatch};
+
+/// The property tests' configuration: `PROPTEST_CASES` cases (`cargo xtask bench fuzz` sets many),
+/// else `default`; no failure files in the source tree (a failure prints its input).
+#[cfg(test)]
+pub(crate) fn property_config(default: u32) -> proptest::prelude::ProptestConfig {
+    proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(default),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
+}

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::crypto::CryptoProvider;
 use str0m::media::{Direction, KeyframeRequestKind, MediaKind};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::rtp::{RtpPacket, RtpWrite, Ssrc};
 use str0m::{Candidate, Event, IceCreds, Input, Output, Rtc};
 use treff_shared::{PublishMids, RemoteTrack, ServerMsg, TrackKind};
@@ -115,11 +115,12 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// A new peer that announces `candidate` (the shared UDP socket's public address) as its only
-    /// ICE candidate. `ufrag` must be unique on the server: the UDP demux routes STUN by it.
+    /// A new peer that announces the server's `candidates` (the shared UDP socket's public address,
+    /// the media TCP port's as a passive TCP candidate). `ufrag` must be unique on the server: the
+    /// demux routes STUN by it.
     pub fn new(
         now: Instant,
-        candidate: SocketAddr,
+        candidates: Candidates,
         ufrag: Arc<str>,
         pass: String,
         crypto: Arc<CryptoProvider>,
@@ -136,13 +137,24 @@ impl Peer {
             .enable_opus(true, false)
             .enable_vp8(true)
             .build(now);
-        match Candidate::host(candidate, "udp") {
-            Ok(c) => {
-                rtc.add_local_candidate(c);
+        let udp = candidates.udp.map(|a| Candidate::host(a, "udp"));
+        // Passive: the client connects to us (RFC 6544); Firefox ignores a TCP candidate without it.
+        let tcp = candidates.tcp.map(|a| {
+            Candidate::builder()
+                .tcp()
+                .host(a)
+                .tcptype(TcpType::Passive)
+                .build()
+        });
+        for candidate in udp.into_iter().chain(tcp) {
+            match candidate {
+                Ok(c) => {
+                    rtc.add_local_candidate(c);
+                }
+                // Only an unusable configured address gets here; the peer then cannot connect that
+                // way and the participant still has signalling. Logged without the address.
+                Err(e) => tracing::error!(error = %e, "media candidate refused"),
             }
-            // Only an unusable configured address gets here; the peer then never connects and the
-            // participant still has signalling. Logged without the address.
-            Err(e) => tracing::error!(error = %e, "media candidate refused"),
         }
         Self {
             rtc,
@@ -373,8 +385,8 @@ impl Peer {
         AnswerError::Refused
     }
 
-    /// Feeds one UDP datagram that the demux routed here, and polls the peer: in RTP mode str0m
-    /// holds a received packet only until the next poll.
+    /// Feeds one datagram (or TCP frame) that the demux routed here, and polls the peer: in RTP mode
+    /// str0m holds a received packet only until the next poll.
     pub fn receive(
         &mut self,
         datagram: ReceivedDatagram<'_>,
@@ -386,7 +398,7 @@ impl Peer {
             let input = Input::Receive(
                 at,
                 Receive {
-                    proto: Protocol::Udp,
+                    proto: datagram.proto,
                     source: datagram.source,
                     destination: datagram.destination,
                     contents,
@@ -423,7 +435,10 @@ impl Peer {
                 Ok(Output::Timeout(t)) => {
                     return self.retry_at().map_or(t, |r| r.min(t));
                 }
-                Ok(Output::Transmit(t)) => tx.push(t.destination, t.contents.into()),
+                Ok(Output::Transmit(t)) => match t.proto {
+                    Protocol::Tcp => tx.push_tcp(t.destination, t.contents.into()),
+                    _ => tx.push(t.destination, t.contents.into()),
+                },
                 Ok(Output::Event(e)) => self.on_event(e, events),
                 Err(e) => {
                     tracing::info!(error = %e, "peer failed, disconnecting its media");
@@ -556,6 +571,28 @@ impl Peer {
     }
 }
 
+/// The addresses the server announces as its ICE candidates (each optional: an operator may offer
+/// only one way in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidates {
+    /// The UDP socket's public address.
+    pub udp: Option<SocketAddr>,
+    /// The media TCP port's public address (a passive candidate).
+    pub tcp: Option<SocketAddr>,
+}
+
+impl Candidates {
+    /// Our address for a datagram that came in over `proto` (`None`: we announce no such candidate,
+    /// so nothing may arrive that way).
+    pub fn local(&self, proto: Protocol) -> Option<SocketAddr> {
+        match proto {
+            Protocol::Udp => self.udp,
+            Protocol::Tcp => self.tcp,
+            _ => None,
+        }
+    }
+}
+
 /// A datagram for [`Peer::receive`].
 #[derive(Debug, Clone, Copy)]
 pub struct ReceivedDatagram<'a> {
@@ -563,8 +600,10 @@ pub struct ReceivedDatagram<'a> {
     pub at: Instant,
     /// Sender's address.
     pub source: SocketAddr,
-    /// Our socket's address.
+    /// Our candidate's address (of the UDP socket, or the TCP port the connection came to).
     pub destination: SocketAddr,
+    /// UDP or TCP.
+    pub proto: Protocol,
     /// The bytes.
     pub data: &'a [u8],
 }
@@ -588,7 +627,10 @@ mod tests {
     fn peer(now: Instant) -> Peer {
         Peer::new(
             now,
-            "127.0.0.1:10000".parse().expect("addr"),
+            Candidates {
+                udp: Some("127.0.0.1:10000".parse().expect("addr")),
+                tcp: None,
+            },
             "ufrag".into(),
             "passwordpasswordpassword".into(),
             Arc::new(str0m::crypto::from_feature_flags()),
@@ -800,11 +842,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(300),
-            failure_persistence: None,
-            ..proptest::prelude::ProptestConfig::default()
-        })]
+        #![proptest_config(crate::sfu::property_config(300))]
 
         /// SDP answers as a broken or hostile client may send them: the peer never panics (neither
         /// on the answer nor on its timers after it), and when it could not parse one, the offer

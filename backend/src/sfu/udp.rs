@@ -104,16 +104,28 @@ impl Drops {
     }
 }
 
-/// Datagrams a room produced while it was driven, sent together when it is done.
+/// Datagrams a room produced while it was driven, sent together when it is done (and the packets
+/// for peers connected over TCP, handed to their connections).
 #[derive(Debug, Default)]
 pub struct SendBatch {
     items: Vec<(SocketAddr, Vec<u8>)>,
+    tcp: Vec<(SocketAddr, Vec<u8>)>,
 }
 
 impl SendBatch {
     /// Queues one datagram.
     pub fn push(&mut self, to: SocketAddr, data: Vec<u8>) {
         self.items.push((to, data));
+    }
+
+    /// Queues one packet for the TCP connection from `to`.
+    pub fn push_tcp(&mut self, to: SocketAddr, data: Vec<u8>) {
+        self.tcp.push((to, data));
+    }
+
+    /// Hands the queued TCP packets to their connections (see [`super::Routes::send_tcp`]).
+    pub fn flush_tcp(&mut self, routes: &super::Routes, drops: &Drops) {
+        routes.send_tcp(&mut self.tcp, drops);
     }
 
     /// Datagrams queued.

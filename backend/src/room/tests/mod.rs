@@ -45,7 +45,10 @@ async fn room_in(
     );
     let candidate = socket.local_addr().expect("addr");
     let media = MediaContext {
-        candidate,
+        candidates: crate::sfu::Candidates {
+            udp: Some(candidate),
+            tcp: None,
+        },
         socket,
         routes: crate::sfu::Routes::default(),
         crypto: Arc::new(str0m::crypto::from_feature_flags()),

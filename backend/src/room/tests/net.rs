@@ -69,7 +69,11 @@ impl Net {
         recorder: Option<Arc<dyn crate::recording::capture::Recorder>>,
     ) -> Self {
         let (room, datagrams) = super::room_with(max, recorder).await;
-        let room_addr = room.media.candidate;
+        let room_addr = room
+            .media
+            .candidates
+            .udp
+            .expect("the test room announces UDP");
         Self {
             room,
             clients: Vec::new(),
@@ -328,6 +332,7 @@ fn drain_client(c: &mut Client, now: Instant, room: SocketAddr) -> Vec<Datagram>
                         at: now,
                         peer: c.id,
                         source: c.addr,
+                        proto: Protocol::Udp,
                         data: t.contents.into(),
                     });
                 }
