@@ -275,9 +275,11 @@ async fn a_picture_loss_indication_reaches_the_publisher() {
         }
     }
     eprintln!(
-        "keyframe request forwarded after {sent} PLI(s): Anna got PLI +{}, FIR +{}",
+        "keyframe request forwarded after {sent} PLI(s): Anna got PLI +{}, FIR +{}; requests her \
+         senders saw for another of her SSRCs (compound RTCP): {}",
         anna.plis_received(TrackKind::Video) - before_pli,
-        anna.firs_received(TrackKind::Video) - before_fir
+        anna.firs_received(TrackKind::Video) - before_fir,
+        anna.foreign_requests()
     );
     assert_eq!(
         anna.plis_received(TrackKind::Audio),

@@ -799,9 +799,11 @@ struct Shared {
     errors: StdMutex<Vec<String>>,
     /// How the signalling socket ended, once it has.
     closed: StdMutex<Option<Closed>>,
-    /// PLI and FIR packets that reached our own senders, per kind.
+    /// PLI and FIR packets for our own senders' SSRCs, per kind.
     plis_in: [AtomicU64; 3],
     firs_in: [AtomicU64; 3],
+    /// PLI and FIR packets a sender's reader saw for another SSRC (see `spawn_rtcp_reader`).
+    foreign_requests: AtomicU64,
     /// Samples written on our own tracks, per kind.
     samples_out: [AtomicU64; 3],
     /// Set by an incoming PLI/FIR: the next frame of that video track is a key frame.
@@ -952,6 +954,7 @@ impl WebrtcParticipant {
             closed: StdMutex::new(None),
             plis_in: Default::default(),
             firs_in: Default::default(),
+            foreign_requests: AtomicU64::new(0),
             samples_out: Default::default(),
             want_keyframe: Default::default(),
             on: [
@@ -1292,6 +1295,12 @@ impl WebrtcParticipant {
         self.shared.firs_in[idx(kind)].load(Ordering::Relaxed)
     }
 
+    /// PLIs and FIRs one of our senders' readers saw in a compound packet that named that sender,
+    /// but which asked for another of our SSRCs (counted there as well, by its own reader).
+    pub fn foreign_requests(&self) -> u64 {
+        self.shared.foreign_requests.load(Ordering::Relaxed)
+    }
+
     /// Starts sharing the screen: `SetMedia` with the screen on; the server then offers the screen
     /// m-line `recvonly` again (it was answered `inactive`), the answer makes it `sendonly`, and
     /// frames tagged `<name> screen` flow.
@@ -1446,18 +1455,38 @@ async fn add_sendonly(
 
 /// Reads RTCP arriving for one of our senders: it must be read for the interceptors (NACK
 /// responder, reports) to see it, and PLI/FIR counts prove keyframe requests reach the publisher.
+///
+/// webrtc-rs hands a sender the whole compound RTCP packet whenever any part of it names the
+/// sender's SSRC (webrtc-srtp's session writes the compound to the stream of every destination
+/// SSRC). str0m sends a PLI for the camera in the same compound as its receiver report on the
+/// microphone when both are due at once, so the microphone's reader sees the camera's PLI: counted
+/// by kind alone, that PLI once showed as one for the microphone (the flaky
+/// `a_picture_loss_indication_reaches_the_publisher`). Requests are counted by the SSRC they name.
 fn spawn_rtcp_reader(shared: &Arc<Shared>, sender: Arc<RTCRtpSender>, kind: TrackKind) {
     let s = Arc::clone(shared);
     shared.spawn(async move {
+        let own = sender
+            .get_parameters()
+            .await
+            .encodings
+            .first()
+            .map(|e| e.ssrc);
         while let Ok((packets, _)) = sender.read_rtcp().await {
             for p in packets {
                 let any = p.as_any();
-                if any.downcast_ref::<PictureLossIndication>().is_some() {
-                    s.plis_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
+                let (counter, media_ssrcs): (&[AtomicU64; 3], Vec<u32>) =
+                    if let Some(pli) = any.downcast_ref::<PictureLossIndication>() {
+                        (&s.plis_in, vec![pli.media_ssrc])
+                    } else if let Some(fir) = any.downcast_ref::<FullIntraRequest>() {
+                        (&s.firs_in, fir.fir.iter().map(|e| e.ssrc).collect())
+                    } else {
+                        continue;
+                    };
+                if own.is_some_and(|own| media_ssrcs.contains(&own)) {
+                    counter[idx(kind)].fetch_add(1, Ordering::Relaxed);
                     s.want_keyframe[idx(kind)].store(true, Ordering::Relaxed);
-                } else if any.downcast_ref::<FullIntraRequest>().is_some() {
-                    s.firs_in[idx(kind)].fetch_add(1, Ordering::Relaxed);
-                    s.want_keyframe[idx(kind)].store(true, Ordering::Relaxed);
+                } else {
+                    s.foreign_requests.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
