@@ -216,11 +216,13 @@ async fn a_hold_expires_while_the_server_runs_and_across_a_restart() {
         !state.join("holds").join(format!("{short}.json")).exists()
     })
     .await;
-    assert!(
+    // The sweep removes the file, then writes the audit entry: not one step, so wait for both.
+    eventually("the expiry in the audit log", async || {
         audit(&state)
             .iter()
             .any(|e| e.action == AuditAction::Expire && e.hold.as_deref() == Some(short.as_str()))
-    );
+    })
+    .await;
 
     // Expiry while the server is down: the next start removes it.
     let later = hold(&state, &room, server.http_addr, "3s").await;
