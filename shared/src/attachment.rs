@@ -63,7 +63,11 @@ pub fn sanitize_file_name(name: &str) -> String {
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // Leading dots and white space go together: trimming them one after the other would leave the
+    // dot of ". .bashrc" (found by `cargo xtask bench fuzz`).
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
     if cleaned.is_empty() {
         return "attachment".to_owned();
     }
@@ -96,6 +100,8 @@ mod tests {
         assert_eq!(sanitize_file_name("C:\\Users\\a\\x.txt"), "x.txt");
         assert_eq!(sanitize_file_name("a\"b\r\nc.txt"), "a_b__c.txt");
         assert_eq!(sanitize_file_name(".bashrc"), "bashrc");
+        assert_eq!(sanitize_file_name(". .bashrc"), "bashrc");
+        assert_eq!(sanitize_file_name(" .\u{2003}..x.txt"), "x.txt");
         assert_eq!(sanitize_file_name(" .. "), "attachment");
         assert_eq!(sanitize_file_name(""), "attachment");
     }
