@@ -107,6 +107,18 @@ async fn served_certificate(ca: &TestCa, addr: SocketAddr) -> Vec<u8> {
         .to_vec()
 }
 
+/// Waits until fresh connections are served the certificate `pem` (`what`, for the failure).
+async fn served_within_5s(ca: &TestCa, addr: SocketAddr, pem: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while served_certificate(ca, addr).await != der_of(pem) {
+        assert!(
+            Instant::now() < deadline,
+            "{what} was not served within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The certificate of a PEM text, as DER.
 fn der_of(pem: &str) -> Vec<u8> {
     use base64::Engine as _;
@@ -188,14 +200,7 @@ async fn a_renewed_certificate_is_served_without_a_restart_and_a_broken_pair_is_
     // The renewal: both files replaced.
     let renewed = ca.leaf("renewed");
     install(&dir, &renewed.cert, &renewed.key);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while served_certificate(&ca, https).await != der_of(&renewed.cert) {
-        assert!(
-            Instant::now() < deadline,
-            "the renewed certificate was not served within 5 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    served_within_5s(&ca, https, &renewed.cert, "the renewed certificate").await;
     assert_ne!(first, der_of(&renewed.cert));
 
     // Half a renewal: a new certificate beside the old key does not load; the renewed pair stays.
@@ -209,14 +214,7 @@ async fn a_renewed_certificate_is_served_without_a_restart_and_a_broken_pair_is_
     );
     // Its key arrives: now it loads.
     std::fs::write(&files.key, &next.key).expect("write key");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while served_certificate(&ca, https).await != der_of(&next.cert) {
-        assert!(
-            Instant::now() < deadline,
-            "the completed pair was not served within 5 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    served_within_5s(&ca, https, &next.cert, "the completed pair").await;
     drop(server);
     std::fs::remove_dir_all(dir).ok();
 }
