@@ -138,8 +138,15 @@ async fn participants_upload_and_download_and_nobody_else_can() {
     );
     drop(other);
 
-    // The end: Ben leaves, Anna leaves last; the conference is deleted.
+    // The end: Ben leaves, Anna leaves last; the conference is deleted. Anna waits
+    // for Ben's leave: the two sockets are read concurrently, so without the wait
+    // her Leave may be handled first and she is not the last one.
     ben.send(&ClientMsg::Leave).await;
+    anna.recv_until("ParticipantLeft(Ben)", |m| match m {
+        ServerMsg::ParticipantLeft { id } if *id == b.id => Some(()),
+        _ => None,
+    })
+    .await;
     anna.send(&ClientMsg::Leave).await;
     let receipt = anna
         .recv_until("the deletion receipt", |m| match m {
