@@ -56,11 +56,15 @@ fn check_offer(o: &OfferInfo, me: ParticipantId, others: &[ParticipantId]) {
 }
 
 /// Waits until `rx` has received more than `n` packets of `kind` from `from`.
-async fn wait_packets(rx: &WebrtcParticipant, from: ParticipantId, kind: TrackKind, n: u64) {
-    rx.wait_until(
+async fn wait_packets(rx: &WebrtcParticipant, from: &WebrtcParticipant, kind: TrackKind, n: u64) {
+    rx.wait_until_beside(
         MEDIA,
-        &format!("{} to receive > {n} {kind:?} packets from {from}", rx.name),
-        |p| p.packets_from(from, kind) > n,
+        &format!(
+            "{} to receive > {n} {kind:?} packets from {}",
+            rx.name, from.name
+        ),
+        |p| p.packets_from(from.id, kind) > n,
+        &[from],
     )
     .await;
 }
@@ -110,10 +114,10 @@ async fn audio_and_video_are_forwarded_on_the_attributed_mids() {
         .await;
     check_offer(&offer, a, &[b]);
 
-    wait_packets(&ben, a, TrackKind::Video, ENOUGH).await;
-    wait_packets(&ben, a, TrackKind::Audio, ENOUGH).await;
-    wait_packets(&anna, b, TrackKind::Video, ENOUGH).await;
-    wait_packets(&anna, b, TrackKind::Audio, ENOUGH).await;
+    wait_packets(&ben, &anna, TrackKind::Video, ENOUGH).await;
+    wait_packets(&ben, &anna, TrackKind::Audio, ENOUGH).await;
+    wait_packets(&anna, &ben, TrackKind::Video, ENOUGH).await;
+    wait_packets(&anna, &ben, TrackKind::Audio, ENOUGH).await;
 
     // Everything that arrived arrived on attributed m-lines: nothing on a stray mid.
     for (rx, from) in [(&ben, a), (&anna, b)] {
@@ -147,7 +151,7 @@ async fn late_joiners_get_existing_media_and_departures_renegotiate() {
     let a = anna.id;
     ben.wait_offer("with Anna's tracks", |o| offers_tracks_of(o, a))
         .await;
-    wait_packets(&ben, a, TrackKind::Video, ENOUGH).await;
+    wait_packets(&ben, &anna, TrackKind::Video, ENOUGH).await;
 
     // Cleo comes later: her first offer already carries Anna's (and Ben's) tracks...
     let mut cleo = WebrtcParticipant::join(&server, &room, "Cleo", Publish::BOTH).await;
@@ -156,8 +160,8 @@ async fn late_joiners_get_existing_media_and_departures_renegotiate() {
         .wait_offer("with Anna's tracks", |o| offers_tracks_of(o, a))
         .await;
     check_offer(&offer, c, &[a]);
-    wait_packets(&cleo, a, TrackKind::Video, ENOUGH).await;
-    wait_packets(&cleo, a, TrackKind::Audio, ENOUGH).await;
+    wait_packets(&cleo, &anna, TrackKind::Video, ENOUGH).await;
+    wait_packets(&cleo, &anna, TrackKind::Audio, ENOUGH).await;
     assert_video_source(&cleo, a, "Anna");
 
     // ...and Ben, already connected, is renegotiated to receive Cleo.
@@ -170,12 +174,12 @@ async fn late_joiners_get_existing_media_and_departures_renegotiate() {
         .wait_offer("with Cleo's tracks", |o| offers_tracks_of(o, c))
         .await;
     check_offer(&offer, ben.id, &[a, c]);
-    wait_packets(&ben, c, TrackKind::Video, ENOUGH).await;
-    wait_packets(&ben, c, TrackKind::Audio, ENOUGH).await;
+    wait_packets(&ben, &cleo, TrackKind::Video, ENOUGH).await;
+    wait_packets(&ben, &cleo, TrackKind::Audio, ENOUGH).await;
     assert_video_source(&ben, c, "Cleo");
     // Anna's media to Ben kept flowing through the renegotiation.
     let before = ben.packets_from(a, TrackKind::Video);
-    wait_packets(&ben, a, TrackKind::Video, before + 15).await;
+    wait_packets(&ben, &anna, TrackKind::Video, before + 15).await;
 
     // Anna leaves: both get ParticipantLeft and a new offer without her tracks.
     let (ben_offers, cleo_offers) = (ben.offers_answered(), cleo.offers_answered());
@@ -209,7 +213,7 @@ async fn late_joiners_get_existing_media_and_departures_renegotiate() {
 
     // Media between the remaining two still flows after that renegotiation.
     let before = ben.packets_from(c, TrackKind::Video);
-    wait_packets(&ben, c, TrackKind::Video, before + 15).await;
+    wait_packets(&ben, &cleo, TrackKind::Video, before + 15).await;
 
     ben.assert_no_errors();
     cleo.assert_no_errors();
@@ -227,7 +231,7 @@ async fn a_picture_loss_indication_reaches_the_publisher() {
     let a = anna.id;
     ben.wait_offer("with Anna's tracks", |o| offers_tracks_of(o, a))
         .await;
-    wait_packets(&ben, a, TrackKind::Video, 30).await;
+    wait_packets(&ben, &anna, TrackKind::Video, 30).await;
 
     let mid = ben.mids_of(a, TrackKind::Video).remove(0);
     let ssrc = ben

@@ -1352,18 +1352,27 @@ impl WebrtcParticipant {
     }
 
     /// Polls `cond` every 20 ms until it holds, or panics after `within` with `report()`.
-    pub async fn wait_until(
+    pub async fn wait_until(&self, within: Duration, what: &str, cond: impl FnMut(&Self) -> bool) {
+        self.wait_until_beside(within, what, cond, &[]).await;
+    }
+
+    /// As [`Self::wait_until`]; a timeout also prints the reports of `others` (the sender a
+    /// receiver waits for: was it connected, did it send?).
+    pub async fn wait_until_beside(
         &self,
         within: Duration,
         what: &str,
         mut cond: impl FnMut(&Self) -> bool,
+        others: &[&Self],
     ) {
         let deadline = Instant::now() + within;
         while !cond(self) {
             if Instant::now() >= deadline {
+                let others: Vec<String> = others.iter().map(|o| o.reception_report()).collect();
                 panic!(
-                    "timed out after {within:?} waiting for {what}\n{}",
-                    self.reception_report()
+                    "timed out after {within:?} waiting for {what}\n{}\n{}",
+                    self.reception_report(),
+                    others.join("\n")
                 );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
