@@ -15,32 +15,35 @@ declare global {
 
 /** Replaces `navigator.mediaDevices.getDisplayMedia` in every page of `context` opened from now on. */
 export async function stubDisplayMedia(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    window.__display = [];
-    MediaDevices.prototype.getDisplayMedia = async function () {
-      const canvas = document.createElement('canvas');
-      canvas.width = 640;
-      canvas.height = 360;
-      const ctx = canvas.getContext('2d');
-      if (!ctx) throw new DOMException('no 2d context', 'NotSupportedError');
-      let frame = 0;
-      // A moving bar, so every frame differs and the encoder really sends pictures.
-      const draw = (): void => {
-        frame += 1;
-        ctx.fillStyle = '#20406a';
-        ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.fillStyle = '#f0c020';
-        ctx.fillRect((frame * 8) % canvas.width, 100, 80, 160);
-      };
-      draw();
-      const timer = setInterval(draw, 1000 / 15);
-      const stream = canvas.captureStream(15);
-      const [track] = stream.getVideoTracks();
-      track.addEventListener('ended', () => clearInterval(timer));
-      window.__display?.push(track);
-      return stream;
+  await context.addInitScript(canvasDisplayMedia);
+}
+
+/** The stand-in itself, as an init script (serialised into the page: nothing from outside its body). */
+export function canvasDisplayMedia(): void {
+  window.__display = [];
+  MediaDevices.prototype.getDisplayMedia = async function () {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new DOMException('no 2d context', 'NotSupportedError');
+    let frame = 0;
+    // A moving bar, so every frame differs and the encoder really sends pictures.
+    const draw = (): void => {
+      frame += 1;
+      ctx.fillStyle = '#20406a';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.fillStyle = '#f0c020';
+      ctx.fillRect((frame * 8) % canvas.width, 100, 80, 160);
     };
-  });
+    draw();
+    const timer = setInterval(draw, 1000 / 15);
+    const stream = canvas.captureStream(15);
+    const [track] = stream.getVideoTracks();
+    track.addEventListener('ended', () => clearInterval(timer));
+    window.__display?.push(track);
+    return stream;
+  };
 }
 
 /** Live display tracks the page holds. */

@@ -24,13 +24,15 @@ export class Guard {
   readonly cspViolations: string[] = [];
   readonly foreignRequests: string[] = [];
 
+  /** What the instrumentation reports from a page (`instrument.ts`). */
+  readonly report: Report = (kind, detail) => {
+    if (kind === 'csp') this.cspViolations.push(detail);
+    else this.foreignRequests.push(`RTCPeerConnection with ICE servers ${detail}`);
+  };
+
   async watch(context: BrowserContext): Promise<void> {
-    const report: Report = (kind, detail) => {
-      if (kind === 'csp') this.cspViolations.push(detail);
-      else this.foreignRequests.push(`RTCPeerConnection with ICE servers ${detail}`);
-    };
     await context.exposeBinding('__treffReport', (_source, kind: Parameters<Report>[0], detail: string) =>
-      report(kind, detail),
+      this.report(kind, detail),
     );
     await context.addInitScript(instrument);
     context.on('request', (request) => this.checkUrl('request', request.url()));
@@ -42,7 +44,7 @@ export class Guard {
     });
   }
 
-  private checkUrl(kind: string, url: string): void {
+  checkUrl(kind: string, url: string): void {
     if (!isOwnOrigin(url)) this.foreignRequests.push(`${kind} to ${url}`);
   }
 

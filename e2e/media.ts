@@ -7,6 +7,15 @@
  */
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/**
+ * A page that runs code of the test in the browser: a Playwright `Page` (Chromium), or a Firefox page
+ * driven over WebDriver BiDi (`firefox.ts`). The function is serialised into the page, so it must not
+ * use anything from outside its body.
+ */
+export interface InPage {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+
 export type RtpReport = {
   /** Index of the peer connection in `window.__pcs`. */
   pc: number;
@@ -27,7 +36,7 @@ const WINDOW_MS = 1_000;
 const MEDIA_TIMEOUT_MS = 30_000;
 
 /** All inbound and outbound RTP stream stats of the page's open peer connections. */
-export async function rtpReports(page: Page): Promise<RtpReport[]> {
+export async function rtpReports(page: InPage): Promise<RtpReport[]> {
   return page.evaluate(async () => {
     const reports: RtpReport[] = [];
     for (const [pc, conn] of (window.__pcs ?? []).entries()) {
@@ -54,14 +63,14 @@ export async function rtpReports(page: Page): Promise<RtpReport[]> {
 
 /** How many `type`/`kind` streams saw `counter` rise over one sampling window. */
 export async function risingStreams(
-  page: Page,
+  page: InPage,
   type: RtpReport['type'],
   kind: RtpReport['kind'],
   counter: Counter,
 ): Promise<number> {
   const before = await rtpReports(page);
   // Deliberate: the sampling window, not a wait for something to happen.
-  await page.waitForTimeout(WINDOW_MS);
+  await new Promise((done) => setTimeout(done, WINDOW_MS));
   const after = await rtpReports(page);
   return after.filter((a) => {
     if (a.type !== type || a.kind !== kind) return false;
@@ -71,7 +80,7 @@ export async function risingStreams(
 }
 
 /** Waits until at least `streams` remote videos are being decoded right now. */
-export async function expectDecodingVideo(page: Page, streams: number): Promise<void> {
+export async function expectDecodingVideo(page: InPage, streams: number): Promise<void> {
   await expect
     .poll(() => risingStreams(page, 'inbound-rtp', 'video', 'framesDecoded'), {
       message: `${streams} inbound video stream(s) with framesDecoded rising`,
@@ -81,7 +90,7 @@ export async function expectDecodingVideo(page: Page, streams: number): Promise<
 }
 
 /** Waits until at least `streams` remote audio streams are being received right now. */
-export async function expectReceivingAudio(page: Page, streams: number): Promise<void> {
+export async function expectReceivingAudio(page: InPage, streams: number): Promise<void> {
   await expect
     .poll(() => risingStreams(page, 'inbound-rtp', 'audio', 'packetsReceived'), {
       message: `${streams} inbound audio stream(s) with packetsReceived rising`,
@@ -91,7 +100,7 @@ export async function expectReceivingAudio(page: Page, streams: number): Promise
 }
 
 /** Waits until the page sends video (`true`) or no longer encodes any video frame (`false`). */
-export async function expectSendingVideo(page: Page, sending: boolean): Promise<void> {
+export async function expectSendingVideo(page: InPage, sending: boolean): Promise<void> {
   const poll = expect.poll(() => risingStreams(page, 'outbound-rtp', 'video', 'framesEncoded'), {
     message: sending ? 'an outbound video stream with framesEncoded rising' : 'no outbound video frame encoded',
     timeout: MEDIA_TIMEOUT_MS,
@@ -121,7 +130,7 @@ export async function expectVideoShowing(video: Locator): Promise<void> {
  * The protocols (`udp`, `tcp`) of the candidate pairs the page's open peer connections use now: the
  * nominated, succeeded pair of each transport, local and remote candidate alike.
  */
-export async function selectedProtocols(page: Page): Promise<string[]> {
+export async function selectedProtocols(page: InPage): Promise<string[]> {
   return page.evaluate(async () => {
     const found: string[] = [];
     for (const conn of window.__pcs ?? []) {

@@ -34,6 +34,11 @@ export interface Options {
   tls?: Tls;
   /** More flags for the server. */
   args?: string[];
+  /**
+   * The address the media sockets bind (default `127.0.0.1`); with `0.0.0.0` pass `--public-ip` in
+   * {@link args}, the address the server announces.
+   */
+  mediaHost?: string;
 }
 
 export class OwnServer {
@@ -49,6 +54,7 @@ export class OwnServer {
   readonly port = PORT;
   private readonly tls?: Tls;
   private readonly args: string[];
+  private readonly mediaHost: string;
 
   private constructor(
     private readonly root: string,
@@ -56,6 +62,7 @@ export class OwnServer {
   ) {
     this.tls = options.tls;
     this.args = options.args ?? [];
+    this.mediaHost = options.mediaHost ?? '127.0.0.1';
     this.origin = this.tls ? `https://localhost:${PORT}` : `http://127.0.0.1:${PORT}`;
     this.attachmentDir = path.join(root, 'attachments');
     this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
@@ -105,8 +112,8 @@ export class OwnServer {
       TREFF_BIN,
       [
         ...listen,
-        '--media-bind', `127.0.0.1:${MEDIA_PORT + 1}`,
-        '--media-tcp-bind', `127.0.0.1:${MEDIA_PORT + 1}`,
+        '--media-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
+        '--media-tcp-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
         '--ui-dir', TREFF_UI_DIR,
         '--config', SERVER_CONFIG,
         '--attachment-dir', this.attachmentDir,

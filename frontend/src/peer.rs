@@ -19,8 +19,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStreamTrack, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionState,
-    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
-    RtcTrackEvent,
+    RtcRtpEncodingParameters, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection,
+    RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::speaker::Energy;
@@ -104,6 +104,8 @@ impl Peer {
         offer.set_sdp(sdp);
         JsFuture::from(self.pc.set_remote_description(&offer)).await?;
 
+        // Our senders: switched on or off once the answer is set (below).
+        let mut senders = Vec::new();
         for transceiver in self.transceivers() {
             // An m-line the server rejected (port 0) leaves a stopped transceiver behind; touching
             // it throws, and it carries nothing any more.
@@ -132,6 +134,7 @@ impl Peer {
                     {
                         web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
                     }
+                    senders.push(transceiver.sender());
                 }
                 None => {
                     set_direction(&transceiver, RtcRtpTransceiverDirection::Recvonly)?;
@@ -147,6 +150,9 @@ impl Peer {
             .await?
             .unchecked_into();
         JsFuture::from(self.pc.set_local_description(&answer)).await?;
+        for sender in senders {
+            sync_active(&sender).await;
+        }
         self.pc
             .local_description()
             .map(|d| d.sdp())
@@ -161,9 +167,11 @@ impl Peer {
         }) else {
             return;
         };
-        if let Err(e) = JsFuture::from(transceiver.sender().replace_track(track)).await {
+        let sender = transceiver.sender();
+        if let Err(e) = JsFuture::from(sender.replace_track(track)).await {
             web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
         }
+        sync_active(&sender).await;
     }
 
     /// The audio counters of every voice we receive (by owner) and of our own microphone (`None`),
@@ -253,5 +261,34 @@ fn set_direction(
 impl Drop for Peer {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// Switches the encodings of `sender` on while it has a track, off while it has none. Off matters:
+/// Firefox keeps encoding (about one frame a second) after `replaceTrack(null)` unless its encodings
+/// are inactive, so a camera turned off would still send pictures. The track is read anew after
+/// each change, because it may come or go while `setParameters` runs (a camera opening during an
+/// answer). A failure costs only that, so it is logged, not raised.
+async fn sync_active(sender: &RtcRtpSender) {
+    for _ in 0..3 {
+        let active = sender.track().is_some();
+        let parameters = sender.get_parameters();
+        let Some(encodings) = parameters.get_encodings() else {
+            return;
+        };
+        let mut changed = false;
+        for encoding in encodings.iter() {
+            let encoding: RtcRtpEncodingParameters = encoding.unchecked_into();
+            if encoding.get_active() != Some(active) {
+                encoding.set_active(active);
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+        if let Err(e) = JsFuture::from(sender.set_parameters_with_parameters(&parameters)).await {
+            web_sys::console::warn_2(&"treff: setParameters failed".into(), &e);
+        }
     }
 }

@@ -5,9 +5,11 @@
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
 //!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
 //!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
-//! - Test: Debian's Chromium, ffmpeg and openssl (apt), Debian's nginx unpacked (not installed, see
-//!   [`nginx`]), and the e2e npm packages (`npm ci`). Playwright's own browser download is never
-//!   used: it comes from GitHub-hosted storage and would be a second, unpinned Chromium.
+//! - Test: Debian's Chromium, Firefox ESR, ffmpeg and openssl (apt), geckodriver (crates.io, pinned:
+//!   the WebDriver server the e2e suite drives Firefox through), Debian's nginx unpacked (not
+//!   installed, see [`nginx`]), and the e2e npm packages (`npm ci`). Playwright's own browser
+//!   downloads are never used: they come from GitHub-hosted storage and would be second, unpinned
+//!   browsers; nor are the driver downloads some npm packages try in install scripts (see [`npm_ci`]).
 //! - Bench: Debian's `janus` (apt), which `cargo xtask bench sfu` measures beside Treff.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +20,8 @@ use crate::step::{Result, announce, capture, cargo, on_path, run};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
+/// The last geckodriver release that builds with the pinned Rust and speaks BiDi to Firefox ESR 140+.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 /// Playwright 1.65 refuses older Node.js versions.
 const NODE_MAJOR_MIN: u32 = 20;
 
@@ -83,13 +87,45 @@ pub fn toolchain(root: &Path) -> Result<()> {
     npm_ci(&root.join("tools"), "the build tools (wasm-opt)")
 }
 
-/// The toolchain plus what the browser tests need: Chromium, ffmpeg, openssl, nginx, the e2e Node
-/// packages.
+/// The toolchain plus what the browser tests need: Chromium, Firefox, geckodriver, ffmpeg, openssl,
+/// nginx, the e2e Node packages.
 pub fn test_dependencies(root: &Path) -> Result<()> {
     toolchain(root)?;
     debian_packages()?;
+    geckodriver(root)?;
     nginx()?;
-    npm_ci(&root.join("e2e"), "the e2e packages (Playwright)")
+    npm_ci(
+        &root.join("e2e"),
+        "the e2e packages (Playwright, webdriverio)",
+    )
+}
+
+/// geckodriver at the pinned version, from crates.io (`--locked`: the dependency set it was released
+/// with). Its npm namesake would download a binary from GitHub instead.
+fn geckodriver(root: &Path) -> Result<()> {
+    if reports_version("geckodriver", GECKODRIVER_VERSION) {
+        announce(&format!(
+            "test tools present: geckodriver {GECKODRIVER_VERSION}"
+        ));
+        return Ok(());
+    }
+    run(
+        &format!("installing geckodriver {GECKODRIVER_VERSION} (about 3 minutes, once)"),
+        cargo(root).args([
+            "install",
+            "geckodriver",
+            "--locked",
+            "--version",
+            GECKODRIVER_VERSION,
+        ]),
+    )?;
+    if !reports_version("geckodriver", GECKODRIVER_VERSION) {
+        return Err(format!(
+            "`geckodriver --version` does not report {GECKODRIVER_VERSION} after installing it: is \
+             ~/.cargo/bin on the PATH, before any other geckodriver?"
+        ));
+    }
+    Ok(())
 }
 
 /// Where the reverse-proxy spec finds nginx: Debian's package unpacked under the user's cache.
@@ -164,6 +200,10 @@ fn debian_packages() -> Result<()> {
     if !Path::new("/usr/bin/chromium").exists() {
         missing.push("chromium");
     }
+    // The Firefox the mixed-browser specs drive (`e2e/firefox.ts`).
+    if !Path::new("/usr/bin/firefox-esr").exists() {
+        missing.push("firefox-esr");
+    }
     if !on_path("ffmpeg") {
         missing.push("ffmpeg");
     }
@@ -176,7 +216,7 @@ fn debian_packages() -> Result<()> {
         missing.push("openssl");
     }
     if missing.is_empty() {
-        announce("test tools present: chromium, ffmpeg, fonts-dejavu-core, openssl");
+        announce("test tools present: chromium, firefox-esr, ffmpeg, fonts-dejavu-core, openssl");
         return Ok(());
     }
     apt_install(&missing)
@@ -243,7 +283,9 @@ fn node() -> Result<()> {
     Ok(())
 }
 
-/// `npm ci` in `dir` unless its `node_modules` is at least as new as its lock file.
+/// `npm ci` in `dir` unless its `node_modules` is at least as new as its lock file. Without install
+/// scripts: none of our packages needs one, and webdriverio's driver packages (`geckodriver`,
+/// `edgedriver`) would download binaries from GitHub in theirs (we start our own geckodriver).
 fn npm_ci(dir: &Path, what: &str) -> Result<()> {
     let lock = modified(&dir.join("package-lock.json"))
         .ok_or_else(|| format!("{} is missing", dir.join("package-lock.json").display()))?;
@@ -256,7 +298,7 @@ fn npm_ci(dir: &Path, what: &str) -> Result<()> {
     run(
         &format!("installing {what} (npm ci)"),
         Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
+            .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
             // Belt and braces: Playwright must use Debian's Chromium, never download its own.
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .current_dir(dir),
