@@ -33,9 +33,10 @@ pub struct Config {
     /// Kernel receive and send buffer of the media socket, in bytes each: a burst of media that
     /// arrives while the rooms are busy waits here instead of being lost.
     pub media_socket_buffer: usize,
-    /// The address browsers send media to, announced as the ICE host candidate. Defaults to the bind
-    /// address, or loopback when bound to the unspecified address.
-    pub public_ip: Option<IpAddr>,
+    /// The addresses browsers send media to, announced as the ICE host candidates: at most one
+    /// IPv4 and one IPv6 (checked). Empty: the bind address, or loopback when bound to the
+    /// unspecified address.
+    pub public_ips: Vec<IpAddr>,
     /// The built UI (Trunk's `dist/`). Served from disk, so the server builds without the wasm toolchain.
     pub ui_dir: PathBuf,
     /// Origins allowed to open `/ws` besides the server's own (checked against `Host`).
@@ -57,6 +58,9 @@ pub struct Config {
     pub meeting_secret: Option<[u8; 32]>,
     /// Reverse proxies whose `X-Forwarded-For` names the real client (for a moderator's ban).
     pub trusted_proxies: Vec<IpAddr>,
+    /// The operator's own TURN server, for participants whose network lets neither UDP nor TCP
+    /// reach the SFU directly. `None` (the default): no ICE server at all.
+    pub turn: Option<crate::turn::Turn>,
     /// The server's own state (mode 0700): the admin socket and its token, the key of held logs,
     /// held logs and the audit log (see `holds` and `admin`).
     pub state_dir: PathBuf,
@@ -79,7 +83,7 @@ impl Default for Config {
             ice_candidates: vec![CandidateKind::Udp, CandidateKind::Tcp],
             // About 250 ms of a full room's media at 1.5 Mbit/s per camera and 20 receivers.
             media_socket_buffer: 4 << 20,
-            public_ip: None,
+            public_ips: Vec::new(),
             ui_dir: PathBuf::from("dist"),
             allowed_origins: Vec::new(),
             attachment_dir: std::env::temp_dir().join("treff-attachments"),
@@ -88,6 +92,7 @@ impl Default for Config {
             organiser_password_hash: None,
             meeting_secret: None,
             trusted_proxies: Vec::new(),
+            turn: None,
             state_dir: std::env::temp_dir().join("treff-state"),
             privacy: example_privacy(),
             privacy_is_example: true,
@@ -126,12 +131,26 @@ impl Config {
         }
     }
 
-    /// The IP put into ICE candidates, given the address the UDP socket actually got.
-    pub fn candidate_ip(&self, bound: SocketAddr) -> IpAddr {
-        match self.public_ip {
-            Some(ip) => ip,
-            None if bound.ip().is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            None => bound.ip(),
+    /// The addresses put into ICE candidates for a socket bound to `bound` (the port it actually
+    /// got): the public addresses, else the bound address, else loopback (both families for a
+    /// dual-stack `[::]`).
+    pub fn candidate_addresses(&self, bound: SocketAddr) -> crate::sfu::peer::Addresses {
+        let at = |ip: IpAddr| Some(SocketAddr::new(ip, bound.port()));
+        let ips: Vec<IpAddr> = if !self.public_ips.is_empty() {
+            self.public_ips.clone()
+        } else if bound.ip().is_unspecified() && bound.is_ipv6() {
+            vec![
+                Ipv4Addr::LOCALHOST.into(),
+                std::net::Ipv6Addr::LOCALHOST.into(),
+            ]
+        } else if bound.ip().is_unspecified() {
+            vec![Ipv4Addr::LOCALHOST.into()]
+        } else {
+            vec![bound.ip()]
+        };
+        crate::sfu::peer::Addresses {
+            v4: ips.iter().copied().find(IpAddr::is_ipv4).and_then(at),
+            v6: ips.iter().copied().find(IpAddr::is_ipv6).and_then(at),
         }
     }
 
@@ -194,7 +213,20 @@ impl Config {
                 .media_socket_buffer
                 .or(file.media_socket_buffer)
                 .unwrap_or(d.media_socket_buffer),
-            public_ip: cli.public_ip.or(file.public_ip),
+            public_ips: public_ips(
+                match (cli.public_ip.is_empty(), file.public_ip) {
+                    (false, _) => cli.public_ip,
+                    (true, Some(OneOrMany::One(ip))) => vec![ip],
+                    (true, Some(OneOrMany::Many(ips))) => ips,
+                    (true, None) => Vec::new(),
+                },
+                &[
+                    cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
+                    cli.media_tcp_bind
+                        .or(file.media_tcp_bind)
+                        .unwrap_or(d.media_tcp_bind),
+                ],
+            )?,
             ui_dir: cli.ui_dir.or(file.ui_dir).unwrap_or(d.ui_dir),
             allowed_origins: if cli.allowed_origin.is_empty() {
                 file.allowed_origins.unwrap_or_default()
@@ -226,11 +258,85 @@ impl Config {
             } else {
                 cli.trusted_proxy
             },
+            turn: turn(
+                if cli.turn_url.is_empty() {
+                    file.turn_urls.unwrap_or_default()
+                } else {
+                    cli.turn_url
+                },
+                cli.turn_secret.or(file.turn_secret),
+                match (cli.turn_credential_ttl, file.turn_credential_ttl) {
+                    (Some(ttl), _) => Some(ttl),
+                    (None, Some(text)) => Some(
+                        humantime::parse_duration(&text)
+                            .map_err(|_| ConfigError::TurnTtl(text.clone()))?,
+                    ),
+                    (None, None) => None,
+                },
+            )?,
             state_dir: cli.state_dir.or(file.state_dir).unwrap_or(d.state_dir),
             privacy_is_example: privacy.is_none(),
             privacy: privacy.unwrap_or(d.privacy),
             limits: file.limits.unwrap_or_default(),
         })
+    }
+}
+
+/// Checks the announced addresses: at most one per family, and each reachable on the media
+/// sockets (an IPv6 address needs an IPv6 bind; an IPv4 one an IPv4 or dual-stack `[::]` bind).
+fn public_ips(ips: Vec<IpAddr>, binds: &[SocketAddr]) -> Result<Vec<IpAddr>, ConfigError> {
+    for v6 in [false, true] {
+        if ips.iter().filter(|ip| ip.is_ipv6() == v6).count() > 1 {
+            return Err(ConfigError::PublicIps(format!(
+                "more than one {} address; give at most one IPv4 and one IPv6",
+                if v6 { "IPv6" } else { "IPv4" }
+            )));
+        }
+    }
+    for ip in &ips {
+        for bind in binds {
+            let reachable = match (ip, bind) {
+                (IpAddr::V6(_), SocketAddr::V6(_)) => true,
+                (IpAddr::V6(_), SocketAddr::V4(_)) => false,
+                (IpAddr::V4(_), SocketAddr::V4(_)) => true,
+                (IpAddr::V4(_), SocketAddr::V6(b)) => b.ip().is_unspecified(),
+            };
+            if !reachable {
+                return Err(ConfigError::PublicIps(format!(
+                    "{ip} cannot reach the media socket bound to {bind}: bind [::]:<port> for both \
+                     families"
+                )));
+            }
+        }
+    }
+    Ok(ips)
+}
+
+/// How long TURN credentials live by default: longer than any meeting (a credential that expires
+/// while in use ends the relayed media at the allocation's next refresh), short enough to be
+/// worthless the next day.
+pub const TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// The TURN server from its URLs, secret and credential lifetime, or `None` without URLs and secret.
+fn turn(
+    urls: Vec<String>,
+    secret: Option<String>,
+    ttl: Option<Duration>,
+) -> Result<Option<crate::turn::Turn>, ConfigError> {
+    let secret = secret.filter(|s| !s.is_empty());
+    match (urls.is_empty(), secret) {
+        (true, None) => Ok(None),
+        (false, Some(secret)) => {
+            if let Some(bad) = urls.iter().find(|u| !crate::turn::is_turn_url(u)) {
+                return Err(ConfigError::TurnUrl(bad.clone()));
+            }
+            let ttl = ttl.unwrap_or(TURN_CREDENTIAL_TTL);
+            if ttl.is_zero() {
+                return Err(ConfigError::TurnTtl("0".into()));
+            }
+            Ok(Some(crate::turn::Turn::new(urls, &secret, ttl)))
+        }
+        _ => Err(ConfigError::TurnPair),
     }
 }
 
@@ -322,6 +428,21 @@ pub enum ConfigError {
     /// A certificate without a key, or a key without a certificate.
     #[error("tls_cert and tls_key go together: give both (HTTPS) or neither (plain HTTP)")]
     TlsPair,
+    /// TURN URLs without the secret, or a secret without URLs.
+    #[error(
+        "turn_urls and turn_secret go together: give both (your TURN server) or neither (no ICE \
+         server at all)"
+    )]
+    TurnPair,
+    /// A TURN URL that is not one.
+    #[error("turn_urls: {0:?} is not a turn: or turns: URL")]
+    TurnUrl(String),
+    /// Public addresses that cannot all be announced.
+    #[error("public_ip: {0}")]
+    PublicIps(String),
+    /// A credential lifetime that is not a positive duration.
+    #[error("turn_credential_ttl: {0:?} is not a positive duration such as \"12h\"")]
+    TurnTtl(String),
 }
 
 fn parse_secret(text: &str) -> Option<[u8; 32]> {
@@ -373,9 +494,10 @@ struct Cli {
     /// Kernel receive and send buffer of the media socket, bytes each [default: 4194304].
     #[arg(long, env = "TREFF_MEDIA_SOCKET_BUFFER")]
     media_socket_buffer: Option<usize>,
-    /// Public IP announced to browsers as the ICE candidate [default: the media bind address].
-    #[arg(long, env = "TREFF_PUBLIC_IP")]
-    public_ip: Option<IpAddr>,
+    /// Public IP announced to browsers for media: one IPv4, one IPv6 or one of each (repeatable;
+    /// comma-separated in the environment) [default: the media bind address].
+    #[arg(long, env = "TREFF_PUBLIC_IP", value_delimiter = ',')]
+    public_ip: Vec<IpAddr>,
     /// Directory of the built UI [default: dist].
     #[arg(long, env = "TREFF_UI_DIR")]
     ui_dir: Option<PathBuf>,
@@ -402,6 +524,17 @@ struct Cli {
     /// Reverse proxy whose X-Forwarded-For header names the client (repeatable).
     #[arg(long, env = "TREFF_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxy: Vec<IpAddr>,
+    /// Your own TURN server's URL, e.g. turn:turn.example.org:3478 (repeatable; comma-separated in
+    /// the environment); needs --turn-secret [default: none, no ICE server at all].
+    #[arg(long, env = "TREFF_TURN_URLS", value_delimiter = ',')]
+    turn_url: Vec<String>,
+    /// The secret shared with the TURN server (coturn: static-auth-secret), for its short-lived
+    /// credentials.
+    #[arg(long, env = "TREFF_TURN_SECRET", hide_env_values = true)]
+    turn_secret: Option<String>,
+    /// How long a TURN credential is valid, e.g. 12h [default: 12h].
+    #[arg(long, env = "TREFF_TURN_CREDENTIAL_TTL", value_parser = humantime::parse_duration)]
+    turn_credential_ttl: Option<Duration>,
     /// Read a password from standard input, print its argon2 hash for organiser_password_hash, exit.
     #[arg(long)]
     pub hash_password: bool,
@@ -418,6 +551,14 @@ enum Command {
     },
 }
 
+/// `public_ip = "203.0.113.7"` or `public_ip = ["203.0.113.7", "2001:db8::7"]`.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(IpAddr),
+    Many(Vec<IpAddr>),
+}
+
 /// The TOML file.
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
@@ -430,7 +571,7 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     media_bind: Option<SocketAddr>,
     media_socket_buffer: Option<usize>,
-    public_ip: Option<IpAddr>,
+    public_ip: Option<OneOrMany>,
     ui_dir: Option<PathBuf>,
     allowed_origins: Option<Vec<String>>,
     attachment_dir: Option<PathBuf>,
@@ -439,6 +580,9 @@ struct FileConfig {
     organiser_password_hash: Option<String>,
     meeting_secret: Option<String>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    turn_urls: Option<Vec<String>>,
+    turn_secret: Option<String>,
+    turn_credential_ttl: Option<String>,
     state_dir: Option<PathBuf>,
     privacy: Option<PrivacyNotice>,
     limits: Option<Limits>,
@@ -474,6 +618,11 @@ mod tests {
         assert_eq!(c.limits.room_max_participants, 4);
         assert_eq!(c.media_bind, Config::default().media_bind);
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// The configuration that `args` (after `treff`) make, or why they make none.
+    fn from_flags(args: &[&str]) -> Result<Config, ConfigError> {
+        Config::from_cli(Cli::try_parse_from([&["treff"], args].concat()).expect("flags"))
     }
 
     /// The config error for `text` as a config file.
@@ -572,6 +721,102 @@ mod tests {
         let tls = c.tls.expect("TLS on");
         assert_eq!(tls.cert, PathBuf::from("/etc/treff/cert.pem"));
         assert_eq!(c.https.port(), 443);
+    }
+
+    #[test]
+    fn turn_needs_urls_and_secret_and_takes_only_turn_urls() {
+        assert!(
+            from_flags(&[]).expect("valid").turn.is_none(),
+            "none by default"
+        );
+        let error = from_flags(&["--turn-url", "turn:t.example:3478"]).expect_err("no secret");
+        assert!(error.to_string().contains("go together"), "{error}");
+        let error = from_flags(&["--turn-secret", "s"]).expect_err("no url");
+        assert!(error.to_string().contains("go together"), "{error}");
+        let error =
+            from_flags(&["--turn-url", "stun:t.example", "--turn-secret", "s"]).expect_err("stun");
+        assert!(error.to_string().contains("\"stun:t.example\""), "{error}");
+        let c = from_flags(&[
+            "--turn-url",
+            "turn:t.example:3478,turns:t.example:5349",
+            "--turn-secret",
+            "s",
+        ])
+        .expect("valid");
+        let turn = c.turn.expect("TURN on");
+        assert_eq!(turn.urls.len(), 2);
+        assert_eq!(turn.ttl, TURN_CREDENTIAL_TTL);
+        let c = from_flags(&[
+            "--turn-url",
+            "turn:t.example:3478",
+            "--turn-secret",
+            "s",
+            "--turn-credential-ttl",
+            "90m",
+        ])
+        .expect("valid");
+        assert_eq!(c.turn.expect("TURN on").ttl, Duration::from_secs(5400));
+    }
+
+    #[test]
+    fn public_addresses_are_one_per_family_and_reachable_on_the_binds() {
+        let dual = [
+            "--media-bind",
+            "[::]:10000",
+            "--media-tcp-bind",
+            "[::]:10000",
+        ];
+        let c = from_flags(&[&dual[..], &["--public-ip", "203.0.113.7,2001:db8::7"]].concat())
+            .expect("one of each on dual-stack binds");
+        let a = c.candidate_addresses("[::]:10000".parse().expect("addr"));
+        assert_eq!(a.v4, Some("203.0.113.7:10000".parse().expect("addr")));
+        assert_eq!(a.v6, Some("[2001:db8::7]:10000".parse().expect("addr")));
+
+        let error = from_flags(&[&dual[..], &["--public-ip", "203.0.113.7,203.0.113.8"]].concat())
+            .expect_err("two IPv4");
+        assert!(error.to_string().contains("more than one IPv4"), "{error}");
+        let error = from_flags(&["--public-ip", "2001:db8::7"]).expect_err("IPv6 on an IPv4 bind");
+        assert!(error.to_string().contains("cannot reach"), "{error}");
+        let error = from_flags(&[
+            "--media-bind",
+            "[2001:db8::1]:10000",
+            "--media-tcp-bind",
+            "[2001:db8::1]:10000",
+            "--public-ip",
+            "203.0.113.7",
+        ])
+        .expect_err("IPv4 on an IPv6-only bind");
+        assert!(error.to_string().contains("cannot reach"), "{error}");
+
+        // Without public addresses: the bind address, or loopback for the unspecified ones.
+        let c = from_flags(&[]).expect("defaults");
+        let any6 = c.candidate_addresses("[::]:9".parse().expect("addr"));
+        assert_eq!(
+            any6.iter().collect::<Vec<_>>(),
+            [
+                "127.0.0.1:9".parse().expect("addr"),
+                "[::1]:9".parse().expect("addr")
+            ]
+        );
+        let any4 = c.candidate_addresses("0.0.0.0:9".parse().expect("addr"));
+        assert_eq!(
+            any4.iter().collect::<Vec<_>>(),
+            ["127.0.0.1:9".parse().expect("addr")]
+        );
+        let one = c.candidate_addresses("[::1]:9".parse().expect("addr"));
+        assert_eq!(
+            (one.v4, one.v6),
+            (None, Some("[::1]:9".parse().expect("addr")))
+        );
+    }
+
+    #[test]
+    fn the_file_takes_one_public_ip_or_a_list() {
+        let one: FileConfig = toml::from_str("public_ip = \"203.0.113.7\"").expect("one");
+        assert!(matches!(one.public_ip, Some(OneOrMany::One(_))));
+        let two: FileConfig =
+            toml::from_str("public_ip = [\"203.0.113.7\", \"2001:db8::7\"]").expect("a list");
+        assert!(matches!(two.public_ip, Some(OneOrMany::Many(ref ips)) if ips.len() == 2));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub mod rooms;
 pub mod sfu;
 pub mod signalling;
 pub mod tls;
+pub mod turn;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -107,18 +108,23 @@ impl Server {
         let media_addr = udp.local_addr()?;
         let announces = |kind| config.ice_candidates.contains(&kind);
         let tcp = if announces(config::CandidateKind::Tcp) {
-            Some(tokio::net::TcpListener::bind(config.media_tcp_bind).await?)
+            Some(sfu::tcp::bind(config.media_tcp_bind)?)
         } else {
             None
         };
         let media_tcp_addr = tcp.as_ref().map(|l| l.local_addr()).transpose()?;
-        let public = |bound: SocketAddr| SocketAddr::new(config.candidate_ip(bound), bound.port());
         let routes = sfu::Routes::default();
         let drops = Arc::new(sfu::Drops::default());
         let media = room::MediaContext {
             candidates: sfu::Candidates {
-                udp: announces(config::CandidateKind::Udp).then(|| public(media_addr)),
-                tcp: media_tcp_addr.map(public),
+                udp: if announces(config::CandidateKind::Udp) {
+                    config.candidate_addresses(media_addr)
+                } else {
+                    Default::default()
+                },
+                tcp: media_tcp_addr
+                    .map(|a| config.candidate_addresses(a))
+                    .unwrap_or_default(),
             },
             socket: udp.clone(),
             routes: routes.clone(),
@@ -177,6 +183,7 @@ impl Server {
             recorder,
             holds: Some(holds.clone()),
             notice_version: Arc::from(config.privacy.version.as_str()),
+            turn: config.turn.clone().map(Arc::new),
         };
         let rooms = rooms::Rooms::new(env, media, config.organiser_password_hash.is_some());
         let (admin_socket, admin_token) = admin::bind(&config.state_dir)?;

@@ -203,6 +203,8 @@ pub struct Environment {
     pub holds: Option<Arc<Holds>>,
     /// The version of the privacy notice the server runs under, for "My data".
     pub notice_version: Arc<str>,
+    /// The operator's TURN server, if one is configured: every `Joined` carries fresh credentials.
+    pub turn: Option<Arc<crate::turn::Turn>>,
 }
 
 /// What a conference is made of besides its participants: its id and its server's environment.
@@ -293,6 +295,8 @@ pub struct Room {
     holds: Option<Arc<Holds>>,
     /// The privacy notice's version, for "My data".
     notice_version: Arc<str>,
+    /// The operator's TURN server, for the credentials in `Joined`.
+    turn: Option<Arc<crate::turn::Turn>>,
 }
 
 impl Room {
@@ -313,6 +317,7 @@ impl Room {
                     recorder,
                     holds,
                     notice_version,
+                    turn,
                 },
         } = conference;
         Self {
@@ -320,6 +325,7 @@ impl Room {
             session_log: SessionLog::new(limits.session_log_max_entries),
             holds,
             notice_version,
+            turn,
             chat: Chat::new(limits.clone()),
             attachments: Store::new(limits.clone(), attachment_dir),
             limits,
@@ -747,6 +753,12 @@ impl Room {
             recording: self.recording_state(),
             resume,
             resume_window_ms: self.limits.resume_window_ms,
+            // The participant id as the TURN user: opaque, and gone with the conference.
+            ice_servers: self
+                .turn
+                .iter()
+                .map(|turn| turn.ice_server(&id.to_string(), SystemTime::now()))
+                .collect(),
         };
         self.send(id, joined);
     }

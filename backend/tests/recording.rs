@@ -120,6 +120,7 @@ async fn a_recording_of_real_media_becomes_mp4_m4a_chat_and_consent_with_the_pau
             publish: Publish::BOTH,
             moderator_key: Some(meeting.moderator_key.clone()),
             clip: Some(marked),
+            ..Publish::BOTH.into()
         },
     )
     .await;

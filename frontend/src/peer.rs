@@ -2,9 +2,10 @@
 //!
 //! Invariants:
 //! - The server always offers; this side only answers ([`Peer::answer`]), so there is never glare.
-//! - `iceServers` is empty: no STUN or TURN, the browser talks to nobody but the (ICE-lite) server, and
-//!   no `icecandidate` is ever sent: the server learns our address from our own connectivity checks,
-//!   and our candidate list would only reveal local addresses (R9).
+//! - `iceServers` holds at most the operator's own TURN server, with the short-lived credential from
+//!   `Joined`; without one it is empty: no STUN, the browser talks to nobody but the (ICE-lite)
+//!   server (R9). No `icecandidate` is ever sent: the server learns our address (or our relay's)
+//!   from our own connectivity checks, and our candidate list would only reveal local addresses.
 //! - Which participant a receiving m-line carries is known only from the offer's `tracks` list, so the
 //!   routes of an offer are installed before its `setRemoteDescription`: `track` events fire during
 //!   that call and must be routed by the offer that created them, even if a later offer reuses the mid.
@@ -14,11 +15,11 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
-use treff_shared::{ParticipantId, PublishMids, RemoteTrack, TrackKind};
+use treff_shared::{IceServer, ParticipantId, PublishMids, RemoteTrack, TrackKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStreamTrack, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionState,
+    MediaStreamTrack, RtcConfiguration, RtcIceServer, RtcPeerConnection, RtcPeerConnectionState,
     RtcRtpEncodingParameters, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection,
     RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
@@ -38,15 +39,27 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Creates the connection. `on_track` gets every remote track with its owner (it may be called
-    /// again for a track it already has: it must be idempotent); `on_failed` is called when ICE/DTLS
-    /// fails for good.
+    /// Creates the connection with `ice_servers` (from `Joined`). `on_track` gets every remote track
+    /// with its owner (it may be called again for a track it already has: it must be idempotent);
+    /// `on_failed` is called when ICE/DTLS fails for good.
     pub fn new(
+        ice_servers: &[IceServer],
         on_track: impl Fn(Route, MediaStreamTrack) + 'static,
         on_failed: impl Fn() + 'static,
     ) -> Result<Self, JsValue> {
+        let servers: Array = ice_servers
+            .iter()
+            .map(|server| {
+                let entry = RtcIceServer::new();
+                let urls: Array = server.urls.iter().map(|u| JsValue::from_str(u)).collect();
+                entry.set_urls(&urls);
+                entry.set_username(&server.username);
+                entry.set_credential(&server.credential);
+                JsValue::from(entry)
+            })
+            .collect();
         let config = RtcConfiguration::new();
-        config.set_ice_servers(&Array::new());
+        config.set_ice_servers(&servers);
         let pc = RtcPeerConnection::new_with_configuration(&config)?;
 
         let routes: Rc<RefCell<HashMap<String, Route>>> = Rc::default();

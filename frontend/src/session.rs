@@ -36,9 +36,9 @@ use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use treff_shared::{
-    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, MessageId, MyData, PROTOCOL_VERSION,
-    ParticipantId, ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg, TrackKind,
-    close_code,
+    ClientMsg, DeletionReceipt, ErrorCode, HttpToken, IceServer, MessageId, MyData,
+    PROTOCOL_VERSION, ParticipantId, ParticipantInfo, PublishMids, RemoteTrack, RoomId, ServerMsg,
+    TrackKind, close_code,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
@@ -319,6 +319,8 @@ pub struct Session {
     remote: RefCell<HashMap<ParticipantId, Remote>>,
     /// The credential for `/api` from `Joined`.
     token: RefCell<Option<HttpToken>>,
+    /// The operator's TURN server from `Joined`, for the peer connection made at the first offer.
+    ice_servers: RefCell<Vec<IceServer>>,
     /// Texts of our chat messages the server has neither echoed nor refused yet, oldest first: the
     /// server answers a socket's messages in order, so a refusal belongs to the oldest.
     unanswered_chat: RefCell<VecDeque<String>>,
@@ -361,6 +363,7 @@ impl Session {
             local: RefCell::default(),
             remote: RefCell::default(),
             token: RefCell::new(None),
+            ice_servers: RefCell::default(),
             unanswered_chat: RefCell::default(),
             upload: RefCell::new(None),
             reaction_seq: Cell::new(0),
@@ -488,8 +491,10 @@ impl Session {
                 recording,
                 resume,
                 resume_window_ms,
+                ice_servers,
             } => {
                 self.resumed(resume, resume_window_ms);
+                *self.ice_servers.borrow_mut() = ice_servers;
                 ui.me.set(Some(you));
                 self.on_joined_moderation(&participants, settings);
                 self.on_joined_recording(recording);
@@ -646,6 +651,7 @@ impl Session {
         let on_track: Weak<Self> = Rc::downgrade(self);
         let on_failed: Weak<Self> = Rc::downgrade(self);
         let peer = Peer::new(
+            &self.ice_servers.borrow(),
             move |route, track| {
                 if let Some(s) = on_track.upgrade() {
                     s.attach(route, track);

@@ -197,6 +197,18 @@ pub enum ModeratorAction {
 }
 
 /// Messages from the server to the browser.
+/// One entry of an RTCPeerConnection's `iceServers`: a TURN server with a short-lived credential.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceServer {
+    /// `turn:` / `turns:` URLs.
+    pub urls: Vec<String>,
+    /// `<expiry>:<opaque id>` (the TURN REST convention).
+    pub username: String,
+    /// base64(HMAC-SHA1(shared secret, username)).
+    pub credential: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum ServerMsg {
@@ -229,6 +241,11 @@ pub enum ServerMsg {
         /// How long after a dropped socket `Resume` is accepted, in milliseconds.
         #[serde(default)]
         resume_window_ms: u64,
+        /// The operator's TURN server with credentials made for this participant, for the peer
+        /// connection's `iceServers`; empty (and absent on the wire) without one: then the browser
+        /// contacts nobody but the server.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ice_servers: Vec<IceServer>,
     },
     /// The lobby is on: this newcomer waits until a moderator admits (then `Joined`) or denies them
     /// (then `Error` with `EntryDenied`).

@@ -229,12 +229,35 @@ fn server_messages() {
             recording: None,
             resume: "r3sume".into(),
             resume_window_ms: 60_000,
+            ice_servers: vec![],
         },
         &format!(
             r#"{{"type":"Joined","you":1,"participants":[{{"id":1,"name":"Anna","mic":false,"cam":true,"hand":1795000000500,"moderator":true,"screen":false,"away":false}}],
             "chat":[{MESSAGE_JSON}],"token":"t0ken","settings":{{"locked":false,"lobby":true,"password":false}},"recording":null,
             "resume":"r3sume","resume_window_ms":60000}}"#
         ),
+    );
+    // With the operator's TURN server: its entry as RTCPeerConnection's iceServers takes it.
+    check(
+        ServerMsg::Joined {
+            you: ParticipantId(1),
+            participants: vec![],
+            chat: vec![],
+            token: HttpToken("t0ken".into()),
+            settings: RoomSettings::default(),
+            recording: None,
+            resume: "r3sume".into(),
+            resume_window_ms: 60_000,
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:turn.example.org:3478?transport=udp".into()],
+                username: "1800003600:1".into(),
+                credential: "6RyTNTcDpTXJB2eP2qqhCS4uVSw=".into(),
+            }],
+        },
+        r#"{"type":"Joined","you":1,"participants":[],"chat":[],"token":"t0ken",
+            "settings":{"locked":false,"lobby":false,"password":false},"recording":null,"resume":"r3sume",
+            "resume_window_ms":60000,"ice_servers":[{"urls":["turn:turn.example.org:3478?transport=udp"],
+            "username":"1800003600:1","credential":"6RyTNTcDpTXJB2eP2qqhCS4uVSw="}]}"#,
     );
     check(ServerMsg::Waiting, r#"{"type":"Waiting"}"#);
     check(

@@ -5,7 +5,7 @@
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
 //!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
 //!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
-//! - Test: Debian's Chromium, Firefox ESR, ffmpeg and openssl (apt), geckodriver (crates.io, pinned:
+//! - Test: Debian's Chromium, Firefox ESR, ffmpeg, openssl, coturn and nftables (apt), geckodriver (crates.io, pinned:
 //!   the WebDriver server the e2e suite drives Firefox through), Debian's nginx unpacked (not
 //!   installed, see [`nginx`]), and the e2e npm packages (`npm ci`). Playwright's own browser
 //!   downloads are never used: they come from GitHub-hosted storage and would be second, unpinned
@@ -215,8 +215,19 @@ fn debian_packages() -> Result<()> {
     if !on_path("openssl") {
         missing.push("openssl");
     }
+    // The TURN server the TURN test and spec start on loopback (Debian does not start its service).
+    if !on_path("turnserver") {
+        missing.push("coturn");
+    }
+    // The firewall of the network without UDP that an ICE-over-TCP spec makes (`e2e/netns.ts`).
+    if !on_path("nft") && !Path::new("/usr/sbin/nft").exists() {
+        missing.push("nftables");
+    }
     if missing.is_empty() {
-        announce("test tools present: chromium, firefox-esr, ffmpeg, fonts-dejavu-core, openssl");
+        announce(
+            "test tools present: chromium, firefox-esr, ffmpeg, fonts-dejavu-core, openssl, coturn, \
+             nftables",
+        );
         return Ok(());
     }
     apt_install(&missing)

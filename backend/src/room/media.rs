@@ -128,7 +128,7 @@ impl Room {
                 continue;
             };
             p.last_datagram = Some(d.at);
-            let Some(destination) = self.media.candidates.local(d.proto) else {
+            let Some(destination) = self.media.candidates.local(d.proto, d.source) else {
                 continue;
             };
             let datagram = ReceivedDatagram {

@@ -137,9 +137,9 @@ impl Peer {
             .enable_opus(true, false)
             .enable_vp8(true)
             .build(now);
-        let udp = candidates.udp.map(|a| Candidate::host(a, "udp"));
+        let udp = candidates.udp.iter().map(|a| Candidate::host(a, "udp"));
         // Passive: the client connects to us (RFC 6544); Firefox ignores a TCP candidate without it.
-        let tcp = candidates.tcp.map(|a| {
+        let tcp = candidates.tcp.iter().map(|a| {
             Candidate::builder()
                 .tcp()
                 .host(a)
@@ -572,22 +572,46 @@ impl Peer {
 }
 
 /// The addresses the server announces as its ICE candidates (each optional: an operator may offer
-/// only one way in).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// only one way in, and only one address family).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Candidates {
-    /// The UDP socket's public address.
-    pub udp: Option<SocketAddr>,
-    /// The media TCP port's public address (a passive candidate).
-    pub tcp: Option<SocketAddr>,
+    /// The UDP socket's public addresses.
+    pub udp: Addresses,
+    /// The media TCP port's public addresses (passive candidates).
+    pub tcp: Addresses,
+}
+
+/// One socket's public addresses: at most one IPv4 and one IPv6.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Addresses {
+    pub v4: Option<SocketAddr>,
+    pub v6: Option<SocketAddr>,
+}
+
+impl Addresses {
+    /// Only an IPv4 address (or none).
+    pub fn v4(addr: Option<SocketAddr>) -> Self {
+        Self { v4: addr, v6: None }
+    }
+
+    /// The addresses, IPv4 first.
+    pub fn iter(&self) -> impl Iterator<Item = SocketAddr> {
+        self.v4.into_iter().chain(self.v6)
+    }
+
+    /// Our address of the family of `peer`: the one a datagram from `peer` came to.
+    pub fn facing(&self, peer: SocketAddr) -> Option<SocketAddr> {
+        if peer.is_ipv4() { self.v4 } else { self.v6 }
+    }
 }
 
 impl Candidates {
-    /// Our address for a datagram that came in over `proto` (`None`: we announce no such candidate,
-    /// so nothing may arrive that way).
-    pub fn local(&self, proto: Protocol) -> Option<SocketAddr> {
+    /// Our address for a datagram from `source` that came in over `proto` (`None`: we announce no
+    /// such candidate, so nothing may arrive that way).
+    pub fn local(&self, proto: Protocol, source: SocketAddr) -> Option<SocketAddr> {
         match proto {
-            Protocol::Udp => self.udp,
-            Protocol::Tcp => self.tcp,
+            Protocol::Udp => self.udp.facing(source),
+            Protocol::Tcp => self.tcp.facing(source),
             _ => None,
         }
     }
@@ -628,8 +652,8 @@ mod tests {
         Peer::new(
             now,
             Candidates {
-                udp: Some("127.0.0.1:10000".parse().expect("addr")),
-                tcp: None,
+                udp: Addresses::v4(Some("127.0.0.1:10000".parse().expect("addr"))),
+                tcp: Addresses::default(),
             },
             "ufrag".into(),
             "passwordpasswordpassword".into(),

@@ -81,12 +81,25 @@ impl Deframer {
     }
 }
 
+/// Binds the media TCP port; `[::]` takes IPv4 too (see [`super::udp::dual_stack`]).
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    super::udp::dual_stack(&socket, addr)?;
+    // As the standard library's listener does: a restarted server rebinds at once.
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
 /// Accepts connections on the media TCP port forever, each in a task of its own.
 pub async fn run(listener: TcpListener, routes: Routes, drops: Arc<Drops>) {
     let unbound = Arc::new(Semaphore::new(UNBOUND_MAX));
     loop {
         let (stream, remote) = match listener.accept().await {
-            Ok(accepted) => accepted,
+            Ok((stream, remote)) => (stream, super::udp::canonical(remote)),
             Err(e) => {
                 // Out of file descriptors, or a connection reset before it was accepted: keep going.
                 tracing::debug!(error = %e, "tcp accept failed");

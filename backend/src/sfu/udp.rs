@@ -24,10 +24,12 @@ const DATAGRAM_MAX: usize = 2048;
 
 /// Binds the media socket with `buffer` bytes of kernel send and receive buffer each. The kernel
 /// may grant less (Linux caps it at `net.core.rmem_max`/`wmem_max`): that is logged as a warning,
-/// because a too small receive buffer loses media in bursts.
+/// because a too small receive buffer loses media in bursts. `[::]` binds dual-stack (see
+/// [`dual_stack`]).
 pub fn bind(addr: SocketAddr, buffer: usize) -> io::Result<UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    dual_stack(&socket, addr)?;
     socket.set_recv_buffer_size(buffer)?;
     socket.set_send_buffer_size(buffer)?;
     // Linux reports twice the granted size (the kernel's bookkeeping share); halve it to compare.
@@ -257,12 +259,83 @@ fn to_socket_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
     if let Some(v4) = a.as_sockaddr_in() {
         return Some(SocketAddr::V4((*v4).into()));
     }
-    a.as_sockaddr_in6().map(|v6| SocketAddr::V6((*v6).into()))
+    a.as_sockaddr_in6()
+        .map(|v6| canonical(SocketAddr::V6((*v6).into())))
+}
+
+/// An unspecified IPv6 address (`[::]`) takes IPv4 too (dual-stack), whatever the system's
+/// `net.ipv6.bindv6only` says: one port for every participant, as the candidates announce it.
+pub fn dual_stack(socket: &socket2::Socket, addr: SocketAddr) -> io::Result<()> {
+    if let SocketAddr::V6(v6) = addr
+        && v6.ip().is_unspecified()
+    {
+        socket.set_only_v6(false)?;
+    }
+    Ok(())
+}
+
+/// An IPv4 peer of a dual-stack socket as what it is: `::ffff:192.0.2.7` is `192.0.2.7`. Every
+/// address the SFU keys by (demux, TCP connections, str0m's candidate pairs) is in this form, so a
+/// participant has one address whichever socket family saw them; sending to an IPv4 address from a
+/// dual-stack socket needs no mapping back (Linux takes an IPv4 destination there).
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(v4.into(), v6.port()),
+            None => addr,
+        },
+        v4 => v4,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv4_peer_of_a_dual_stack_socket_is_known_by_its_ipv4_address() {
+        let addr = |s: &str| s.parse::<SocketAddr>().expect("addr");
+        assert_eq!(
+            canonical(addr("[::ffff:192.0.2.7]:5000")),
+            addr("192.0.2.7:5000")
+        );
+        assert_eq!(
+            canonical(addr("[2001:db8::7]:5000")),
+            addr("[2001:db8::7]:5000")
+        );
+        assert_eq!(canonical(addr("[::1]:5000")), addr("[::1]:5000"));
+        assert_eq!(canonical(addr("192.0.2.7:5000")), addr("192.0.2.7:5000"));
+    }
+
+    #[tokio::test]
+    async fn a_dual_stack_socket_reads_ipv4_senders_as_ipv4() {
+        let server = bind("[::]:0".parse().expect("addr"), 1 << 20).expect("bind [::]");
+        let port = server.local_addr().expect("addr").port();
+        let v4 = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind v4");
+        let v6 = tokio::net::UdpSocket::bind("[::1]:0")
+            .await
+            .expect("bind v6");
+        v4.send_to(b"four", ("127.0.0.1", port))
+            .await
+            .expect("send v4");
+        v6.send_to(b"six", ("::1", port)).await.expect("send v6");
+        let mut batch = RecvBatch::default();
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            batch.recv(&server).await.expect("recv");
+            seen.extend(batch.datagrams().map(|(from, data)| (from, data.to_vec())));
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                (v4.local_addr().expect("addr"), b"four".to_vec()),
+                (v6.local_addr().expect("addr"), b"six".to_vec()),
+            ]
+        );
+    }
 
     #[tokio::test]
     async fn a_batch_goes_out_and_comes_in_whole() {

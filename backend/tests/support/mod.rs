@@ -353,6 +353,8 @@ pub struct Joined {
     pub token: treff_shared::HttpToken,
     /// The secret for `Resume`.
     pub resume: String,
+    /// The operator's TURN server with this participant's credentials (empty without one).
+    pub ice_servers: Vec<treff_shared::IceServer>,
 }
 
 /// What a `Joined` message says (panics on anything else).
@@ -363,6 +365,7 @@ fn joined_of(msg: &ServerMsg) -> Joined {
         chat,
         token,
         resume,
+        ice_servers,
         ..
     } = msg
     else {
@@ -374,6 +377,7 @@ fn joined_of(msg: &ServerMsg) -> Joined {
         chat: chat.clone(),
         token: token.clone(),
         resume: resume.clone(),
+        ice_servers: ice_servers.clone(),
     }
 }
 
@@ -748,6 +752,8 @@ pub struct JoinOptions {
     pub moderator_key: Option<String>,
     /// Real media to send instead of the synthetic frames.
     pub clip: Option<Arc<Clip>>,
+    /// Gather IPv6 loopback (`::1`) instead of IPv4 (`127.0.0.1`): for a server on `[::1]`.
+    pub ipv6: bool,
 }
 
 impl From<Publish> for JoinOptions {
@@ -756,6 +762,7 @@ impl From<Publish> for JoinOptions {
             publish,
             moderator_key: None,
             clip: None,
+            ipv6: false,
         }
     }
 }
@@ -874,7 +881,7 @@ pub struct WebrtcParticipant {
     cursor: usize,
 }
 
-async fn new_peer_connection() -> Arc<RTCPeerConnection> {
+async fn new_peer_connection(ipv6: bool) -> Arc<RTCPeerConnection> {
     let mut media = MediaEngine::default();
     media
         .register_codec(
@@ -905,7 +912,11 @@ async fn new_peer_connection() -> Arc<RTCPeerConnection> {
     // no mDNS (it would bind 5353 and query the network).
     settings.set_include_loopback_candidate(true);
     settings.set_ip_filter(Box::new(|ip| ip.is_loopback()));
-    settings.set_network_types(vec![NetworkType::Udp4]);
+    settings.set_network_types(vec![if ipv6 {
+        NetworkType::Udp6
+    } else {
+        NetworkType::Udp4
+    }]);
     settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
 
     let api = APIBuilder::new()
@@ -941,8 +952,9 @@ impl WebrtcParticipant {
             publish,
             moderator_key,
             clip,
+            ipv6,
         } = options;
-        let pc = new_peer_connection().await;
+        let pc = new_peer_connection(ipv6).await;
         let shared = Arc::new(Shared {
             name: name.to_owned(),
             events: StdMutex::new(Vec::new()),

@@ -46,8 +46,8 @@ async fn room_in(
     let candidate = socket.local_addr().expect("addr");
     let media = MediaContext {
         candidates: crate::sfu::Candidates {
-            udp: Some(candidate),
-            tcp: None,
+            udp: crate::sfu::peer::Addresses::v4(Some(candidate)),
+            tcp: Default::default(),
         },
         socket,
         routes: crate::sfu::Routes::default(),
@@ -70,6 +70,7 @@ async fn room_in(
             recorder,
             holds,
             notice_version: Arc::from("test-1"),
+            turn: None,
         },
     };
     (Room::new(conference, media, tx, Instant::now()), rx)

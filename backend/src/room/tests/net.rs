@@ -73,6 +73,7 @@ impl Net {
             .media
             .candidates
             .udp
+            .v4
             .expect("the test room announces UDP");
         Self {
             room,
