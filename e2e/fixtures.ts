@@ -23,12 +23,29 @@ export { expect };
 export class Guard {
   readonly cspViolations: string[] = [];
   readonly foreignRequests: string[] = [];
+  /** The ICE server URLs of a TURN server the spec itself runs for its server (`allowIceServers`). */
+  private readonly ownIceServers = new Set<string>();
+  /** The `iceServers` every peer connection got, as the pages reported them. */
+  readonly iceServers: RTCIceServer[][] = [];
 
   /** What the instrumentation reports from a page (`instrument.ts`). */
   readonly report: Report = (kind, detail) => {
-    if (kind === 'csp') this.cspViolations.push(detail);
-    else this.foreignRequests.push(`RTCPeerConnection with ICE servers ${detail}`);
+    if (kind === 'csp') {
+      this.cspViolations.push(detail);
+      return;
+    }
+    const servers = JSON.parse(detail) as RTCIceServer[];
+    this.iceServers.push(servers);
+    const urls = servers.flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));
+    if (urls.length === 0 || urls.some((u) => !this.ownIceServers.has(u))) {
+      this.foreignRequests.push(`RTCPeerConnection with ICE servers ${detail}`);
+    }
   };
+
+  /** Accepts ICE servers with these URLs: a TURN server the spec started for its own server. */
+  allowIceServers(urls: string[]): void {
+    for (const url of urls) this.ownIceServers.add(url);
+  }
 
   async watch(context: BrowserContext): Promise<void> {
     await context.exposeBinding('__treffReport', (_source, kind: Parameters<Report>[0], detail: string) =>

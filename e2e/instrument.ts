@@ -7,6 +7,8 @@
  *   microphone are only live when the user turned them on.
  * - `window.__cspViolations`: Content-Security-Policy violations, also reported to the test runner
  *   through the `__treffReport` binding so they survive navigations.
+ * - `window.__iceTransportPolicy`: set by a spec before the app runs (e.g. `"relay"`), it replaces the
+ *   app's `iceTransportPolicy`: the test-only switch that forces media through the TURN relay.
  * - `window.__cutSignalling(ms)`: the network cut under the signalling socket, as a spec makes it:
  *   the open sockets break (closed with 3000, a code of trouble, not a goodbye) and every new one
  *   fails to connect for `ms`, as it would offline. Media (the peer connection) is not touched.
@@ -24,6 +26,7 @@ declare global {
     __cspViolations: string[];
     __treffReport?: Report;
     __cutSignalling: (ms: number) => void;
+    __iceTransportPolicy?: RTCIceTransportPolicy;
   }
 }
 
@@ -45,10 +48,12 @@ export function instrument(): void {
   const NativePeerConnection = window.RTCPeerConnection;
   class InstrumentedPeerConnection extends NativePeerConnection {
     constructor(config?: RTCConfiguration) {
-      super(config);
+      const policy = window.__iceTransportPolicy;
+      super(policy ? { ...config, iceTransportPolicy: policy } : config);
       window.__pcs.push(this);
       // Any STUN or TURN server is a third party the browser would reveal its address to (R9):
-      // the SFU is ICE-lite with its own host candidate and needs none.
+      // the SFU is ICE-lite with its own host candidate and needs none. The guard accepts only the
+      // TURN server a spec itself set up for the server under test.
       const servers = config?.iceServers ?? [];
       if (servers.length > 0) report('ice-server', JSON.stringify(servers));
     }

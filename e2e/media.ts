@@ -126,22 +126,34 @@ export async function expectVideoShowing(video: Locator): Promise<void> {
     .toBeGreaterThan(0);
 }
 
+/** One end of a selected candidate pair: its transport and how it was found. */
+export type SelectedCandidate = {
+  side: 'local' | 'remote';
+  /** `udp` or `tcp`. */
+  protocol: string;
+  /** `host`, `srflx`, `prflx` or `relay` (a TURN server's address). */
+  candidateType: string;
+};
+
 /**
- * The protocols (`udp`, `tcp`) of the candidate pairs the page's open peer connections use now: the
- * nominated, succeeded pair of each transport, local and remote candidate alike.
+ * Both ends of the candidate pairs the page's open peer connections use now: the nominated,
+ * succeeded pair of each transport.
  */
-export async function selectedProtocols(page: InPage): Promise<string[]> {
+export async function selectedCandidates(page: InPage): Promise<SelectedCandidate[]> {
   return page.evaluate(async () => {
-    const found: string[] = [];
+    const found: SelectedCandidate[] = [];
     for (const conn of window.__pcs ?? []) {
       if (conn.signalingState === 'closed') continue;
       const stats = await conn.getStats();
       stats.forEach((r) => {
         if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
         const pair = stats.get(r.selectedCandidatePairId);
-        for (const id of [pair?.localCandidateId, pair?.remoteCandidateId]) {
+        for (const [side, id] of [
+          ['local', pair?.localCandidateId],
+          ['remote', pair?.remoteCandidateId],
+        ] as const) {
           const candidate = id ? stats.get(id) : undefined;
-          if (candidate?.protocol) found.push(candidate.protocol);
+          if (candidate?.protocol) found.push({ side, protocol: candidate.protocol, candidateType: candidate.candidateType });
         }
       });
     }

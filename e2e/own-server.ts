@@ -39,6 +39,8 @@ export interface Options {
    * {@link args}, the address the server announces.
    */
   mediaHost?: string;
+  /** The address pages are served on without TLS (default `127.0.0.1`), part of its origin. */
+  host?: string;
 }
 
 export class OwnServer {
@@ -55,6 +57,7 @@ export class OwnServer {
   private readonly tls?: Tls;
   private readonly args: string[];
   private readonly mediaHost: string;
+  private readonly host: string;
 
   private constructor(
     private readonly root: string,
@@ -63,7 +66,8 @@ export class OwnServer {
     this.tls = options.tls;
     this.args = options.args ?? [];
     this.mediaHost = options.mediaHost ?? '127.0.0.1';
-    this.origin = this.tls ? `https://localhost:${PORT}` : `http://127.0.0.1:${PORT}`;
+    this.host = options.host ?? '127.0.0.1';
+    this.origin = this.tls ? `https://localhost:${PORT}` : `http://${this.host}:${PORT}`;
     this.attachmentDir = path.join(root, 'attachments');
     this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
   }
@@ -107,7 +111,7 @@ export class OwnServer {
     // With TLS, HTTPS takes the port and plain HTTP (which only redirects) the next one.
     const listen = this.tls
       ? ['--https', `127.0.0.1:${PORT}`, '--http', `127.0.0.1:${PORT + 1}`, '--tls-cert', this.tls.cert, '--tls-key', this.tls.key]
-      : ['--http', `127.0.0.1:${PORT}`];
+      : ['--http', `${this.host}:${PORT}`];
     const child = spawn(
       TREFF_BIN,
       [

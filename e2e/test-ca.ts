@@ -1,13 +1,17 @@
 /**
  * A throw-away certificate authority and a certificate for `localhost` and 127.0.0.1 signed by it,
- * made with openssl for the HTTPS spec. The browser trusts the CA by the hash of its public key
- * (Chromium's `--ignore-certificate-errors-spki-list`); nothing goes into any trust store.
+ * made with openssl for the HTTPS specs (TLS in the binary, and behind nginx). The browser trusts the
+ * CA by the hash of its public key (Chromium's `--ignore-certificate-errors-spki-list`); nothing goes
+ * into any trust store.
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
+import { type Browser, chromium, expect, type Page } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from './server';
 
 export interface TestCa {
   /** The CA's certificate, PEM. */
@@ -54,4 +58,50 @@ export function headerOf(ca: TestCa, url: string, name: string): Promise<{ statu
       })
       .on('error', reject);
   });
+}
+
+/**
+ * Runs `body` with a fresh test CA (in a temporary directory, which `body` may use for more files)
+ * and a Chromium that trusts it; both are gone afterwards, whatever failed.
+ */
+export async function withTrustingChromium(
+  body: (ca: TestCa, dir: string, browser: Browser) => Promise<void>,
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-ca-'));
+  let browser: Browser | undefined;
+  try {
+    const ca = makeTestCa(dir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${ca.spki}`],
+    });
+    await body(ca, dir, browser);
+  } finally {
+    await browser?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The URLs of the WebSockets `pages` open from now on. */
+export function socketsOf(pages: Page[]): string[] {
+  const sockets: string[] = [];
+  for (const page of pages) page.on('websocket', (ws) => sockets.push(ws.url()));
+  return sockets;
+}
+
+/**
+ * Fails unless every kind of answer under `origin` carries HSTS: the home page, `page`'s own URL,
+ * the wasm it loaded, the notice and a missing page. Asked from the test: Playwright's view of a
+ * response's headers leaves some out.
+ */
+export async function expectHstsOnEveryAnswer(ca: TestCa, origin: string, page: Page): Promise<void> {
+  const wasm = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .find((n) => n.endsWith('.wasm')),
+  );
+  for (const url of [`${origin}/`, page.url(), wasm ?? `${origin}/missing.wasm`, `${origin}/privacy`, `${origin}/no-such-page`]) {
+    expect(await headerOf(ca, url, 'strict-transport-security'), url).toEqual({ status: 200, value: 'max-age=31536000' });
+  }
 }

@@ -1,14 +1,21 @@
 /**
  * Benchmark, not a test (`cargo xtask bench`): how long a participant waits from clicking "join" to
- * the first decoded frame of the video already in the meeting. Prints each figure and the median;
- * asserts only that a frame arrives at all.
+ * the first decoded frame of the video already in the meeting, over each way media can take: UDP
+ * (the run's server), ICE over TCP (a server announcing only its TCP candidate) and a TURN relay
+ * (coturn on loopback; the joining browser may use relay candidates only). Prints each figure and the
+ * median per way; asserts only that a frame arrives at all.
  */
-import { expect, test } from '../fixtures';
+import { randomBytes } from 'node:crypto';
+import type { Browser } from '@playwright/test';
+import { Coturn } from '../coturn';
+import { expect, type Guard, test } from '../fixtures';
+import { OwnServer } from '../own-server';
+import type { Participant } from '../participant';
 
 const ITERATIONS = 10;
 
-test('join latency: click to first decoded remote video frame', async ({ participants }) => {
-  const [alice, bob] = await participants('Alice', 'Bob');
+/** Alice is in the meeting with her camera on; Bob joins and leaves ITERATIONS times. */
+async function measureJoins(way: string, alice: Participant, bob: Participant): Promise<void> {
   const id = await alice.newMeeting();
   await alice.join(id, { cam: true });
 
@@ -40,7 +47,7 @@ test('join latency: click to first decoded remote video frame', async ({ partici
         }),
     );
     figures.push(ms);
-    console.log(`join ${String(i).padStart(2)}: ${ms.toFixed(0)} ms`);
+    console.log(`join over ${way} ${String(i).padStart(2)}: ${ms.toFixed(0)} ms`);
     await bob.room.leave();
   }
 
@@ -48,8 +55,50 @@ test('join latency: click to first decoded remote video frame', async ({ partici
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
   console.log(
-    `join latency over ${ITERATIONS} joins: median ${median.toFixed(0)} ms, ` +
+    `join latency over ${way}, ${ITERATIONS} joins: median ${median.toFixed(0)} ms, ` +
       `min ${sorted[0].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms`,
   );
   expect(figures).toHaveLength(ITERATIONS);
+}
+
+/** Runs `measure` with Alice and Bob on a server of the spec's own, then stops it. */
+async function onOwnServer(
+  browser: Browser,
+  guard: Guard,
+  args: string[],
+  measure: (alice: Participant, bob: Participant) => Promise<void>,
+): Promise<void> {
+  const server = await OwnServer.start({ args });
+  try {
+    const [alice, bob] = await server.participants(browser, guard, 'Alice', 'Bob');
+    await measure(alice, bob);
+  } finally {
+    await Promise.all(browser.contexts().map((c) => c.close()));
+    await server.dispose();
+  }
+}
+
+test('join latency over UDP: click to first decoded remote video frame', async ({ participants }) => {
+  const [alice, bob] = await participants('Alice', 'Bob');
+  await measureJoins('UDP', alice, bob);
+});
+
+test('join latency over ICE-TCP', async ({ browser, guard }) => {
+  await onOwnServer(browser, guard, ['--ice-candidates', 'tcp'], (alice, bob) => measureJoins('TCP', alice, bob));
+});
+
+test('join latency over a TURN relay', async ({ browser, guard }) => {
+  const secret = randomBytes(24).toString('base64url');
+  const coturn = await Coturn.start(secret);
+  try {
+    guard.allowIceServers([coturn.url]);
+    await onOwnServer(browser, guard, ['--turn-url', coturn.url, '--turn-secret', secret], async (alice, bob) => {
+      await bob.context.addInitScript(() => {
+        window.__iceTransportPolicy = 'relay';
+      });
+      await measureJoins('TURN relay', alice, bob);
+    });
+  } finally {
+    coturn.stop();
+  }
 });
