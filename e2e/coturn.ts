@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Participant } from './participant';
 import { MEDIA_PORT, OUTPUT_DIR } from './server';
 
 /** Far from the run's ports; relays take the range above it. */
@@ -68,6 +69,16 @@ export class Coturn {
     this.child.kill('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The test-only switch (`instrument.ts`): `p`'s peer connections made from now on may use relay
+ * candidates only, so their media must go through the TURN server.
+ */
+export async function relayOnly(p: Participant): Promise<void> {
+  await p.context.addInitScript(() => {
+    window.__iceTransportPolicy = 'relay';
+  });
 }
 
 function listening(port: number): Promise<boolean> {

@@ -88,6 +88,27 @@ export class OwnServer {
     return people;
   }
 
+  /**
+   * Starts a server with `options`, runs `body` with participants `names` on it (browser contexts
+   * of `browser`, watched by `guard`), then closes their contexts and disposes of the server,
+   * whatever failed.
+   */
+  static async with(
+    browser: Browser,
+    guard: Guard,
+    options: Options,
+    names: string[],
+    body: (people: Participant[], server: OwnServer) => Promise<void>,
+  ): Promise<void> {
+    const server = await OwnServer.start(options);
+    try {
+      await body(await server.participants(browser, guard, ...names), server);
+    } finally {
+      await Promise.all(browser.contexts().map((c) => c.close()));
+      await server.dispose();
+    }
+  }
+
   /** Starts it and waits until it answers; its origin counts as a server under test until disposed. */
   static async start(options: Options = {}): Promise<OwnServer> {
     const server = new OwnServer(fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-own-')), options);

@@ -189,6 +189,12 @@ impl Config {
             None => (FileConfig::default(), None),
         };
         let d = Config::default();
+        // Taken twice: as they are, and to check the public addresses against them.
+        let media_bind = cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind);
+        let media_tcp_bind = cli
+            .media_tcp_bind
+            .or(file.media_tcp_bind)
+            .unwrap_or(d.media_tcp_bind);
         let tls = match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
             (Some(cert), Some(key)) => Some(crate::tls::TlsFiles::new(cert, key)),
             (None, None) => None,
@@ -198,11 +204,8 @@ impl Config {
             http: cli.http.or(file.http).unwrap_or(d.http),
             https: cli.https.or(file.https).unwrap_or(d.https),
             tls,
-            media_bind: cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
-            media_tcp_bind: cli
-                .media_tcp_bind
-                .or(file.media_tcp_bind)
-                .unwrap_or(d.media_tcp_bind),
+            media_bind,
+            media_tcp_bind,
             ice_candidates: match (cli.ice_candidates.is_empty(), file.ice_candidates) {
                 (false, _) => cli.ice_candidates,
                 (true, Some(kinds)) if kinds.is_empty() => return Err(ConfigError::NoCandidates),
@@ -220,12 +223,7 @@ impl Config {
                     (true, Some(OneOrMany::Many(ips))) => ips,
                     (true, None) => Vec::new(),
                 },
-                &[
-                    cli.media_bind.or(file.media_bind).unwrap_or(d.media_bind),
-                    cli.media_tcp_bind
-                        .or(file.media_tcp_bind)
-                        .unwrap_or(d.media_tcp_bind),
-                ],
+                &[media_bind, media_tcp_bind],
             )?,
             ui_dir: cli.ui_dir.or(file.ui_dir).unwrap_or(d.ui_dir),
             allowed_origins: if cli.allowed_origin.is_empty() {

@@ -6,9 +6,8 @@
  * median per way; asserts only that a frame arrives at all.
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser } from '@playwright/test';
-import { Coturn } from '../coturn';
-import { expect, type Guard, test } from '../fixtures';
+import { Coturn, relayOnly } from '../coturn';
+import { expect, test } from '../fixtures';
 import { OwnServer } from '../own-server';
 import type { Participant } from '../participant';
 
@@ -61,30 +60,15 @@ async function measureJoins(way: string, alice: Participant, bob: Participant): 
   expect(figures).toHaveLength(ITERATIONS);
 }
 
-/** Runs `measure` with Alice and Bob on a server of the spec's own, then stops it. */
-async function onOwnServer(
-  browser: Browser,
-  guard: Guard,
-  args: string[],
-  measure: (alice: Participant, bob: Participant) => Promise<void>,
-): Promise<void> {
-  const server = await OwnServer.start({ args });
-  try {
-    const [alice, bob] = await server.participants(browser, guard, 'Alice', 'Bob');
-    await measure(alice, bob);
-  } finally {
-    await Promise.all(browser.contexts().map((c) => c.close()));
-    await server.dispose();
-  }
-}
-
 test('join latency over UDP: click to first decoded remote video frame', async ({ participants }) => {
   const [alice, bob] = await participants('Alice', 'Bob');
   await measureJoins('UDP', alice, bob);
 });
 
 test('join latency over ICE-TCP', async ({ browser, guard }) => {
-  await onOwnServer(browser, guard, ['--ice-candidates', 'tcp'], (alice, bob) => measureJoins('TCP', alice, bob));
+  await OwnServer.with(browser, guard, { args: ['--ice-candidates', 'tcp'] }, ['Alice', 'Bob'], ([alice, bob]) =>
+    measureJoins('TCP', alice, bob),
+  );
 });
 
 test('join latency over a TURN relay', async ({ browser, guard }) => {
@@ -92,10 +76,9 @@ test('join latency over a TURN relay', async ({ browser, guard }) => {
   const coturn = await Coturn.start(secret);
   try {
     guard.allowIceServers([coturn.url]);
-    await onOwnServer(browser, guard, ['--turn-url', coturn.url, '--turn-secret', secret], async (alice, bob) => {
-      await bob.context.addInitScript(() => {
-        window.__iceTransportPolicy = 'relay';
-      });
+    const options = { args: ['--turn-url', coturn.url, '--turn-secret', secret] };
+    await OwnServer.with(browser, guard, options, ['Alice', 'Bob'], async ([alice, bob]) => {
+      await relayOnly(bob);
       await measureJoins('TURN relay', alice, bob);
     });
   } finally {

@@ -24,15 +24,10 @@ async function expectAllTcp(people: Participant[]): Promise<void> {
 
 test('with only a TCP candidate announced, the call runs over TCP', async ({ browser, guard }) => {
   test.setTimeout(150_000);
-  const server = await OwnServer.start({ args: ['--ice-candidates', 'tcp'] });
-  try {
-    const [alice, bob] = await server.participants(browser, guard, 'Alice', 'Bob');
+  await OwnServer.with(browser, guard, { args: ['--ice-candidates', 'tcp'] }, ['Alice', 'Bob'], async ([alice, bob]) => {
     await twoInACall(alice, bob);
     await expectAllTcp([alice, bob]);
-  } finally {
-    await Promise.all(browser.contexts().map((c) => c.close()));
-    await server.dispose();
-  }
+  });
 });
 
 test('in a network that drops UDP, the browser falls back to TCP by itself', async ({ guard }) => {

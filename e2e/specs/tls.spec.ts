@@ -12,9 +12,8 @@ import { twoInACall } from '../two-participants';
 test('two participants over HTTPS and WSS; HSTS on every answer; plain HTTP only redirects', async ({ guard }) => {
   test.setTimeout(150_000);
   await withTrustingChromium(async (ca, _dir, browser) => {
-    const own = await OwnServer.start({ tls: { cert: ca.chain, key: ca.key } });
-    try {
-      const [alice, bob] = await own.participants(browser, guard, 'Alice', 'Bob');
+    const tls = { cert: ca.chain, key: ca.key };
+    await OwnServer.with(browser, guard, { tls }, ['Alice', 'Bob'], async ([alice, bob], own) => {
       const sockets = socketsOf([alice.page, bob.page]);
       await twoInACall(alice, bob);
 
@@ -36,9 +35,6 @@ test('two participants over HTTPS and WSS; HSTS on every answer; plain HTTP only
         expect(answer.headers.get('location')).toBe(`${own.origin}/privacy?lang=en`);
         expect(await answer.text()).not.toContain('<html');
       });
-    } finally {
-      await Promise.all(browser.contexts().map((c) => c.close()));
-      await own.dispose();
-    }
+    });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { Coturn } from '../coturn';
+import { Coturn, relayOnly } from '../coturn';
 import { expect, test } from '../fixtures';
 import { selectedCandidates } from '../media';
 import { OwnServer } from '../own-server';
@@ -20,46 +20,41 @@ test('with only the TURN relay allowed, the call runs through coturn', async ({ 
   test.setTimeout(150_000);
   const secret = randomBytes(24).toString('base64url');
   const coturn = await Coturn.start(secret);
-  const server = await OwnServer.start({ args: ['--turn-url', coturn.url, '--turn-secret', secret] });
   try {
     guard.allowIceServers([coturn.url]);
-    const [alice, bob] = await server.participants(browser, guard, 'Alice', 'Bob');
-    for (const p of [alice, bob]) {
-      await p.context.addInitScript(() => {
-        window.__iceTransportPolicy = 'relay';
+    const options = { args: ['--turn-url', coturn.url, '--turn-secret', secret] };
+    await OwnServer.with(browser, guard, options, ['Alice', 'Bob'], async ([alice, bob], server) => {
+      for (const p of [alice, bob]) await relayOnly(p);
+      const startedS = Math.floor(Date.now() / 1000);
+      await twoInACall(alice, bob);
+
+      await test.step('every selected pair has a relay candidate on the browser\'s side', async () => {
+        for (const p of [alice, bob]) {
+          const local = (await selectedCandidates(p.page)).filter((c) => c.side === 'local');
+          expect(local.length, `${p.name} has a selected candidate pair`).toBeGreaterThan(0);
+          expect(new Set(local.map((c) => c.candidateType)), `${p.name}'s media goes through the relay`).toEqual(
+            new Set(['relay']),
+          );
+        }
       });
-    }
-    const startedS = Math.floor(Date.now() / 1000);
-    await twoInACall(alice, bob);
 
-    await test.step('every selected pair has a relay candidate on the browser\'s side', async () => {
-      for (const p of [alice, bob]) {
-        const local = (await selectedCandidates(p.page)).filter((c) => c.side === 'local');
-        expect(local.length, `${p.name} has a selected candidate pair`).toBeGreaterThan(0);
-        expect(new Set(local.map((c) => c.candidateType)), `${p.name}'s media goes through the relay`).toEqual(
-          new Set(['relay']),
-        );
-      }
-    });
-
-    await test.step('the pages got coturn with a credential made for them, never the secret', async () => {
-      const servers = guard.iceServers.flat();
-      expect(servers.length, 'the peer connections were given the TURN server').toBeGreaterThan(0);
-      for (const s of servers) {
-        expect(s.urls).toEqual([coturn.url]);
-        const [expiry, user] = String(s.username).split(':');
-        expect(Number(expiry), 'expires after the credential lifetime').toBeGreaterThanOrEqual(startedS + TTL_S - 5);
-        expect(Number(expiry)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + TTL_S);
-        expect(user, 'an opaque participant id, not a name').toMatch(/^p\d+$/);
-        expect(s.credential).not.toContain(secret);
-      }
-      const log = fs.readFileSync(server.log, 'utf8');
-      expect(log, 'the server log holds no TURN secret').not.toContain(secret);
-      for (const s of servers) expect(log, 'nor a credential').not.toContain(String(s.credential));
+      await test.step('the pages got coturn with a credential made for them, never the secret', async () => {
+        const servers = guard.iceServers.flat();
+        expect(servers.length, 'the peer connections were given the TURN server').toBeGreaterThan(0);
+        for (const s of servers) {
+          expect(s.urls).toEqual([coturn.url]);
+          const [expiry, user] = String(s.username).split(':');
+          expect(Number(expiry), 'expires after the credential lifetime').toBeGreaterThanOrEqual(startedS + TTL_S - 5);
+          expect(Number(expiry)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + TTL_S);
+          expect(user, 'an opaque participant id, not a name').toMatch(/^p\d+$/);
+          expect(s.credential).not.toContain(secret);
+        }
+        const log = fs.readFileSync(server.log, 'utf8');
+        expect(log, 'the server log holds no TURN secret').not.toContain(secret);
+        for (const s of servers) expect(log, 'nor a credential').not.toContain(String(s.credential));
+      });
     });
   } finally {
-    await Promise.all(browser.contexts().map((c) => c.close()));
-    await server.dispose();
     coturn.stop();
   }
 });
