@@ -381,6 +381,7 @@ pub enum AdminAction {
     /// Delete a held log now.
     Release {
         /// The hold's id (from `hold` or `list`).
+        #[arg(allow_hyphen_values = true)]
         hold: String,
     },
     /// List the holds: id, reason, when held, when they expire.
@@ -395,6 +396,7 @@ pub enum AdminAction {
     /// Write a held log as JSON, for the investigation.
     Export {
         /// The hold's id.
+        #[arg(allow_hyphen_values = true)]
         hold: String,
         /// Write to this file (created with mode 0600) instead of standard output.
         #[arg(long)]
@@ -691,6 +693,40 @@ mod tests {
                 reason: "attack".into(),
                 duration: Some(Duration::from_secs(7 * 86_400)),
             }
+        );
+    }
+
+    #[test]
+    fn a_hold_id_that_starts_with_a_dash_is_an_id_not_an_option() {
+        let action = |args: &[&str]| {
+            let cli = Cli::try_parse_from(
+                ["treff", "admin", "--state-dir", "/var/lib/t"]
+                    .iter()
+                    .chain(args),
+            )
+            .expect("flags");
+            let Ok(Invocation::Admin { action, .. }) = Config::invocation(cli) else {
+                panic!("an admin invocation");
+            };
+            action
+        };
+        assert_eq!(
+            action(&["release", "-Sx2Lr1Q0aZk9dPq"]),
+            AdminAction::Release {
+                hold: "-Sx2Lr1Q0aZk9dPq".into()
+            }
+        );
+        let export = AdminAction::Export {
+            hold: "-Sx2Lr1Q0aZk9dPq".into(),
+            out: Some("/tmp/held.json".into()),
+        };
+        assert_eq!(
+            action(&["export", "-Sx2Lr1Q0aZk9dPq", "--out", "/tmp/held.json"]),
+            export
+        );
+        assert_eq!(
+            action(&["export", "--out", "/tmp/held.json", "-Sx2Lr1Q0aZk9dPq"]),
+            export
         );
     }
 

@@ -37,6 +37,7 @@ use treff_shared::{LogEntry, ParticipantId};
 use crate::recording::store::millis;
 
 /// A hold's opaque id: 12 random bytes, URL-safe base64 (16 characters). It names no meeting.
+/// A new id never starts with `-`, so that it does not read as an option on a command line.
 pub type HoldId = String;
 
 /// What is known about a hold without opening it.
@@ -180,10 +181,16 @@ impl Holds {
         now: SystemTime,
     ) -> Result<HoldMeta, HoldError> {
         let duration = self.length(duration)?;
-        let mut id = [0u8; 12];
-        getrandom::fill(&mut id).expect("the OS random source is available");
+        let id = loop {
+            let mut bytes = [0u8; 12];
+            getrandom::fill(&mut bytes).expect("the OS random source is available");
+            let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            if !id.starts_with('-') {
+                break id;
+            }
+        };
         Ok(HoldMeta {
-            id: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id),
+            id,
             reason,
             held_at_ms: millis(now),
             expires_at_ms: millis(now + duration),
@@ -495,6 +502,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("treff-holds-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn new_ids_never_start_with_a_dash() {
+        let dir = dir("dash");
+        let holds = Holds::open(&dir, 7).expect("holds");
+        for _ in 0..2_000 {
+            let meta = holds
+                .new_hold("r".into(), None, SystemTime::now())
+                .expect("hold");
+            assert!(valid_id(&meta.id), "{}", meta.id);
+            assert!(!meta.id.starts_with('-'), "{}", meta.id);
+        }
+        fs::remove_dir_all(&dir).expect("clean up");
     }
 
     fn log(holds: &Holds, now: SystemTime, duration: Option<Duration>) -> HeldLog {
