@@ -224,10 +224,14 @@ fn stress(root: &Path, args: &[String]) -> Result<()> {
         "building the media tests (cargo test -p treff --test media --no-run)",
         cargo(root).args(["test", "-p", "treff", "--test", "media", "--no-run"]),
     )?;
+    // A failing test prints what it logged: the server's info lines (a peer that failed, an answer
+    // that was refused) then come with the report, unless the caller asked for other logs.
+    let logs = std::env::var("RUST_LOG").unwrap_or_else(|_| "treff=info".to_owned());
     let mut failed = Vec::new();
     for n in 1..=runs {
         let ok = cargo(root)
             .args(["test", "-q", "-p", "treff", "--test", "media"])
+            .env("RUST_LOG", &logs)
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?
             .success();

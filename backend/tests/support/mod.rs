@@ -44,6 +44,7 @@ use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice::network_type::NetworkType;
+use webrtc::ice_transport::ice_connection_state::RTCIceConnectionState;
 use webrtc::interceptor::registry::Registry;
 use webrtc::media::Sample;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -1729,6 +1730,9 @@ async fn negotiate(
     on: [bool; 3],
 ) -> Result<String, String> {
     let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("parse offer: {e}"))?;
+    if pc.current_remote_description().await.is_some() {
+        transports_started(pc).await?;
+    }
     pc.set_remote_description(offer)
         .await
         .map_err(|e| format!("set_remote_description(offer): {e}"))?;
@@ -1791,6 +1795,27 @@ async fn negotiate(
         .await
         .ok_or("no local description after set_local_description")?;
     Ok(local.sdp)
+}
+
+/// Waits until webrtc-rs has started its transports after the first answer, before a renegotiation.
+///
+/// webrtc-rs 0.17 gives its ICE agent the server's credentials only when the transports start, in
+/// a task of its own (`start_transports` in its operations queue). An offer applied before that is
+/// compared with empty credentials, taken for an ICE restart by the server, and answered with fresh
+/// credentials of our own after restarting our ICE, which the server rightly refuses ("ICE restart
+/// in answer without one in the preceding offer") until it gives up on the participant. Under load
+/// the second offer (someone joined) can overtake that task: 1 in 50 stress runs. Browsers apply
+/// descriptions in order, so only this client needs the wait. The agent is given the credentials
+/// before it starts checking, so any state other than `New` means they are set.
+async fn transports_started(pc: &RTCPeerConnection) -> Result<(), String> {
+    let started = async {
+        while pc.ice_connection_state() == RTCIceConnectionState::New {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    timeout(STEP, started)
+        .await
+        .map_err(|_| "ICE did not start within STEP of the first answer".to_string())
 }
 
 /// Waits for `cond` (polled every 20 ms) or panics with `what` and `report()` after `within`.
