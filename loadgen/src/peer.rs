@@ -22,6 +22,7 @@ use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice::network_type::NetworkType;
+use webrtc::ice_transport::ice_connection_state::RTCIceConnectionState;
 use webrtc::interceptor::registry::Registry;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
@@ -131,6 +132,22 @@ impl Outgoing {
             Arc::clone(&self.control),
         )
     }
+}
+
+/// Waits, before a renegotiation, until webrtc-rs has started its transports after the first answer.
+/// webrtc-rs 0.17 hands its ICE agent the remote credentials only then, in a task of its own; an offer
+/// applied earlier is taken for an ICE restart by the remote, and the answer carries new credentials
+/// that Treff refuses (see `transports_started` in the backend's test support, which found it). The
+/// agent has the credentials before it starts checking, so any state but `New` will do.
+pub async fn transports_started(pc: &RTCPeerConnection) -> Result<()> {
+    let started = async {
+        while pc.ice_connection_state() == RTCIceConnectionState::New {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), started)
+        .await
+        .context("ICE did not start within 5 s of the first answer")
 }
 
 /// Adds a send-only transceiver for `track`, reads its RTCP (PLI/FIR ask for a key frame) and

@@ -295,6 +295,9 @@ async fn negotiate(
     mids: &PublishMids,
     publishing: bool,
 ) -> Result<String> {
+    if pc.current_remote_description().await.is_some() {
+        peer::transports_started(pc).await?;
+    }
     pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
         .await
         .context("set_remote_description(offer)")?;
