@@ -23,6 +23,29 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_wasm_bindgen::from_value(value).ok()
 }
 
+/// Decodes a message of the internally tagged wire form `{"<tag>": "Name", ...fields}` into an enum
+/// that this build derives externally tagged (`ServerMsg`, see its docs): the tag is moved out in
+/// JS, `{"Name": {...fields}}`, or just `"Name"` for a unit variant, so serde reads the variant
+/// first and decodes its fields straight from the JS object, without buffering them.
+#[cfg(target_arch = "wasm32")]
+pub fn decode_tagged<T: DeserializeOwned>(text: &str, tag: &str) -> Option<T> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let object: js_sys::Object = js_sys::JSON::parse(text).ok()?.dyn_into().ok()?;
+    let key = JsValue::from_str(tag);
+    let name = js_sys::Reflect::get(&object, &key).ok()?;
+    name.as_string()?;
+    js_sys::Reflect::delete_property(&object, &key).ok()?;
+    // Nothing but the tag: a unit variant, or a struct variant whose fields all have defaults.
+    if js_sys::Object::keys(&object).length() == 0
+        && let Ok(unit) = serde_wasm_bindgen::from_value(name.clone())
+    {
+        return Some(unit);
+    }
+    let outer = js_sys::Object::new();
+    js_sys::Reflect::set(&outer, &name, &object).ok()?;
+    serde_wasm_bindgen::from_value(outer.into()).ok()
+}
+
 /// Encodes a value as JSON text; the error says why (it cannot happen for the protocol's types).
 #[cfg(target_arch = "wasm32")]
 pub fn encode<T: Serialize>(value: &T) -> Result<String, String> {
@@ -39,6 +62,13 @@ pub fn encode<T: Serialize>(value: &T) -> Result<String, String> {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_str(text).ok()
+}
+
+/// Decodes an internally tagged message (host: the enum is derived internally tagged there, so this is
+/// [`decode`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_tagged<T: DeserializeOwned>(text: &str, _tag: &str) -> Option<T> {
+    decode(text)
 }
 
 /// Encodes a value as JSON text (host: serde_json, for tests).

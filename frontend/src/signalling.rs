@@ -61,7 +61,7 @@ impl Signalling {
             let event = e
                 .data()
                 .as_string()
-                .and_then(|text| crate::json::decode::<ServerMsg>(&text))
+                .and_then(|text| crate::json::decode_tagged::<ServerMsg>(&text, "type"))
                 .map_or(WsEvent::Undecodable, WsEvent::Message);
             cb(event);
         });
