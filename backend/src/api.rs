@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use tokio::sync::{mpsc, oneshot};
 use treff_shared::attachment::{FILE_NAME_HEADER, UPLOAD_PATH};
@@ -41,6 +41,19 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{UPLOAD_PATH}/{{id}}"), get(download))
         .route(MEETINGS_PATH, post(create_meeting))
         .merge(recordings::routes())
+        // Anything else under /api is an error in JSON, not the app's page.
+        .route("/api", any(unknown_path))
+        .route("/api/{*rest}", any(unknown_path))
+}
+
+/// An `/api` path that does not exist: 404 with a JSON error (without this, the UI's fallback would
+/// answer 200 with the app's HTML).
+async fn unknown_path() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        api_error(ErrorCode::NotFound, "no such API path"),
+    )
+        .into_response()
 }
 
 /// `POST /api/meetings`: a new meeting id and its moderator key.

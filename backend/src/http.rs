@@ -23,6 +23,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use treff_shared::Limits;
 
+mod caching;
+
 use crate::room::Client;
 use crate::rooms::Rooms;
 use crate::{api, signalling};
@@ -60,6 +62,7 @@ pub fn router(state: AppState, ui_dir: &Path) -> Router {
         .merge(api::routes())
         .fallback_service(ui)
         .with_state(state)
+        .layer(axum::middleware::from_fn(caching::cache_control))
         // Downloads bring their own, stricter policy (`sandbox`).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
