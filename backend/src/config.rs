@@ -4,7 +4,7 @@
 //! Precedence, highest first: command-line flag, environment variable, TOML file, default.
 
 use clap::Parser;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -154,11 +154,6 @@ impl Config {
         }
     }
 
-    /// Reads flags and environment (and the TOML file they name) over the defaults.
-    pub fn from_args() -> Result<Invocation, ConfigError> {
-        Self::invocation(Cli::parse())
-    }
-
     /// What the parsed command line asks for.
     fn invocation(mut cli: Cli) -> Result<Invocation, ConfigError> {
         if cli.hash_password {
@@ -169,22 +164,67 @@ impl Config {
                 state_dir: Self::from_cli(cli)?.state_dir,
                 action,
             }),
+            Some(Command::CheckConfig { file }) => {
+                cli.config = file.or(cli.config);
+                Ok(Invocation::CheckConfig(Self::from_cli(cli).map(Box::new)))
+            }
             None => Self::from_cli(cli).map(|c| Invocation::Serve(Box::new(c))),
         }
+    }
+
+    /// The settings in effect as a config file (flags, `TREFF_*` variables, the file and the
+    /// defaults merged), with every secret replaced by [`REDACTED`]: what `treff check-config` prints.
+    pub fn effective_settings(&self) -> String {
+        let secret = |set: bool| set.then(|| REDACTED.to_owned());
+        let file = FileConfig {
+            http: Some(self.http),
+            https: self.tls.as_ref().map(|_| self.https),
+            tls_cert: self.tls.as_ref().map(|t| t.cert.clone()),
+            tls_key: self.tls.as_ref().map(|t| t.key.clone()),
+            media_bind: Some(self.media_bind),
+            media_tcp_bind: Some(self.media_tcp_bind),
+            ice_candidates: Some(self.ice_candidates.clone()),
+            media_socket_buffer: Some(self.media_socket_buffer),
+            public_ip: (!self.public_ips.is_empty())
+                .then(|| OneOrMany::Many(self.public_ips.clone())),
+            ui_dir: Some(self.ui_dir.clone()),
+            allowed_origins: Some(self.allowed_origins.clone()),
+            attachment_dir: Some(self.attachment_dir.clone()),
+            // Empty: recording switched off, as in the file.
+            recordings_dir: Some(self.recordings_dir.clone().unwrap_or_default()),
+            recording_retention_days: Some(self.recording_retention_days),
+            organiser_password_hash: secret(self.organiser_password_hash.is_some()),
+            meeting_secret: secret(self.meeting_secret.is_some()),
+            trusted_proxies: Some(self.trusted_proxies.clone()),
+            turn_urls: self.turn.as_ref().map(|t| t.urls.clone()),
+            turn_secret: secret(self.turn.is_some()),
+            turn_credential_ttl: self
+                .turn
+                .as_ref()
+                .map(|t| humantime::format_duration(t.ttl).to_string()),
+            state_dir: Some(self.state_dir.clone()),
+            privacy: Some(self.privacy.clone()),
+            limits: Some(self.limits.clone()),
+        };
+        let origin = if self.privacy_is_example {
+            "# No config file: [privacy] is the shipped example's, fine for a try, not for a service.\n"
+        } else {
+            ""
+        };
+        let body = toml::to_string(&file)
+            .unwrap_or_else(|e| format!("# (cannot print the settings: {e})\n"));
+        format!(
+            "# The settings in effect: flags, TREFF_* variables, the config file and the defaults;\n\
+             # secrets shown as {REDACTED:?}.\n{origin}\n{body}"
+        )
     }
 
     fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
         let (file, privacy) = match &cli.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::Read(path.clone(), e))?;
-                let mut file = toml::from_str::<FileConfig>(&text)
-                    .map_err(|e| ConfigError::Parse(path.clone(), Box::new(e)))?;
-                let privacy = file
-                    .privacy
-                    .take()
-                    .ok_or_else(|| ConfigError::NoPrivacy(path.clone()))?;
-                (file, Some(privacy))
+                let mut file = FileConfig::read(path)?;
+                let privacy = file.privacy.take();
+                (file, privacy)
             }
             None => (FileConfig::default(), None),
         };
@@ -339,13 +379,45 @@ fn turn(
 }
 
 /// A kind of ICE candidate the server announces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CandidateKind {
     /// The UDP socket: what browsers use whenever it gets through.
     Udp,
     /// The TCP port (passive): for networks that drop UDP.
     Tcp,
+}
+
+/// The parsed command line, before the configuration is built from it: logging is set up first
+/// (its format is a flag), so that building the configuration can log.
+#[derive(Debug)]
+pub struct Args(Cli);
+
+impl Args {
+    /// Parses the command line and the `TREFF_*` environment (clap prints usage errors and exits).
+    pub fn parse() -> Self {
+        Self(Cli::parse())
+    }
+
+    /// The log format asked for.
+    pub fn log_format(&self) -> LogFormat {
+        self.0.log_format
+    }
+
+    /// What the command line asks for, with the configuration read from the file it names.
+    pub fn invocation(self) -> Result<Invocation, ConfigError> {
+        Config::invocation(self.0)
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// For people: one line per event.
+    #[default]
+    Text,
+    /// For log collectors: one JSON object per line.
+    Json,
 }
 
 /// What the command line asks for.
@@ -355,6 +427,8 @@ pub enum Invocation {
     Serve(Box<Config>),
     /// Hash a password from standard input for `organiser_password_hash`, print it, exit.
     HashPassword,
+    /// Print the effective settings (`Config::effective_settings`), or why there are none, and exit.
+    CheckConfig(Result<Box<Config>, ConfigError>),
     /// Talk to the running server over its local admin channel.
     Admin {
         /// The running server's state directory.
@@ -410,17 +484,12 @@ pub enum ConfigError {
     /// The TOML file could not be read.
     #[error("cannot read config file {0}: {1}")]
     Read(PathBuf, std::io::Error),
-    /// The TOML file is not valid.
-    #[error("invalid config file {0}: {1}")]
-    Parse(PathBuf, Box<toml::de::Error>),
-    /// A config file without the operator's part of the privacy notice.
-    #[error(
-        "config file {0} has no [privacy] table: the operator's details for the privacy notice are \
-         required (see examples/treff.toml)"
-    )]
-    NoPrivacy(PathBuf),
+    /// The TOML file is not valid: every wrong key, each with what is wrong (the `[privacy]`
+    /// table is required).
+    #[error("invalid config file {}:{}", .0.display(), .1.iter().map(|e| format!("\n  - {e}")).collect::<String>())]
+    Invalid(PathBuf, Vec<String>),
     /// The meeting secret is not 32 bytes of URL-safe base64.
-    #[error("the meeting secret must be 32 bytes in URL-safe base64 (43 characters)")]
+    #[error("meeting_secret: must be 32 bytes in URL-safe base64 (43 characters)")]
     MeetingSecret,
     /// `ice_candidates = []`: no way for media to reach the server.
     #[error("ice_candidates must name udp, tcp or both: without any, no media can flow")]
@@ -535,6 +604,16 @@ struct Cli {
     /// How long a TURN credential is valid, e.g. 12h [default: 12h].
     #[arg(long, env = "TREFF_TURN_CREDENTIAL_TTL", value_parser = humantime::parse_duration)]
     turn_credential_ttl: Option<Duration>,
+    /// Log lines as text (no colour unless standard error is a terminal and NO_COLOR is unset) or as
+    /// JSON objects, one per line, for log collectors.
+    #[arg(
+        long,
+        env = "TREFF_LOG_FORMAT",
+        value_enum,
+        default_value_t,
+        global = true
+    )]
+    log_format: LogFormat,
     /// Read a password from standard input, print its argon2 hash for organiser_password_hash, exit.
     #[arg(long)]
     pub hash_password: bool,
@@ -544,6 +623,12 @@ struct Cli {
 
 #[derive(clap::Subcommand, Debug)]
 enum Command {
+    /// Check a config file (FILE, else --config): print the settings in effect with secrets
+    /// redacted, or every error with its key and exit non-zero.
+    CheckConfig {
+        /// The file to check [default: --config or TREFF_CONFIG].
+        file: Option<PathBuf>,
+    },
     /// Talk to the running server (same --config or --state-dir as the server's).
     Admin {
         #[command(subcommand)]
@@ -552,24 +637,27 @@ enum Command {
 }
 
 /// `public_ip = "203.0.113.7"` or `public_ip = ["203.0.113.7", "2001:db8::7"]`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Serialize, Debug)]
 #[serde(untagged)]
 enum OneOrMany {
     One(IpAddr),
     Many(Vec<IpAddr>),
 }
 
-/// The TOML file.
-#[derive(Deserialize, Default, Debug)]
+/// What `treff check-config` prints instead of a secret.
+pub const REDACTED: &str = "(redacted)";
+
+/// The TOML file (also the form `treff check-config` prints the effective settings in).
+#[derive(Deserialize, Serialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     http: Option<SocketAddr>,
-    media_tcp_bind: Option<SocketAddr>,
-    ice_candidates: Option<Vec<CandidateKind>>,
     https: Option<SocketAddr>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     media_bind: Option<SocketAddr>,
+    media_tcp_bind: Option<SocketAddr>,
+    ice_candidates: Option<Vec<CandidateKind>>,
     media_socket_buffer: Option<usize>,
     public_ip: Option<OneOrMany>,
     ui_dir: Option<PathBuf>,
@@ -586,6 +674,46 @@ struct FileConfig {
     state_dir: Option<PathBuf>,
     privacy: Option<PrivacyNotice>,
     limits: Option<Limits>,
+}
+
+impl FileConfig {
+    /// Reads and checks a config file. Every top-level key is checked on its own, so that one run
+    /// names every wrong key (`http: invalid socket address syntax`, `privacy.dpo: missing field
+    /// `email``, `htp: unknown field …`), not only the first; the `[privacy]` table is required.
+    fn read(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let invalid = |errors| ConfigError::Invalid(path.to_owned(), errors);
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_owned(), e))?;
+        let table: toml::Table =
+            toml::from_str(&text).map_err(|e| invalid(vec![e.to_string().trim().to_owned()]))?;
+        let mut errors: Vec<String> = table
+            .iter()
+            .filter_map(|(key, value)| {
+                let alone = toml::Table::from_iter([(key.clone(), value.clone())]);
+                Self::from_table(alone).err()
+            })
+            .collect();
+        if !table.contains_key("privacy") {
+            errors.push(
+                "privacy: the table is missing; the operator's details for the privacy notice are \
+                 required (see examples/treff.toml)"
+                    .to_owned(),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(invalid(errors));
+        }
+        Self::from_table(table).map_err(|e| invalid(vec![e]))
+    }
+
+    /// The config of a parsed table, or the first error prefixed with the key it is about.
+    fn from_table(table: toml::Table) -> Result<Self, String> {
+        serde_path_to_error::deserialize(table).map_err(|e| {
+            // toml's own text would add the key again on a line of its own.
+            let key = e.path().to_string();
+            format!("{key}: {}", e.into_inner().message().trim())
+        })
+    }
 }
 
 #[cfg(test)]
@@ -657,11 +785,16 @@ mod tests {
     #[test]
     fn a_config_file_without_the_privacy_notice_or_a_field_of_it_is_refused_by_name() {
         let without = error_of("none", "http = \"127.0.0.1:9000\"\n");
-        assert!(without.contains("[privacy]"), "{without}");
+        assert!(
+            without.contains("privacy: the table is missing"),
+            "{without}"
+        );
         let no_email = EXAMPLE.replace("email = \"datenschutz@itm-systems.com\"", "");
         let error = error_of("field", &no_email);
-        assert!(error.contains("missing field `email`"), "{error}");
-        assert!(error.contains("[privacy.dpo]"), "{error}");
+        assert!(
+            error.contains("privacy.dpo: missing field `email`"),
+            "{error}"
+        );
         let no_law = EXAMPLE.replace("law = \"KDG\"", "");
         let error = error_of("law", &no_law);
         assert!(error.contains("missing field `law`"), "{error}");
@@ -856,5 +989,59 @@ mod tests {
     #[test]
     fn an_unknown_key_in_the_file_is_an_error() {
         assert!(toml::from_str::<FileConfig>("htp = \"x\"").is_err());
+    }
+
+    #[test]
+    fn every_wrong_key_is_named_in_one_error() {
+        let text = format!(
+            "htp = \"x\"\nhttp = \"nonsense\"\nmedia_bind = \"1.2.3.4\"\n{}\n[limits]\nroom_max_participants = \"many\"\n",
+            EXAMPLE.replace("law = \"KDG\"", "")
+        );
+        let error = error_of("every", &text);
+        for expected in [
+            "htp: unknown field `htp`",
+            "http: invalid socket address syntax",
+            "media_bind: invalid socket address syntax",
+            "privacy: missing field `law`",
+            "limits.room_max_participants: invalid type",
+        ] {
+            assert!(error.contains(expected), "{expected:?} in {error}");
+        }
+        assert_eq!(
+            error.matches("\n  - ").count(),
+            5,
+            "one line per key: {error}"
+        );
+    }
+
+    #[test]
+    fn the_effective_settings_hide_every_secret_and_read_back_as_a_config() {
+        let secret = "s3cr3t-turn-shared-secret";
+        let meeting_secret = "A".repeat(43);
+        let config = from_flags(&[
+            "--turn-url",
+            "turn:turn.example.org:3478",
+            "--turn-secret",
+            secret,
+            "--meeting-secret",
+            &meeting_secret,
+            "--organiser-password-hash",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+        ])
+        .expect("valid");
+        let printed = config.effective_settings();
+        for hidden in [secret, meeting_secret.as_str(), "argon2id"] {
+            assert!(!printed.contains(hidden), "{hidden} printed: {printed}");
+        }
+        assert_eq!(printed.matches(REDACTED).count(), 3 + 1, "{printed}");
+        let back: FileConfig = toml::from_str(&printed).expect("a config file");
+        assert_eq!(back.http, Some(config.http));
+        assert_eq!(
+            back.turn_urls,
+            Some(vec!["turn:turn.example.org:3478".to_owned()])
+        );
+        assert_eq!(back.turn_credential_ttl.as_deref(), Some("12h"));
+        assert_eq!(back.limits, Some(config.limits));
+        assert_eq!(back.privacy, Some(config.privacy));
     }
 }

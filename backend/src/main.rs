@@ -13,17 +13,22 @@ const DEFAULT_LOG_FILTER: &str =
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Operational logs go to stderr and never carry personal data. The WebRTC stack (str0m and its
-    // ICE, DTLS and SCTP crates) is kept at warn: its debug output describes peers, even redacted.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("TREFF_LOG")
-                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
-        )
-        .init();
-    let config = match treff::Config::from_args() {
+    let args = treff::config::Args::parse();
+    init_logs(args.log_format());
+    let config = match args.invocation() {
         Ok(treff::config::Invocation::Serve(c)) => *c,
+        Ok(treff::config::Invocation::CheckConfig(checked)) => {
+            return match checked {
+                Ok(config) => {
+                    print!("{}", config.effective_settings());
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("treff: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
         Ok(treff::config::Invocation::HashPassword) => {
             let mut password = String::new();
             if std::io::stdin().read_line(&mut password).is_err() {
@@ -45,7 +50,7 @@ async fn main() -> std::process::ExitCode {
             };
         }
         Err(e) => {
-            eprintln!("treff: {e}");
+            tracing::error!("{e}");
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -55,7 +60,7 @@ async fn main() -> std::process::ExitCode {
     let server = match treff::Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("treff: cannot start: {e}");
+            tracing::error!("cannot start: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -75,6 +80,24 @@ async fn main() -> std::process::ExitCode {
     tracing::info!(signal, "shutting down");
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// Operational logs go to stderr and never carry personal data. The WebRTC stack (str0m and its
+/// ICE, DTLS and SCTP crates) is kept at warn: its debug output describes peers, even redacted.
+/// Colour only for a person at a terminal: not into a pipe or the journal, and not with `NO_COLOR`.
+fn init_logs(format: treff::config::LogFormat) {
+    use std::io::IsTerminal as _;
+    let filter =
+        EnvFilter::try_from_env("TREFF_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal() && !no_color);
+    match format {
+        treff::config::LogFormat::Text => logs.init(),
+        treff::config::LogFormat::Json => logs.json().init(),
+    }
 }
 
 /// Waits for SIGTERM (systemd, `kill`) or SIGINT (Ctrl-C) and names it.

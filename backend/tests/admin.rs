@@ -287,7 +287,7 @@ async fn the_server_refuses_to_start_on_a_missing_privacy_field_and_names_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "it must not start: {stderr}");
     assert!(
-        stderr.contains("missing field `email`") && stderr.contains("[privacy.dpo]"),
+        stderr.contains("privacy.dpo: missing field `email`"),
         "{stderr}"
     );
     std::fs::remove_dir_all(dir).ok();

@@ -32,7 +32,7 @@ pub fn elapsed(start: Instant) -> String {
 pub fn run(what: &str, command: &mut Command) -> Result<()> {
     announce(what);
     let start = Instant::now();
-    let status = command
+    let status = pass_colour_choice(command)
         .status()
         .map_err(|e| format!("{what}: cannot start `{}`: {e}", program(command)))?;
     if status.success() {
@@ -63,9 +63,74 @@ pub fn on_path(name: &str) -> bool {
 pub fn cargo(root: &Path) -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root);
+    if no_color() {
+        command.env("CARGO_TERM_COLOR", "never");
+    }
     command
+}
+
+/// Whether the developer asked for output without colour: `NO_COLOR` set and not empty
+/// (no-color.org). Every tool xtask starts is told in the form it understands: cargo by
+/// `CARGO_TERM_COLOR`, Trunk by `NO_COLOR=true` (it takes only `true` or `false` there and refuses
+/// `NO_COLOR=1`), Node tools by `FORCE_COLOR=0`; the server reads `NO_COLOR` itself.
+pub fn no_color() -> bool {
+    asks_for_no_colour(std::env::var_os("NO_COLOR").as_deref())
+}
+
+fn asks_for_no_colour(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty())
+}
+
+/// Puts the colour choice into a command's environment in the form every tool accepts ([`run`]
+/// does it for every step).
+fn pass_colour_choice(command: &mut Command) -> &mut Command {
+    colour_choice_for_tools(command, no_color())
+}
+
+fn colour_choice_for_tools(command: &mut Command, no_color: bool) -> &mut Command {
+    if no_color {
+        command.env("NO_COLOR", "true").env("FORCE_COLOR", "0")
+    } else {
+        // An empty NO_COLOR means "not set" (no-color.org); Trunk would refuse the empty value.
+        command.env_remove("NO_COLOR")
+    }
 }
 
 fn program(command: &Command) -> String {
     command.get_program().to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    /// The value a command will see for `name` (`None`: removed or never set).
+    fn env_of<'a>(command: &'a Command, name: &str) -> Option<&'a OsStr> {
+        command
+            .get_envs()
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| value)
+    }
+
+    #[test]
+    fn no_color_reaches_every_tool_in_a_form_it_accepts() {
+        assert!(asks_for_no_colour(Some(OsStr::new("1"))));
+        assert!(
+            !asks_for_no_colour(Some(OsStr::new(""))),
+            "empty means unset"
+        );
+        assert!(!asks_for_no_colour(None));
+        let mut trunk = Command::new("trunk");
+        colour_choice_for_tools(&mut trunk, true);
+        assert_eq!(
+            env_of(&trunk, "NO_COLOR"),
+            Some(OsStr::new("true")),
+            "Trunk takes only true/false"
+        );
+        assert_eq!(env_of(&trunk, "FORCE_COLOR"), Some(OsStr::new("0")));
+        let mut trunk = Command::new("trunk");
+        colour_choice_for_tools(&mut trunk, false);
+        assert_eq!(env_of(&trunk, "NO_COLOR"), None);
+    }
 }
