@@ -32,13 +32,15 @@ const preflight = [
   `rm -rf ${sh(RECORDINGS_DIR)} ${sh(STATE_DIR)}`,
 ].join(' && ');
 
+// No --ui-dir: the suite's server serves the UI it carries (a debug build reads the dist/ next to the
+// sources it was built from; a release binary has it embedded). Specs with a server of their own
+// (own-server.ts) pass --ui-dir, the operator's override.
 const serverCommand = [
   'exec',
   sh(TREFF_BIN),
   `--http 127.0.0.1:${HTTP_PORT}`,
   `--media-bind 127.0.0.1:${MEDIA_PORT}`,
   `--media-tcp-bind 127.0.0.1:${MEDIA_PORT}`,
-  `--ui-dir ${sh(TREFF_UI_DIR)}`,
   `--config ${sh(SERVER_CONFIG)}`,
   `--attachment-dir ${sh(ATTACHMENT_DIR)}`,
   `--recordings-dir ${sh(RECORDINGS_DIR)}`,

@@ -37,8 +37,9 @@ pub struct Config {
     /// IPv4 and one IPv6 (checked). Empty: the bind address, or loopback when bound to the
     /// unspecified address.
     pub public_ips: Vec<IpAddr>,
-    /// The built UI (Trunk's `dist/`). Served from disk, so the server builds without the wasm toolchain.
-    pub ui_dir: PathBuf,
+    /// A directory with a built UI (Trunk's `dist/`) to serve instead of the one embedded in the
+    /// binary. `None`: the embedded one.
+    pub ui_dir: Option<PathBuf>,
     /// Origins allowed to open `/ws` besides the server's own (checked against `Host`).
     pub allowed_origins: Vec<String>,
     /// Where conferences keep their encrypted attachments while they run. The server owns the
@@ -84,7 +85,7 @@ impl Default for Config {
             // About 250 ms of a full room's media at 1.5 Mbit/s per camera and 20 receivers.
             media_socket_buffer: 4 << 20,
             public_ips: Vec::new(),
-            ui_dir: PathBuf::from("dist"),
+            ui_dir: None,
             allowed_origins: Vec::new(),
             attachment_dir: std::env::temp_dir().join("treff-attachments"),
             recordings_dir: Some(std::env::temp_dir().join("treff-recordings")),
@@ -128,6 +129,14 @@ impl Config {
             state_dir: std::env::temp_dir()
                 .join(format!("treff-test-state-{}-{n}", std::process::id())),
             ..Self::default()
+        }
+    }
+
+    /// Where the UI comes from: `ui_dir`, else the binary.
+    pub fn ui(&self) -> crate::ui::Ui {
+        match &self.ui_dir {
+            Some(dir) => crate::ui::Ui::Dir(dir.clone()),
+            None => crate::ui::Ui::Embedded,
         }
     }
 
@@ -187,7 +196,7 @@ impl Config {
             media_socket_buffer: Some(self.media_socket_buffer),
             public_ip: (!self.public_ips.is_empty())
                 .then(|| OneOrMany::Many(self.public_ips.clone())),
-            ui_dir: Some(self.ui_dir.clone()),
+            ui_dir: self.ui_dir.clone(),
             allowed_origins: Some(self.allowed_origins.clone()),
             attachment_dir: Some(self.attachment_dir.clone()),
             // Empty: recording switched off, as in the file.
@@ -265,7 +274,7 @@ impl Config {
                 },
                 &[media_bind, media_tcp_bind],
             )?,
-            ui_dir: cli.ui_dir.or(file.ui_dir).unwrap_or(d.ui_dir),
+            ui_dir: cli.ui_dir.or(file.ui_dir).or(d.ui_dir),
             allowed_origins: if cli.allowed_origin.is_empty() {
                 file.allowed_origins.unwrap_or_default()
             } else {
@@ -567,7 +576,7 @@ struct Cli {
     /// comma-separated in the environment) [default: the media bind address].
     #[arg(long, env = "TREFF_PUBLIC_IP", value_delimiter = ',')]
     public_ip: Vec<IpAddr>,
-    /// Directory of the built UI [default: dist].
+    /// Serve the built UI from this directory instead of the one embedded in the binary.
     #[arg(long, env = "TREFF_UI_DIR")]
     ui_dir: Option<PathBuf>,
     /// Extra origin allowed to open the WebSocket (repeatable; comma-separated in the environment).
@@ -742,7 +751,7 @@ mod tests {
         .expect("flags");
         let c = Config::from_cli(cli).expect("valid");
         assert_eq!(c.http.port(), 9100);
-        assert_eq!(c.ui_dir, PathBuf::from("/srv/ui"));
+        assert_eq!(c.ui_dir, Some(PathBuf::from("/srv/ui")));
         assert_eq!(c.limits.room_max_participants, 4);
         assert_eq!(c.media_bind, Config::default().media_bind);
         std::fs::remove_dir_all(dir).ok();

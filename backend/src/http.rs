@@ -1,4 +1,4 @@
-//! The HTTP surface: the built UI (with the single-page fallback), `/ws`, and the security headers
+//! The HTTP surface: the built UI (see `ui`), `/ws`, and the security headers
 //! every response carries.
 //!
 //! The CSP allows scripts only from our origin plus the hash of Trunk's inline loader, which is read
@@ -6,7 +6,6 @@
 //! No `unsafe-inline`, no `unsafe-eval`, nothing from any other origin (R9).
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -19,7 +18,6 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use treff_shared::Limits;
 
@@ -51,16 +49,14 @@ pub struct AppState {
 }
 
 /// The router with UI, `/ws` and headers.
-pub fn router(state: AppState, ui_dir: &Path) -> Router {
-    let index = ui_dir.join("index.html");
-    let csp = content_security_policy(&std::fs::read_to_string(&index).unwrap_or_default());
-    let ui = ServeDir::new(ui_dir).fallback(ServeFile::new(index));
+pub fn router(state: AppState, ui: &crate::ui::Ui) -> Router {
+    let csp = content_security_policy(&ui.index_html().unwrap_or_default());
     let set = |name, value: HeaderValue| SetResponseHeaderLayer::overriding(name, value);
     Router::new()
         .route("/ws", get(websocket))
         .route("/privacy", get(crate::notice::page))
         .merge(api::routes())
-        .fallback_service(ui)
+        .merge(ui.routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(caching::cache_control))
         // Downloads bring their own, stricter policy (`sandbox`).

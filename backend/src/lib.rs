@@ -44,6 +44,7 @@ pub mod sfu;
 pub mod signalling;
 pub mod tls;
 pub mod turn;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -173,7 +174,7 @@ impl Server {
                 .recordings_dir
                 .as_ref()
                 .map(|_| config.recording_retention_days),
-            &std::fs::read_to_string(config.ui_dir.join("index.html")).unwrap_or_default(),
+            &config.ui().index_html().unwrap_or_default(),
         )
         .map_err(std::io::Error::other)?;
         let env = room::Environment {
@@ -205,7 +206,7 @@ impl Server {
             holds.clone(),
         ));
         let expiry = tokio::spawn(holds.expire());
-        let app = http::router(state, &config.ui_dir);
+        let app = http::router(state, &config.ui());
         let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);

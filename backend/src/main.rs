@@ -54,8 +54,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    if !config.ui_dir.join("index.html").is_file() {
-        tracing::warn!(ui_dir = %config.ui_dir.display(), "no built UI found; run `cargo xtask run` or `trunk build`");
+    let ui = config.ui();
+    if ui.index_html().is_none() {
+        tracing::warn!(ui = %ui.describe(), "no built UI found; run `cargo xtask run` or `trunk build`");
     }
     let server = match treff::Server::start(config).await {
         Ok(s) => s,

@@ -23,7 +23,7 @@ fn ui_dir() -> tempfile::TempDir {
 /// Starts a server that serves `ui` and returns it with an HTTP client and its base URL.
 async fn server_with_ui(ui: &tempfile::TempDir) -> (support::TestServer, reqwest::Client, String) {
     let mut config = treff::Config::ephemeral();
-    config.ui_dir = ui.path().to_owned();
+    config.ui_dir = Some(ui.path().to_owned());
     let server = support::start(config).await;
     let base = format!("http://{}", server.http_addr);
     (server, reqwest::Client::new(), base)

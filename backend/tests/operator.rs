@@ -1,5 +1,6 @@
-//! What an operator runs: `treff check-config` on good and broken files, and the server's own log
-//! output (`--log-format json` for collectors; plain text without colour codes into a pipe).
+//! What an operator runs: `treff check-config` on good and broken files, the server's own log
+//! output (`--log-format json` for collectors; plain text without colour codes into a pipe), and the
+//! systemd unit the package installs (`packaging/treff.service`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -144,4 +145,57 @@ fn text_logs_into_a_pipe_carry_no_colour_codes() {
     let lines = server_output(&[]);
     assert!(lines.iter().any(|l| l.contains("INFO")), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains('\u{1b}')), "{lines:?}");
+}
+
+/// The service unit as shipped.
+const UNIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../packaging/treff.service");
+
+/// `systemd-analyze <args> <unit>` on a copy of the unit whose commands run this build's binary
+/// (verify checks that they exist): exit status and both outputs together.
+fn systemd_analyze(args: &[&str]) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let unit = dir.path().join("treff.service");
+    let text = std::fs::read_to_string(UNIT).expect("the unit");
+    std::fs::write(
+        &unit,
+        text.replace("/usr/bin/treff", env!("CARGO_BIN_EXE_treff")),
+    )
+    .expect("write");
+    let out = Command::new("systemd-analyze")
+        .args(args)
+        .arg(&unit)
+        .output()
+        .expect("systemd-analyze runs (Debian's systemd package)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_service_unit_verifies_cleanly_and_is_well_locked_down() {
+    let (ok, said) = systemd_analyze(&["verify"]);
+    // A misspelt or unknown setting is only a warning to systemd: none is accepted here.
+    assert!(ok && said.trim().is_empty(), "{said}");
+    let (ok, said) = systemd_analyze(&["security", "--offline=yes"]);
+    assert!(ok, "{said}");
+    let exposure: f64 = said
+        .lines()
+        .find_map(|l| l.split("exposure level for treff.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {said}"));
+    assert!(exposure <= 2.0, "exposure {exposure}: {said}");
+    let unit = std::fs::read_to_string(UNIT).expect("the unit");
+    for line in [
+        "ExecStartPre=/usr/bin/treff check-config",
+        "TimeoutStopSec=10",
+        "CapabilityBoundingSet=\n",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "SystemCallFilter=@system-service",
+    ] {
+        assert!(unit.contains(line), "{line:?}");
+    }
 }

@@ -223,10 +223,14 @@ fn debian_packages() -> Result<()> {
     if !on_path("nft") && !Path::new("/usr/sbin/nft").exists() {
         missing.push("nftables");
     }
+    // `systemd-analyze verify` and `security` check the service unit (`tests/operator.rs`).
+    if !on_path("systemd-analyze") && !Path::new("/usr/bin/systemd-analyze").exists() {
+        missing.push("systemd");
+    }
     if missing.is_empty() {
         announce(
             "test tools present: chromium, firefox-esr, ffmpeg, fonts-dejavu-core, openssl, coturn, \
-             nftables",
+             nftables, systemd",
         );
         return Ok(());
     }
