@@ -41,6 +41,12 @@ export interface Options {
   mediaHost?: string;
   /** The address pages are served on without TLS (default `127.0.0.1`), part of its origin. */
   host?: string;
+  /** Another server binary (default: the run's), e.g. the one from the Debian package. */
+  bin?: string;
+  /** Another config file (default: the run's). */
+  config?: string;
+  /** Serve the UI the binary carries instead of the run's `dist/` (no `--ui-dir`). */
+  embeddedUi?: boolean;
 }
 
 export class OwnServer {
@@ -58,6 +64,9 @@ export class OwnServer {
   private readonly args: string[];
   private readonly mediaHost: string;
   private readonly host: string;
+  private readonly bin: string;
+  private readonly config: string;
+  private readonly uiArgs: string[];
 
   private constructor(
     private readonly root: string,
@@ -67,6 +76,9 @@ export class OwnServer {
     this.args = options.args ?? [];
     this.mediaHost = options.mediaHost ?? '127.0.0.1';
     this.host = options.host ?? '127.0.0.1';
+    this.bin = options.bin ?? TREFF_BIN;
+    this.config = options.config ?? SERVER_CONFIG;
+    this.uiArgs = options.embeddedUi ? [] : ['--ui-dir', TREFF_UI_DIR];
     this.origin = this.tls ? `https://localhost:${PORT}` : `http://${this.host}:${PORT}`;
     this.attachmentDir = path.join(root, 'attachments');
     this.log = path.join(OUTPUT_DIR, `own-server-${path.basename(root)}.log`);
@@ -134,13 +146,13 @@ export class OwnServer {
       ? ['--https', `127.0.0.1:${PORT}`, '--http', `127.0.0.1:${PORT + 1}`, '--tls-cert', this.tls.cert, '--tls-key', this.tls.key]
       : ['--http', `${this.host}:${PORT}`];
     const child = spawn(
-      TREFF_BIN,
+      this.bin,
       [
         ...listen,
         '--media-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
         '--media-tcp-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
-        '--ui-dir', TREFF_UI_DIR,
-        '--config', SERVER_CONFIG,
+        ...this.uiArgs,
+        '--config', this.config,
         '--attachment-dir', this.attachmentDir,
         '--recordings-dir', path.join(this.root, 'recordings'),
         '--state-dir', path.join(this.root, 'state'),

@@ -28,6 +28,8 @@ commands:
   setup        install the wasm32 target, trunk, wasm-bindgen-cli and wasm-opt (skips what is present)
   setup-test   setup, plus Chromium, ffmpeg (apt) and the e2e npm packages
   build-ui     build the web UI into dist/ (trunk build --release --offline)
+  package      the Debian package: the UI, then the release server with the UI in it (cargo deb);
+               prints where the .deb is
   run          build everything in release mode and start the server; args go to the server
   test         everything CI checks: fmt, clippy, cargo test (server and UI), the UI, the Playwright suite;
                args after `--` go to Playwright (e.g. `cargo xtask test -- two.spec.ts`)
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         "setup" => setup::toolchain(&root),
         "setup-test" => setup::test_dependencies(&root),
         "build-ui" => build_ui(&root),
+        "package" => package(&root).map(|deb| println!("{}", deb.display())),
         "run" => run_server(&root, &rest),
         "test" => timed(|| test(&root, &rest)),
         "e2e" => timed(|| e2e(&root, &rest)),
@@ -124,6 +127,22 @@ fn build_ui(root: &Path) -> Result<()> {
             .env("PATH", path)
             .current_dir(root),
     )
+}
+
+/// Builds the Debian package (`cargo deb`, metadata in `backend/Cargo.toml`): the UI first, since
+/// the release binary embeds it. Returns the package's path.
+fn package(root: &Path) -> Result<PathBuf> {
+    setup::toolchain(root)?;
+    setup::cargo_deb(root)?;
+    build_ui(root)?;
+    let deb = target_dir(root).join("debian/treff.deb");
+    run(
+        "building the Debian package (cargo deb -p treff: the release server with the UI in it)",
+        cargo(root)
+            .args(["deb", "-p", "treff", "--output"])
+            .arg(&deb),
+    )?;
+    Ok(deb)
 }
 
 fn run_server(root: &Path, server_args: &[String]) -> Result<()> {
@@ -334,7 +353,9 @@ fn bench_sfu(root: &Path, args: &[String]) -> Result<()> {
 /// (`--tests`): that resolves dependency features as `cargo test` does, so after `cargo test` this is
 /// a no-op, where a plain `cargo build -p treff` would recompile tokio, axum and str0m (3 minutes).
 fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> Result<()> {
-    build_ui(root)?;
+    // The suite's package spec installs this .deb into a temporary root and runs its binary, which
+    // carries the UI: so the package is built (with the UI) before the browser tests.
+    let deb = package(root)?;
     run(
         "building the server for the browser tests (cargo build -p treff --tests)",
         cargo(root).args(["build", "-p", "treff", "--tests"]),
@@ -348,6 +369,7 @@ fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> 
             .args(config)
             .args(playwright_args)
             .env("TREFF_BIN", target_dir(root).join("debug/treff"))
+            .env("TREFF_DEB", &deb)
             .env("TREFF_UI_DIR", root.join("dist"))
             .env("TREFF_E2E_NGINX", setup::nginx_bin())
             .current_dir(e2e_dir),

@@ -11,6 +11,8 @@
 //!   downloads are never used: they come from GitHub-hosted storage and would be second, unpinned
 //!   browsers; nor are the driver downloads some npm packages try in install scripts (see [`npm_ci`]).
 //! - Bench: Debian's `janus` (apt), which `cargo xtask bench sfu` measures beside Treff.
+//! - Package (and test, which checks the package): cargo-deb (crates.io, pinned), and Debian's
+//!   `systemd` for `systemd-analyze`, which checks the service unit.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +24,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 /// The last geckodriver release that builds with the pinned Rust and speaks BiDi to Firefox ESR 140+.
 const GECKODRIVER_VERSION: &str = "0.37.1";
+/// The cargo-deb that builds the Debian package (its 3.x line builds with the pinned Rust).
+const CARGO_DEB_VERSION: &str = "3.8.0";
 /// Playwright 1.65 refuses older Node.js versions.
 const NODE_MAJOR_MIN: u32 = 20;
 
@@ -88,11 +92,12 @@ pub fn toolchain(root: &Path) -> Result<()> {
 }
 
 /// The toolchain plus what the browser tests need: Chromium, Firefox, geckodriver, ffmpeg, openssl,
-/// nginx, the e2e Node packages.
+/// nginx, systemd-analyze, cargo-deb (the package the tests check), the e2e Node packages.
 pub fn test_dependencies(root: &Path) -> Result<()> {
     toolchain(root)?;
     debian_packages()?;
     geckodriver(root)?;
+    cargo_deb(root)?;
     nginx()?;
     npm_ci(
         &root.join("e2e"),
@@ -103,26 +108,29 @@ pub fn test_dependencies(root: &Path) -> Result<()> {
 /// geckodriver at the pinned version, from crates.io (`--locked`: the dependency set it was released
 /// with). Its npm namesake would download a binary from GitHub instead.
 fn geckodriver(root: &Path) -> Result<()> {
-    if reports_version("geckodriver", GECKODRIVER_VERSION) {
-        announce(&format!(
-            "test tools present: geckodriver {GECKODRIVER_VERSION}"
-        ));
+    cargo_tool(root, "geckodriver", GECKODRIVER_VERSION, "about 3 minutes")
+}
+
+/// cargo-deb at the pinned version (crates.io, `--locked`): `cargo xtask package` makes the Debian
+/// package with it.
+pub fn cargo_deb(root: &Path) -> Result<()> {
+    cargo_tool(root, "cargo-deb", CARGO_DEB_VERSION, "about 2 minutes")
+}
+
+/// `cargo install --locked <tool> --version <version>` unless `<tool> --version` reports it.
+fn cargo_tool(root: &Path, tool: &str, version: &str, takes: &str) -> Result<()> {
+    if reports_version(tool, version) {
+        announce(&format!("tool present: {tool} {version}"));
         return Ok(());
     }
     run(
-        &format!("installing geckodriver {GECKODRIVER_VERSION} (about 3 minutes, once)"),
-        cargo(root).args([
-            "install",
-            "geckodriver",
-            "--locked",
-            "--version",
-            GECKODRIVER_VERSION,
-        ]),
+        &format!("installing {tool} {version} ({takes}, once)"),
+        cargo(root).args(["install", tool, "--locked", "--version", version]),
     )?;
-    if !reports_version("geckodriver", GECKODRIVER_VERSION) {
+    if !reports_version(tool, version) {
         return Err(format!(
-            "`geckodriver --version` does not report {GECKODRIVER_VERSION} after installing it: is \
-             ~/.cargo/bin on the PATH, before any other geckodriver?"
+            "`{tool} --version` does not report {version} after installing it: is ~/.cargo/bin on \
+             the PATH, before any other {tool}?"
         ));
     }
     Ok(())
