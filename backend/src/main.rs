@@ -58,6 +58,13 @@ async fn main() -> std::process::ExitCode {
     if ui.index_html().is_none() {
         tracing::warn!(ui = %ui.describe(), "no built UI found; run `cargo xtask run` or `trunk build`");
     }
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(e) => {
+            tracing::error!("cannot listen for SIGTERM and SIGINT: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let server = match treff::Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -77,7 +84,7 @@ async fn main() -> std::process::ExitCode {
         media_port = server.media_addr.port(),
         "Treff is running at {url}"
     );
-    let signal = stop_signal().await;
+    let signal = stop.await;
     tracing::info!(signal, "shutting down");
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
@@ -101,18 +108,18 @@ fn init_logs(format: treff::config::LogFormat) {
     }
 }
 
-/// Waits for SIGTERM (systemd, `kill`) or SIGINT (Ctrl-C) and names it.
-async fn stop_signal() -> &'static str {
+/// Listens for SIGTERM (systemd, `kill`) and SIGINT (Ctrl-C) from this call on, and names the first
+/// that comes. Registered before the server starts: a stop that arrives right after "Treff is
+/// running" (a service manager, a test) must shut down cleanly, not hit the default action and kill
+/// the process with every conference in it.
+fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => tokio::select! {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
             _ = term.recv() => "SIGTERM",
-            _ = tokio::signal::ctrl_c() => "SIGINT",
-        },
-        // Without a SIGTERM handler (it cannot fail on Linux), Ctrl-C still stops it cleanly.
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            "SIGINT"
+            _ = interrupt.recv() => "SIGINT",
         }
-    }
+    })
 }
