@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Browser } from '@playwright/test';
 import type { Guard } from './fixtures';
 import { Participant } from './participant';
-import { HTTP_PORT, MEDIA_PORT, OUTPUT_DIR, SERVER_CONFIG, SERVER_ORIGINS, TREFF_BIN, TREFF_UI_DIR } from './server';
+import { HTTP_PORT, MEDIA_PORT, METRICS_PORT, OUTPUT_DIR, SERVER_CONFIG, SERVER_ORIGINS, TREFF_BIN, TREFF_UI_DIR } from './server';
 
 /** How a server process ended. */
 export interface Exit {
@@ -60,6 +60,8 @@ export class OwnServer {
 
   /** The port it serves pages on (HTTPS with TLS, else HTTP). */
   readonly port = PORT;
+  /** Its operator listener: `/metrics`, `/healthz`, `/readyz`. */
+  readonly monitor = `http://127.0.0.1:${METRICS_PORT + 1}`;
   private readonly tls?: Tls;
   private readonly args: string[];
   private readonly mediaHost: string;
@@ -151,6 +153,7 @@ export class OwnServer {
         ...listen,
         '--media-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
         '--media-tcp-bind', `${this.mediaHost}:${MEDIA_PORT + 1}`,
+        '--metrics', `127.0.0.1:${METRICS_PORT + 1}`,
         ...this.uiArgs,
         '--config', this.config,
         '--attachment-dir', this.attachmentDir,

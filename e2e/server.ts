@@ -10,6 +10,8 @@ import path from 'node:path';
 /** Fixed ports, far from the defaults (8080/10000), so a developer's running Treff does not clash. */
 export const HTTP_PORT = Number(process.env.TREFF_E2E_HTTP_PORT ?? 18080);
 export const MEDIA_PORT = Number(process.env.TREFF_E2E_MEDIA_PORT ?? 18000);
+/** The operator's listener (`/metrics`, `/healthz`, `/readyz`); a spec's own server takes the next port. */
+export const METRICS_PORT = Number(process.env.TREFF_E2E_METRICS_PORT ?? 18090);
 
 /** The run's server: the only origin tests talk to besides a spec's own server (R9: no third party, by test). */
 export const ORIGIN = `http://127.0.0.1:${HTTP_PORT}`;

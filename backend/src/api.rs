@@ -93,6 +93,11 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // A refusal by a limit (size, quotas) is counted for the operator.
+    let refuse = |code| {
+        state.rooms.metrics().refused(code);
+        error(code)
+    };
     let (room, secret) = match credential(&state, &headers) {
         Ok(c) => c,
         Err(code) => return error(code),
@@ -110,7 +115,7 @@ async fn upload(
     };
     // Refused before a byte of the body is read.
     if declared > state.limits.attachment_max_bytes {
-        return error(ErrorCode::FileTooLarge);
+        return refuse(ErrorCode::FileTooLarge);
     }
     let Some(name) = file_name(&headers) else {
         return error(ErrorCode::BadUpload);
@@ -125,7 +130,7 @@ async fn upload(
     };
     let ticket = match ask(&room, request).await {
         Some(Ok(ticket)) => ticket,
-        Some(Err(code)) => return error(code),
+        Some(Err(code)) => return refuse(code),
         None => return error(ErrorCode::NotFound),
     };
     let written = attachments::write_encrypted(body.into_data_stream(), &ticket).await;
@@ -138,7 +143,10 @@ async fn upload(
     drop(ticket);
     let done = ask(&room, |reply| Command::UploadDone { id, outcome, reply }).await;
     match (done.flatten(), written) {
-        (Some(attachment), _) => (StatusCode::CREATED, Json(attachment)).into_response(),
+        (Some(attachment), _) => {
+            state.rooms.metrics().uploaded(declared);
+            (StatusCode::CREATED, Json(attachment)).into_response()
+        }
         (None, result) => {
             // The room no longer wants it (uploader left, conference ended) or the body failed.
             if let Err(e) = std::fs::remove_file(&path)
@@ -148,7 +156,7 @@ async fn upload(
             }
             match result {
                 Ok(_) => error(ErrorCode::NotFound),
-                Err(UploadError::TooLong) => error(ErrorCode::FileTooLarge),
+                Err(UploadError::TooLong) => refuse(ErrorCode::FileTooLarge),
                 Err(UploadError::Interrupted) => error(ErrorCode::BadUpload),
                 Err(e) => {
                     tracing::error!(error = %e, "storing an attachment failed");

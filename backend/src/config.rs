@@ -65,6 +65,8 @@ pub struct Config {
     /// The server's own state (mode 0700): the admin socket and its token, the key of held logs,
     /// held logs and the audit log (see `holds` and `admin`).
     pub state_dir: PathBuf,
+    /// Where the operator's listener (`/metrics`, `/healthz`, `/readyz`) listens; `None`: off.
+    pub metrics: Option<SocketAddr>,
     /// The operator's part of the privacy notice (`[privacy]`).
     pub privacy: PrivacyNotice,
     /// Whether `privacy` is the shipped example's (no config file was given).
@@ -95,6 +97,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             turn: None,
             state_dir: std::env::temp_dir().join("treff-state"),
+            metrics: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 9464))),
             privacy: example_privacy(),
             privacy_is_example: true,
             limits: Limits::default(),
@@ -128,6 +131,7 @@ impl Config {
             ),
             state_dir: std::env::temp_dir()
                 .join(format!("treff-test-state-{}-{n}", std::process::id())),
+            metrics: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
             ..Self::default()
         }
     }
@@ -212,6 +216,7 @@ impl Config {
                 .as_ref()
                 .map(|t| humantime::format_duration(t.ttl).to_string()),
             state_dir: Some(self.state_dir.clone()),
+            metrics: Some(Listen(self.metrics)),
             privacy: Some(self.privacy.clone()),
             limits: Some(self.limits.clone()),
         };
@@ -322,6 +327,7 @@ impl Config {
                 },
             )?,
             state_dir: cli.state_dir.or(file.state_dir).unwrap_or(d.state_dir),
+            metrics: cli.metrics.or(file.metrics).map_or(d.metrics, |l| l.0),
             privacy_is_example: privacy.is_none(),
             privacy: privacy.unwrap_or(d.privacy),
             limits: file.limits.unwrap_or_default(),
@@ -613,6 +619,10 @@ struct Cli {
     /// How long a TURN credential is valid, e.g. 12h [default: 12h].
     #[arg(long, env = "TREFF_TURN_CREDENTIAL_TTL", value_parser = humantime::parse_duration)]
     turn_credential_ttl: Option<Duration>,
+    /// The operator's listener for /metrics, /healthz and /readyz: an address (keep it local) or
+    /// "off" [default: 127.0.0.1:9464].
+    #[arg(long, env = "TREFF_METRICS")]
+    metrics: Option<Listen>,
     /// Log lines as text (no colour unless standard error is a terminal and NO_COLOR is unset) or as
     /// JSON objects, one per line, for log collectors.
     #[arg(
@@ -681,8 +691,39 @@ struct FileConfig {
     turn_secret: Option<String>,
     turn_credential_ttl: Option<String>,
     state_dir: Option<PathBuf>,
+    metrics: Option<Listen>,
     privacy: Option<PrivacyNotice>,
     limits: Option<Limits>,
+}
+
+/// A listener that may be switched off: `"127.0.0.1:9464"`, or `"off"`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+struct Listen(Option<SocketAddr>);
+
+impl std::str::FromStr for Listen {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "off" => Ok(Self(None)),
+            addr => addr.parse().map(|a| Self(Some(a))).map_err(|_| {
+                format!("{text:?} is neither an address such as \"127.0.0.1:9464\" nor \"off\"")
+            }),
+        }
+    }
+}
+
+impl TryFrom<String> for Listen {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl From<Listen> for String {
+    fn from(listen: Listen) -> String {
+        listen.0.map_or_else(|| "off".to_owned(), |a| a.to_string())
+    }
 }
 
 impl FileConfig {
@@ -760,6 +801,33 @@ mod tests {
     /// The configuration that `args` (after `treff`) make, or why they make none.
     fn from_flags(args: &[&str]) -> Result<Config, ConfigError> {
         Config::from_cli(Cli::try_parse_from([&["treff"], args].concat()).expect("flags"))
+    }
+
+    #[test]
+    fn the_metrics_listener_is_local_by_default_moves_or_goes_off() {
+        let local = from_flags(&[]).expect("defaults");
+        assert_eq!(local.metrics, Some("127.0.0.1:9464".parse().expect("addr")));
+        let moved = from_flags(&["--metrics", "10.0.0.5:9100"]).expect("an address");
+        assert_eq!(moved.metrics, Some("10.0.0.5:9100".parse().expect("addr")));
+        assert_eq!(
+            from_flags(&["--metrics", "off"]).expect("off").metrics,
+            None
+        );
+        // The file's spelling, and what check-config prints back.
+        let text = format!("metrics = \"off\"\n{EXAMPLE}");
+        let table: toml::Table = toml::from_str(&text).expect("toml");
+        let file = FileConfig::from_table(table).expect("valid");
+        assert_eq!(file.metrics, Some(Listen(None)));
+        assert!(
+            local
+                .effective_settings()
+                .contains("metrics = \"127.0.0.1:9464\"")
+        );
+        let error = error_of("metrics", &format!("metrics = \"everywhere\"\n{EXAMPLE}"));
+        assert!(
+            error.contains("metrics: \"everywhere\" is neither an address"),
+            "{error}"
+        );
     }
 
     /// The config error for `text` as a config file.

@@ -48,9 +48,10 @@ pub struct AppState {
     pub connections: crate::connections::Connections,
 }
 
-/// The router with UI, `/ws` and headers.
-pub fn router(state: AppState, ui: &crate::ui::Ui) -> Router {
-    let csp = content_security_policy(&ui.index_html().unwrap_or_default());
+/// The router with UI, `/ws` and headers; `index_html` is the UI's page (its inline scripts are
+/// allowed by hash).
+pub fn router(state: AppState, ui: &crate::ui::Ui, index_html: &str) -> Router {
+    let csp = content_security_policy(index_html);
     let set = |name, value: HeaderValue| SetResponseHeaderLayer::overriding(name, value);
     Router::new()
         .route("/ws", get(websocket))
@@ -123,6 +124,10 @@ async fn websocket(
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let Some(slot) = state.connections.acquire(client.addr) else {
+        state
+            .rooms
+            .metrics()
+            .refused(treff_shared::ErrorCode::TooManyConnections);
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(treff_shared::ApiError {

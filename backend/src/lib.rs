@@ -18,6 +18,8 @@
 //! - [`rate`]: the token bucket behind every per-participant rate limit.
 //! - [`recording`]: consented capture, the output job (ffmpeg) and finished recordings.
 //! - [`attachments`]: encrypted attachment files of a conference and their key.
+//! - [`metrics`]: the counts `/metrics` gives (no names, ids or addresses).
+//! - [`monitoring`]: the operator's listener: `/metrics`, `/healthz`, `/readyz`.
 //! - [`sfu`]: the SFU's packet path: the one UDP socket for all rooms and its demux, each
 //!   participant's str0m peer, forwarding, poll scheduling and SDP (see its layout).
 //!
@@ -35,6 +37,8 @@ pub mod connections;
 pub mod holds;
 pub mod http;
 pub mod meetings;
+pub mod metrics;
+pub mod monitoring;
 pub mod notice;
 pub mod rate;
 pub mod recording;
@@ -74,6 +78,8 @@ pub struct Server {
     pub media_addr: SocketAddr,
     /// Where the media TCP port listens, if TCP candidates are announced.
     pub media_tcp_addr: Option<SocketAddr>,
+    /// Where the operator's listener (`/metrics`, `/healthz`, `/readyz`) listens, unless it is off.
+    pub metrics_addr: Option<SocketAddr>,
     /// What the media path dropped, per reason.
     pub drops: Arc<sfu::Drops>,
     /// The demux table (tests watch that unknown sources do not grow it).
@@ -116,6 +122,7 @@ impl Server {
         let media_tcp_addr = tcp.as_ref().map(|l| l.local_addr()).transpose()?;
         let routes = sfu::Routes::default();
         let drops = Arc::new(sfu::Drops::default());
+        let metrics = metrics::Metrics::default();
         let media = room::MediaContext {
             candidates: sfu::Candidates {
                 udp: if announces(config::CandidateKind::Udp) {
@@ -147,7 +154,7 @@ impl Server {
         };
         // Without a recordings directory, a proposed recording is refused as unavailable.
         let recorder = store.clone().map(|store| {
-            Arc::new(recording::jobs::Recordings::new(store))
+            Arc::new(recording::jobs::Recordings::new(store, metrics.clone()))
                 as Arc<dyn recording::capture::Recorder>
         });
         if config.privacy_is_example {
@@ -168,13 +175,19 @@ impl Server {
                 "incident holds expired; their logs deleted"
             );
         }
+        // Read once: the notice takes its stylesheet, the CSP the hashes of its inline scripts.
+        let ui = config.ui();
+        let index_html = ui.index_html().unwrap_or_else(|| {
+            tracing::warn!(ui = %ui.describe(), "no built UI found; run `cargo xtask run` or `trunk build`");
+            String::new()
+        });
         let notice = notice::Pages::render(
             &config.privacy,
             config
                 .recordings_dir
                 .as_ref()
                 .map(|_| config.recording_retention_days),
-            &config.ui().index_html().unwrap_or_default(),
+            &index_html,
         )
         .map_err(std::io::Error::other)?;
         let env = room::Environment {
@@ -185,6 +198,7 @@ impl Server {
             holds: Some(holds.clone()),
             notice_version: Arc::from(config.privacy.version.as_str()),
             turn: config.turn.clone().map(Arc::new),
+            metrics: metrics.clone(),
         };
         let rooms = rooms::Rooms::new(env, media, config.organiser_password_hash.is_some());
         let (admin_socket, admin_token) = admin::bind(&config.state_dir)?;
@@ -206,10 +220,16 @@ impl Server {
             holds.clone(),
         ));
         let expiry = tokio::spawn(holds.expire());
-        let app = http::router(state, &config.ui());
+        let app = http::router(state, &ui, &index_html);
         let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
+        let monitor = match config.metrics {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+            None => None,
+        };
+        let metrics_addr = monitor.as_ref().map(|l| l.local_addr()).transpose()?;
+        let monitor_stopped = stopped.clone();
         let (http, https_addr, reload) = match &config.tls {
             None => (
                 tokio::spawn(serve_plain(listener, app, stopped)),
@@ -232,9 +252,30 @@ impl Server {
                 (tokio::spawn(both), Some(https_addr), Some(reload))
             }
         };
-        let demux = tokio::spawn(sfu::demux::run(udp, routes.clone(), drops.clone()));
+        let demux = tokio::spawn(sfu::demux::run(udp.clone(), routes.clone(), drops.clone()));
         let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
+        let monitor = monitor.map(|listener| {
+            let mut writable = vec![
+                ("state", config.state_dir.clone()),
+                ("attachment", config.attachment_dir.clone()),
+            ];
+            writable.extend(config.recordings_dir.clone().map(|d| ("recordings", d)));
+            let readiness = monitoring::Readiness {
+                socket: udp,
+                reader: demux.abort_handle(),
+                writable,
+                // Recordings are made by `nice -n 19 ffmpeg` (see `recording::output`).
+                programs: if config.recordings_dir.is_some() {
+                    vec!["ffmpeg", "nice"]
+                } else {
+                    Vec::new()
+                },
+            };
+            let app = monitoring::router(metrics.registry(drops.clone()), readiness);
+            tokio::spawn(serve_plain(listener, app, monitor_stopped))
+        });
         let mut tasks = vec![http, demux, drop_report, admin, expiry];
+        tasks.extend(monitor);
         tasks.extend(reload);
         tasks.extend(tcp.map(|l| tokio::spawn(sfu::tcp::run(l, routes.clone(), drops.clone()))));
         if let Some(store) = store {
@@ -254,6 +295,7 @@ impl Server {
             https_addr,
             media_addr,
             media_tcp_addr,
+            metrics_addr,
             drops,
             routes,
             stop,

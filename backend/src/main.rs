@@ -54,10 +54,6 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let ui = config.ui();
-    if ui.index_html().is_none() {
-        tracing::warn!(ui = %ui.describe(), "no built UI found; run `cargo xtask run` or `trunk build`");
-    }
     let stop = match stop_signals() {
         Ok(stop) => stop,
         Err(e) => {
@@ -76,18 +72,32 @@ async fn main() -> std::process::ExitCode {
         Some(a) => ("https", a),
         None => ("http", server.http_addr),
     };
-    let url = match addr {
-        a if a.ip().is_loopback() => format!("{scheme}://localhost:{}", a.port()),
-        a => format!("{scheme}://{a}"),
-    };
     tracing::info!(
         media_port = server.media_addr.port(),
-        "Treff is running at {url}"
+        "Treff is running at {}",
+        url(scheme, addr)
     );
+    match server.metrics_addr {
+        Some(a) => tracing::info!(
+            "metrics and health checks at {}/metrics, /healthz and /readyz",
+            url("http", a)
+        ),
+        None => tracing::info!("metrics and health checks are off"),
+    }
     let signal = stop.await;
     tracing::info!(signal, "shutting down");
     server.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// The server's own address as a URL for its log: `localhost` for loopback (the log never holds an
+/// IP address of loopback either, so that a check for addresses in it has no exception).
+fn url(scheme: &str, addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_loopback() {
+        format!("{scheme}://localhost:{}", addr.port())
+    } else {
+        format!("{scheme}://{addr}")
+    }
 }
 
 /// Operational logs go to stderr and never carry personal data. The WebRTC stack (str0m and its

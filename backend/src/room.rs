@@ -205,6 +205,8 @@ pub struct Environment {
     pub notice_version: Arc<str>,
     /// The operator's TURN server, if one is configured: every `Joined` carries fresh credentials.
     pub turn: Option<Arc<crate::turn::Turn>>,
+    /// The server's counters (counts only).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// What a conference is made of besides its participants: its id and its server's environment.
@@ -236,6 +238,10 @@ struct Participant {
     /// When their last media datagram came: a silent socket with live media is "reconnecting", a
     /// silent socket with silent media is gone.
     last_datagram: Option<Instant>,
+    /// Counts them in `/metrics` while they are in the room.
+    _counted: crate::metrics::Held,
+    /// Counts their peer under its ICE state.
+    ice: crate::metrics::InState,
 }
 
 impl Participant {
@@ -251,6 +257,10 @@ impl Participant {
 /// A conference's state, driven by [`run`].
 pub struct Room {
     id: RoomId,
+    /// The server's counters.
+    metrics: crate::metrics::Metrics,
+    /// Counts this conference as open while it exists.
+    _open: crate::metrics::Held,
     limits: Limits,
     media: MediaContext,
     /// This room's datagram queue, for the routes of its peers.
@@ -318,10 +328,13 @@ impl Room {
                     holds,
                     notice_version,
                     turn,
+                    metrics,
                 },
         } = conference;
         Self {
             id,
+            _open: metrics.conference(),
+            metrics,
             session_log: SessionLog::new(limits.session_log_max_entries),
             holds,
             notice_version,
@@ -539,6 +552,8 @@ impl Room {
                 resume: String::new(),
                 away_since: None,
                 last_datagram: None,
+                _counted: self.metrics.participant(),
+                ice: self.metrics.peer(),
             },
         );
         self.joins += 1;

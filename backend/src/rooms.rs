@@ -57,6 +57,11 @@ impl Rooms {
         &self.env.keys
     }
 
+    /// The server's counters.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.env.metrics
+    }
+
     /// The command queue of room `id` if it is open (never opens one).
     pub fn get(&self, id: &RoomId) -> Option<mpsc::Sender<Command>> {
         self.map()

@@ -138,7 +138,7 @@ enum Phase {
 pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Client) {
     let (sink, mut stream) = socket.split();
     let (out, out_rx) = mpsc::channel::<Outgoing>(limits.ws_send_queue);
-    let writer = tokio::spawn(write_loop(sink, out_rx));
+    let writer = tokio::spawn(write_loop(sink, out_rx, rooms.metrics().clone()));
 
     let mut phase = Phase::Greeting;
     // `ws_messages_per_second` over a one-second window: a burst of an SDP answer plus a few clicks
@@ -392,14 +392,20 @@ fn join_refusal(code: ErrorCode) -> &'static str {
     }
 }
 
-/// Writes queued messages until the queue closes or a close is queued, then a close frame.
+/// Writes queued messages until the queue closes or a close is queued, then a close frame. Every
+/// message and close passes here, whoever sent it (session or room): refusals by a limit are
+/// counted here for the operator.
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Outgoing>,
+    metrics: crate::metrics::Metrics,
 ) {
     let fault = loop {
         match queue.recv().await {
             Some(Outgoing::Msg(m)) => {
+                if let ServerMsg::Error { code, .. } = &m {
+                    metrics.refused(*code);
+                }
                 let Ok(text) = serde_json::to_string(&m) else {
                     continue;
                 };
@@ -412,7 +418,10 @@ async fn write_loop(
                     return;
                 }
             }
-            Some(Outgoing::Close(f)) => break Some(f),
+            Some(Outgoing::Close(f)) => {
+                metrics.closed(f.code);
+                break Some(f);
+            }
             None => break None,
         }
     };

@@ -89,7 +89,12 @@ fn server_output(args: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_treff"))
         .args(["--http", "127.0.0.1:0", "--media-bind", "127.0.0.1:0"])
-        .args(["--media-tcp-bind", "127.0.0.1:0"])
+        .args([
+            "--media-tcp-bind",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+        ])
         .arg("--state-dir")
         .arg(dir.path().join("state"))
         .arg("--attachment-dir")

@@ -28,6 +28,7 @@ test('the .deb installs binary, conffile and unit; its binary serves its own UI 
         './etc/treff/treff.toml',
         './usr/lib/systemd/system/treff.service',
         './usr/share/doc/treff/README.md',
+        './usr/share/doc/treff/grafana-dashboard.json',
       ]) {
         expect(contents, file).toContain(file);
       }

@@ -244,6 +244,8 @@ pub fn start_treff(
         .arg(media.to_string())
         // webrtc-rs speaks ICE over UDP only; no TCP port to bind (or clash with another server's).
         .args(["--ice-candidates", "udp"])
+        // The bench reads the server's CPU from /proc, not from its metrics listener.
+        .args(["--metrics", "off"])
         .arg("--ui-dir")
         .arg(&ui)
         .arg("--attachment-dir")

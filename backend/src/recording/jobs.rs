@@ -23,6 +23,7 @@ use super::manifest::Manifest;
 use super::output;
 use super::raw;
 use super::store::{RAW_DIR, Status, Store, summary};
+use crate::metrics::{InState, Metrics};
 
 /// The name of a capture's thread.
 pub const CAPTURE_THREAD: &str = "treff-capture";
@@ -33,6 +34,8 @@ struct Job {
     dir: PathBuf,
     manifest: Manifest,
     notify: JobNotifier,
+    /// Counts the job under its state in `/metrics`.
+    state: InState,
 }
 
 /// Starts captures and queues their output jobs. Cheap to clone.
@@ -40,14 +43,20 @@ struct Job {
 pub struct Recordings {
     store: Arc<Store>,
     jobs: mpsc::UnboundedSender<Job>,
+    metrics: Metrics,
 }
 
 impl Recordings {
-    /// The service over `store`; spawns the job worker on the current runtime.
-    pub fn new(store: Arc<Store>) -> Self {
+    /// The service over `store`, counting its jobs in `metrics`; spawns the job worker on the
+    /// current runtime.
+    pub fn new(store: Arc<Store>, metrics: Metrics) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(work(queue));
-        Self { store, jobs }
+        tokio::spawn(work(queue, metrics.clone()));
+        Self {
+            store,
+            jobs,
+            metrics,
+        }
     }
 }
 
@@ -67,6 +76,8 @@ impl Recorder for Recordings {
         let jobs = self.jobs.clone();
         let job_id = id.clone();
         let (store, room) = (self.store.clone(), room.clone());
+        let metrics = self.metrics.clone();
+        let mut state = metrics.recording_job();
         tokio::spawn(async move {
             let capture_dir = dir.clone();
             // A thread of its own, named, so that its CPU time can be told apart from the
@@ -92,21 +103,29 @@ impl Recorder for Recordings {
                         tracing::warn!(error = %e, "a recording that captured nothing could not be deleted");
                     }
                     tracing::info!("a recording captured nothing and was discarded");
+                    drop(state);
+                    metrics.recording_ended("discarded");
                     notify(job_id, JobState::Discarded);
                 }
                 Ok(Ok(captured)) => {
                     notify(job_id.clone(), JobState::Queued);
+                    state.enter("queued");
                     let job = Job {
                         id: job_id,
                         dir,
                         manifest: captured.manifest,
                         notify,
+                        state,
                     };
                     // The worker lives as long as the server; a send fails only at shutdown,
                     // and then the start-up sweep of the next run cleans up.
                     let _ = jobs.send(job);
                 }
-                _ => fail(&dir, &job_id, &notify, "the capture could not be written"),
+                _ => {
+                    let outcome = fail(&dir, &job_id, &notify, "the capture could not be written");
+                    drop(state);
+                    metrics.recording_ended(outcome);
+                }
             }
         });
         Ok((id, handle))
@@ -114,14 +133,16 @@ impl Recorder for Recordings {
 }
 
 /// Runs the queued jobs, one at a time.
-async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn work(mut queue: mpsc::UnboundedReceiver<Job>, metrics: Metrics) {
     while let Some(job) = queue.recv().await {
         let Job {
             id,
             dir,
             manifest,
             notify,
+            mut state,
         } = job;
+        state.enter("processing");
         let notify = Arc::new(notify);
         notify(id.clone(), JobState::Processing { percent: 0 });
         let _ = Store::update(&dir, |m| m.status = Status::Processing);
@@ -140,7 +161,7 @@ async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
         })
         .await;
         let _ = std::fs::remove_dir_all(dir.join(RAW_DIR));
-        match rendered {
+        let outcome = match rendered {
             Ok(Ok((rendered, damaged))) => {
                 let updated = Store::update(&dir, |m| {
                     m.status = Status::Done;
@@ -150,7 +171,10 @@ async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
                 let summary = updated.ok().and_then(|_| summary(&dir, &id));
                 tracing::info!(duration_ms = rendered.duration_ms, "a recording is ready");
                 match summary {
-                    Some(recording) => notify(id, JobState::Done { recording }),
+                    Some(recording) => {
+                        notify(id, JobState::Done { recording });
+                        "done"
+                    }
                     None => fail(
                         &dir,
                         &id,
@@ -161,13 +185,16 @@ async fn work(mut queue: mpsc::UnboundedReceiver<Job>) {
             }
             Ok(Err(e)) => fail(&dir, &id, &notify, e.reason()),
             Err(_) => fail(&dir, &id, &notify, "the output job stopped unexpectedly"),
-        }
+        };
+        drop(state);
+        metrics.recording_ended(outcome);
     }
 }
 
 /// Marks a recording failed, removes its raw tracks, and says so. `reason` goes to the log and the
-/// moderators: a fixed sentence, never a path or ffmpeg's output.
-fn fail(dir: &std::path::Path, id: &str, notify: &JobNotifier, reason: &str) {
+/// moderators: a fixed sentence, never a path or ffmpeg's output. Returns the job's outcome,
+/// "failed".
+fn fail(dir: &std::path::Path, id: &str, notify: &JobNotifier, reason: &str) -> &'static str {
     let _ = std::fs::remove_dir_all(dir.join(RAW_DIR));
     let _ = Store::update(dir, |m| m.status = Status::Failed);
     tracing::warn!(%reason, "a recording failed");
@@ -177,4 +204,5 @@ fn fail(dir: &std::path::Path, id: &str, notify: &JobNotifier, reason: &str) {
             reason: reason.to_owned(),
         },
     );
+    "failed"
 }

@@ -17,6 +17,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use str0m::IceConnectionState;
 use str0m::crypto::CryptoProvider;
 use str0m::media::KeyframeRequestKind;
 use tokio::net::UdpSocket;
@@ -201,16 +202,21 @@ impl Room {
                     let source = Source { owner: from, kind };
                     self.capture_packet(source, &incoming, &packet);
                     let mut waiting = false;
+                    let mut forwarded = 0;
                     for (id, p) in self.participants.iter_mut() {
                         if *id == from {
                             continue;
                         }
                         if p.peer.forward(source, &incoming, &packet) {
                             self.plane.schedule.mark_ready(*id);
+                            forwarded += 1;
                         } else {
                             waiting |= p.peer.waits_for_keyframe(source);
                         }
                     }
+                    // Once per packet, not per receiver: the counters are shared by all rooms.
+                    self.metrics
+                        .forwarded(forwarded, forwarded * packet.payload.len() as u64);
                     if waiting {
                         self.request_keyframe(now, source, KeyframeRequestKind::Pli);
                     }
@@ -218,7 +224,14 @@ impl Room {
                 PeerEvent::KeyframeRequest { source, kind } => {
                     self.request_keyframe(now, source, kind);
                 }
-                PeerEvent::IceDisconnected => self.restart_ice(now, from),
+                PeerEvent::IceState(state) => {
+                    if let Some(p) = self.participants.get_mut(&from) {
+                        p.ice.enter(ice_state_name(state));
+                    }
+                    if state == IceConnectionState::Disconnected {
+                        self.restart_ice(now, from);
+                    }
+                }
             }
         }
     }
@@ -363,6 +376,17 @@ impl Room {
     #[cfg(test)]
     pub(super) fn polls(&self) -> u64 {
         self.plane.polls
+    }
+}
+
+/// The word `/metrics` counts a peer under (see `metrics::ICE_STATES`).
+fn ice_state_name(state: IceConnectionState) -> &'static str {
+    match state {
+        IceConnectionState::New => "new",
+        IceConnectionState::Checking => "checking",
+        IceConnectionState::Connected => "connected",
+        IceConnectionState::Completed => "completed",
+        IceConnectionState::Disconnected => "disconnected",
     }
 }
 

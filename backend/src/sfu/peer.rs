@@ -24,7 +24,7 @@ use str0m::crypto::CryptoProvider;
 use str0m::media::{Direction, KeyframeRequestKind, MediaKind};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::rtp::{RtpPacket, RtpWrite, Ssrc};
-use str0m::{Candidate, Event, IceCreds, Input, Output, Rtc};
+use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 use treff_shared::{PublishMids, RemoteTrack, ServerMsg, TrackKind};
 
 use super::forward::{Forwarder, Incoming, vp8_keyframe_start};
@@ -51,9 +51,10 @@ pub enum PeerEvent {
         /// PLI or FIR, passed on as it came.
         kind: KeyframeRequestKind,
     },
-    /// The peer's ICE went disconnected (the client's consent checks stopped): its network changed
-    /// or went away. If the participant's socket lives, the room offers an ICE restart.
-    IceDisconnected,
+    /// The peer's ICE connection state changed. `Disconnected`: the client's consent checks
+    /// stopped, its network changed or went away; if the participant's socket lives, the room
+    /// offers an ICE restart.
+    IceState(IceConnectionState),
 }
 
 /// Why an answer was not applied.
@@ -478,13 +479,8 @@ impl Peer {
                 }
             }
             Event::IceConnectionStateChange(state) => {
-                // Disconnected: the browser stopped its consent checks (tab closed or network
-                // gone). The WebSocket decides whether the participant is still there; the room
-                // offers an ICE restart if it is.
                 tracing::debug!(?state, "ice state");
-                if state == str0m::IceConnectionState::Disconnected {
-                    events.push(PeerEvent::IceDisconnected);
-                }
+                events.push(PeerEvent::IceState(state));
             }
             _ => {}
         }

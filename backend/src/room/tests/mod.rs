@@ -71,6 +71,7 @@ async fn room_in(
             holds,
             notice_version: Arc::from("test-1"),
             turn: None,
+            metrics: Default::default(),
         },
     };
     (Room::new(conference, media, tx, Instant::now()), rx)
