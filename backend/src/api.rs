@@ -156,7 +156,8 @@ async fn upload(
             }
             match result {
                 Ok(_) => error(ErrorCode::NotFound),
-                Err(UploadError::TooLong) => refuse(ErrorCode::FileTooLarge),
+                // A body longer than its Content-Length: a broken client, not a limit reached.
+                Err(UploadError::TooLong) => error(ErrorCode::FileTooLarge),
                 Err(UploadError::Interrupted) => error(ErrorCode::BadUpload),
                 Err(e) => {
                     tracing::error!(error = %e, "storing an attachment failed");

@@ -85,6 +85,8 @@ pub struct Server {
     /// The demux table (tests watch that unknown sources do not grow it).
     pub routes: sfu::Routes,
     stop: watch::Sender<bool>,
+    /// Set as a shutdown begins (`/readyz` then says not ready), before the conferences end.
+    stopping: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     rooms: rooms::Rooms,
     connections: connections::Connections,
@@ -201,6 +203,21 @@ impl Server {
             metrics: metrics.clone(),
         };
         let rooms = rooms::Rooms::new(env, media, config.organiser_password_hash.is_some());
+        // The listeners are bound before the admin socket and the tasks: a taken port stops the start
+        // with nothing left behind.
+        let listener = tokio::net::TcpListener::bind(config.http).await?;
+        let monitor = match config.metrics {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "the metrics listener cannot bind {addr}: {e}; give another address \
+                         (metrics = \"127.0.0.1:…\") or switch it off (metrics = \"off\")"
+                    ),
+                )
+            })?),
+            None => None,
+        };
         let (admin_socket, admin_token) = admin::bind(&config.state_dir)?;
         let connections = connections::Connections::new(&config.limits);
         let state = http::AppState {
@@ -221,15 +238,11 @@ impl Server {
         ));
         let expiry = tokio::spawn(holds.expire());
         let app = http::router(state, &ui, &index_html);
-        let listener = tokio::net::TcpListener::bind(config.http).await?;
         let http_addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
-        let monitor = match config.metrics {
-            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
-            None => None,
-        };
         let metrics_addr = monitor.as_ref().map(|l| l.local_addr()).transpose()?;
         let monitor_stopped = stopped.clone();
+        let (stopping, stopping_seen) = watch::channel(false);
         let (http, https_addr, reload) = match &config.tls {
             None => (
                 tokio::spawn(serve_plain(listener, app, stopped)),
@@ -252,7 +265,7 @@ impl Server {
                 (tokio::spawn(both), Some(https_addr), Some(reload))
             }
         };
-        let demux = tokio::spawn(sfu::demux::run(udp.clone(), routes.clone(), drops.clone()));
+        let demux = tokio::spawn(sfu::demux::run(udp, routes.clone(), drops.clone()));
         let drop_report = tokio::spawn(drops.clone().report(DROP_REPORT_INTERVAL));
         let monitor = monitor.map(|listener| {
             let mut writable = vec![
@@ -261,8 +274,8 @@ impl Server {
             ];
             writable.extend(config.recordings_dir.clone().map(|d| ("recordings", d)));
             let readiness = monitoring::Readiness {
-                socket: udp,
                 reader: demux.abort_handle(),
+                stopping: stopping_seen,
                 writable,
                 // Recordings are made by `nice -n 19 ffmpeg` (see `recording::output`).
                 programs: if config.recordings_dir.is_some() {
@@ -299,6 +312,7 @@ impl Server {
             drops,
             routes,
             stop,
+            stopping,
             tasks,
             rooms,
             connections,
@@ -312,6 +326,7 @@ impl Server {
     /// removes whatever attachments are left and the admin socket.
     pub async fn shutdown(self) {
         let started = tokio::time::Instant::now();
+        let _ = self.stopping.send(true);
         // Most of the budget goes to the conferences; the rest to closing the sockets.
         let ended = self.rooms.shutdown(started + SHUTDOWN_WITHIN / 2).await;
         tracing::info!(conferences = ended, "shutting down: every conference ended");

@@ -5,8 +5,9 @@
 //! Counts only. No label ever carries a name, a meeting id, an address or a text someone typed:
 //! every label value is a fixed word of this module (an ICE state, a job state, a refusal reason).
 //!
-//! The handles are clones of shared atomics, updated where things happen: a conference, a
-//! participant and a peer each hold a guard that counts them while they exist, so a gauge cannot
+//! The handles are clones of shared atomics, updated where things happen: the room holds the guard
+//! that counts its conference, each participant the guards that count them and their peer (a
+//! participant keeps one peer for life), so a gauge cannot
 //! drift from what is open whichever way it ends. What already has its own counter (the media
 //! path's [`Drops`]) or belongs to the process (CPU time, memory) is read when scraped.
 
@@ -38,7 +39,7 @@ pub const JOB_OUTCOMES: [&str; 3] = ["done", "failed", "discarded"];
 
 /// The limits a refusal is counted under: the refusing `ErrorCode`'s wire name, or for a socket
 /// closed over a limit, what it broke.
-pub const REFUSALS: [&str; 13] = [
+pub const REFUSALS: [&str; 14] = [
     "room_full",
     "server_full",
     "too_many_connections",
@@ -52,6 +53,7 @@ pub const REFUSALS: [&str; 13] = [
     "upload_quota",
     "message_rate",
     "message_too_big",
+    "send_queue_full",
 ];
 
 /// The server's counters. Cheap to clone: every clone updates the same values.
@@ -115,23 +117,25 @@ impl Metrics {
 
     /// Counts a peer in its ICE state ("new" at first) until the guard is dropped.
     pub fn peer(&self) -> InState {
-        InState::new(self.peers.clone(), "state", ICE_STATES[0])
+        InState::new(self.peers.clone(), "state", &ICE_STATES)
     }
 
     /// Counts a recording job ("capturing" at first) until the guard is dropped; its end goes to
     /// [`Metrics::recording_ended`].
     pub fn recording_job(&self) -> InState {
-        InState::new(self.recording_jobs.clone(), "state", JOB_STATES[0])
+        InState::new(self.recording_jobs.clone(), "state", &JOB_STATES)
     }
 
     /// A recording job ended with `outcome`, one of [`JOB_OUTCOMES`].
     pub fn recording_ended(&self, outcome: &'static str) {
+        debug_assert!(JOB_OUTCOMES.contains(&outcome), "{outcome}");
         self.recordings_ended
             .get_or_create(&[("outcome", outcome)])
             .inc();
     }
 
-    /// Media packets forwarded to receivers, and their RTP payload bytes.
+    /// Media packets forwarded to receivers (handed to their peers for sending: what the socket
+    /// then fails to send is counted in the drops), and their RTP payload bytes.
     pub fn forwarded(&self, packets: u64, bytes: u64) {
         self.forwarded_packets.inc_by(packets);
         self.forwarded_bytes.inc_by(bytes);
@@ -161,7 +165,14 @@ impl Metrics {
         self.refuse(reason);
     }
 
+    /// A participant was dropped because their connection did not take messages fast enough
+    /// (`Limits::ws_send_queue` full).
+    pub fn send_queue_full(&self) {
+        self.refuse("send_queue_full");
+    }
+
     fn refuse(&self, reason: &'static str) {
+        debug_assert!(REFUSALS.contains(&reason), "{reason}");
         self.refusals.get_or_create(&[("reason", reason)]).inc();
     }
 
@@ -186,7 +197,7 @@ impl Metrics {
         );
         r.register(
             "treff_forwarded_packets",
-            "RTP packets the SFU forwarded to receivers",
+            "RTP packets the SFU forwarded to receivers (failed sends are in the drops)",
             self.forwarded_packets.clone(),
         );
         r.register(
@@ -270,21 +281,30 @@ impl Drop for Held {
 pub struct InState {
     family: Family<Label, Gauge>,
     label: &'static str,
+    /// The states it may be in, the first the one it starts in.
+    states: &'static [&'static str],
     state: &'static str,
 }
 
 impl InState {
-    fn new(family: Family<Label, Gauge>, label: &'static str, state: &'static str) -> Self {
+    fn new(
+        family: Family<Label, Gauge>,
+        label: &'static str,
+        states: &'static [&'static str],
+    ) -> Self {
+        let state = states[0];
         family.get_or_create(&[(label, state)]).inc();
         Self {
             family,
             label,
+            states,
             state,
         }
     }
 
-    /// Moves it to `state` (one of its module's fixed words).
+    /// Moves it to `state`, one of the words it was made with (another would start a new series).
     pub fn enter(&mut self, state: &'static str) {
+        debug_assert!(self.states.contains(&state), "{state}");
         if state != self.state {
             self.family.get_or_create(&[(self.label, self.state)]).dec();
             self.family.get_or_create(&[(self.label, state)]).inc();

@@ -1,8 +1,9 @@
 //! The operator's listener, apart from the public one and bound to localhost by default
 //! (`metrics = "127.0.0.1:9464"`, or `"off"`): `/metrics` in Prometheus text format (see
 //! [`crate::metrics`]), `/healthz` (the process answers) and `/readyz` (it can do its work: the
-//! media socket is bound and read, the directories it writes to are writable, ffmpeg is there
-//! when recording is on).
+//! media socket is read, it is not shutting down, the directories it writes to are writable,
+//! ffmpeg is there when recording is on). The public listener answers these paths with 404
+//! ([`not_here`]), so a probe pointed at the wrong port fails instead of reading the app's page.
 //!
 //! Nothing here names a meeting or a person, so the answers may be cached by nobody and read by
 //! any local monitoring agent; the listener is still kept off the public address, because the
@@ -18,14 +19,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus_client::registry::Registry;
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 /// What `/readyz` checks.
 pub struct Readiness {
-    /// The media socket: bound, and its reading task still running.
-    pub socket: Arc<tokio::net::UdpSocket>,
-    /// The task that reads it (the demux).
+    /// The task that reads the media socket (the demux; the socket was bound before it started).
     pub reader: AbortHandle,
+    /// Whether the server is shutting down (then it takes no new meetings: not ready).
+    pub stopping: watch::Receiver<bool>,
     /// Directories the server must be able to write to, with what they are called in the answer.
     pub writable: Vec<(&'static str, PathBuf)>,
     /// Programs that must be on `PATH` (ffmpeg and nice when recording is on).
@@ -35,10 +37,10 @@ pub struct Readiness {
 impl Readiness {
     /// Every check, in order, with whether it passed.
     fn checks(&self) -> Vec<(String, bool)> {
-        let mut checks = vec![(
-            "media socket bound and read".to_owned(),
-            self.socket.local_addr().is_ok() && !self.reader.is_finished(),
-        )];
+        let mut checks = vec![
+            ("media socket read".to_owned(), !self.reader.is_finished()),
+            ("not shutting down".to_owned(), !*self.stopping.borrow()),
+        ];
         for (name, dir) in &self.writable {
             checks.push((format!("{name} directory writable"), writable(dir)));
         }
@@ -108,4 +110,13 @@ async fn ready(State(m): State<Monitor>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, body).into_response()
+}
+
+/// The public listener's answer to `/metrics`, `/healthz` and `/readyz`: they are on the operator's
+/// listener only.
+pub async fn not_here() -> (StatusCode, &'static str) {
+    (
+        StatusCode::NOT_FOUND,
+        "not on this port: metrics and health checks are on the operator listener (config: metrics)\n",
+    )
 }

@@ -808,7 +808,10 @@ impl Room {
         else {
             return;
         };
-        if p.out.try_send(Outgoing::Msg(msg)).is_err() {
+        if let Err(e) = p.out.try_send(Outgoing::Msg(msg)) {
+            if matches!(e, mpsc::error::TrySendError::Full(_)) {
+                self.metrics.send_queue_full();
+            }
             tracing::info!("dropping a participant whose connection is too slow or gone");
             self.leave(to);
         }

@@ -227,6 +227,7 @@ pub async fn session(socket: WebSocket, rooms: Rooms, limits: Limits, client: Cl
         let _ = room.send(gone).await;
     }
     if let Some(fault) = fault {
+        rooms.metrics().closed(fault.code);
         tracing::info!(
             code = fault.code,
             reason = fault.reason,
@@ -393,8 +394,8 @@ fn join_refusal(code: ErrorCode) -> &'static str {
 }
 
 /// Writes queued messages until the queue closes or a close is queued, then a close frame. Every
-/// message and close passes here, whoever sent it (session or room): refusals by a limit are
-/// counted here for the operator.
+/// message passes here, whoever sent it (session or room): refusals by a limit are counted here
+/// for the operator (a close for a limit where the session decides it: its queue may be full).
 async fn write_loop(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Outgoing>,
@@ -418,10 +419,7 @@ async fn write_loop(
                     return;
                 }
             }
-            Some(Outgoing::Close(f)) => {
-                metrics.closed(f.code);
-                break Some(f);
-            }
+            Some(Outgoing::Close(f)) => break Some(f),
             None => break None,
         }
     };

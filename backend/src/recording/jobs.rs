@@ -108,8 +108,8 @@ impl Recorder for Recordings {
                     notify(job_id, JobState::Discarded);
                 }
                 Ok(Ok(captured)) => {
-                    notify(job_id.clone(), JobState::Queued);
                     state.enter("queued");
+                    notify(job_id.clone(), JobState::Queued);
                     let job = Job {
                         id: job_id,
                         dir,

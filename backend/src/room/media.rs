@@ -215,8 +215,10 @@ impl Room {
                         }
                     }
                     // Once per packet, not per receiver: the counters are shared by all rooms.
-                    self.metrics
-                        .forwarded(forwarded, forwarded * packet.payload.len() as u64);
+                    if forwarded > 0 {
+                        self.metrics
+                            .forwarded(forwarded, forwarded * packet.payload.len() as u64);
+                    }
                     if waiting {
                         self.request_keyframe(now, source, KeyframeRequestKind::Pli);
                     }
