@@ -22,7 +22,8 @@ test('with only the TURN relay allowed, the call runs through coturn', async ({ 
   const coturn = await Coturn.start(secret);
   try {
     guard.allowIceServers([coturn.url]);
-    const options = { args: ['--turn-url', coturn.url, '--turn-secret', secret] };
+    // One argument with '=': a base64url secret may begin with '-', which clap would take for a flag.
+    const options = { args: ['--turn-url', coturn.url, `--turn-secret=${secret}`] };
     await OwnServer.with(browser, guard, options, ['Alice', 'Bob'], async ([alice, bob], server) => {
       for (const p of [alice, bob]) await relayOnly(p);
       const startedS = Math.floor(Date.now() / 1000);
