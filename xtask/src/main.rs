@@ -356,9 +356,13 @@ fn e2e_after_setup(root: &Path, playwright_args: &[String], config: &[&str]) -> 
     // The suite's package spec installs this .deb into a temporary root and runs its binary, which
     // carries the UI: so the package is built (with the UI) before the browser tests.
     let deb = package(root)?;
+    // The same package selection as `cargo test` (the default members), not `-p treff`: cargo
+    // unifies dependency features over the packages it builds, so `-p treff` alone rebuilt tokio,
+    // webrtc-rs and the server with other features (9 minutes on a cold machine). After `cargo
+    // test` this build finds everything fresh.
     run(
-        "building the server for the browser tests (cargo build -p treff --tests)",
-        cargo(root).args(["build", "-p", "treff", "--tests"]),
+        "building the server for the browser tests (cargo build --tests)",
+        cargo(root).args(["build", "--tests"]),
     )?;
     let e2e_dir = root.join("e2e");
     run(
