@@ -59,7 +59,7 @@ impl Upload {
     pub fn start(
         token: &HttpToken,
         file: &File,
-        on_progress: impl Fn(f64, f64) + 'static,
+        on_progress: impl Fn(u64, u64) + 'static,
     ) -> Result<Self, JsValue> {
         let xhr = XmlHttpRequest::new()?;
         xhr.open_with_async("POST", UPLOAD_PATH, true)?;
@@ -79,7 +79,8 @@ impl Upload {
 
         let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
             if e.length_computable() {
-                on_progress(e.loaded(), e.total());
+                // Byte counts, whole numbers in the event's doubles.
+                on_progress(e.loaded() as u64, e.total() as u64);
             }
         });
         xhr.upload()?

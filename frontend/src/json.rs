@@ -1,5 +1,6 @@
 //! JSON for the wire (WebSocket messages, `/api` bodies) through the browser's own `JSON.parse` and
-//! `JSON.stringify`, with serde-wasm-bindgen between those JS values and our serde types.
+//! `JSON.stringify`: serde-wasm-bindgen turns our serde types into JS values, and [`from_js`] (a
+//! deserializer without error messages, see why there) turns parsed values back.
 //!
 //! Why not serde_json: the browser already has a JSON parser and printer, and every participant
 //! downloads the wasm; compiling a second one in made the bundle larger for no gain. The serde
@@ -16,11 +17,14 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+#[cfg(target_arch = "wasm32")]
+mod from_js;
+
 /// Decodes a JSON text, or `None` when it is not JSON or not a `T`.
 #[cfg(target_arch = "wasm32")]
 pub fn decode<T: DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    from_js::from_value(value).ok()
 }
 
 /// Decodes a message of the internally tagged wire form `{"<tag>": "Name", ...fields}` into an enum
@@ -37,13 +41,13 @@ pub fn decode_tagged<T: DeserializeOwned>(text: &str, tag: &str) -> Option<T> {
     js_sys::Reflect::delete_property(&object, &key).ok()?;
     // Nothing but the tag: a unit variant, or a struct variant whose fields all have defaults.
     if js_sys::Object::keys(&object).length() == 0
-        && let Ok(unit) = serde_wasm_bindgen::from_value(name.clone())
+        && let Ok(unit) = from_js::from_value(name.clone())
     {
         return Some(unit);
     }
     let outer = js_sys::Object::new();
     js_sys::Reflect::set(&outer, &name, &object).ok()?;
-    serde_wasm_bindgen::from_value(outer.into()).ok()
+    from_js::from_value(outer.into()).ok()
 }
 
 /// Encodes a value as JSON text; the error says why (it cannot happen for the protocol's types).

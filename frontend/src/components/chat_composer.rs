@@ -182,8 +182,8 @@ pub fn ChatComposer(
                         class="chat-progress"
                         data-testid="chat-upload-progress"
                         aria-label=t.chat_uploading
-                        max=move || chat.upload.with(|p| p.map_or(1.0, |p| p.total).to_string())
-                        value=move || chat.upload.with(|p| p.map_or(0.0, |p| p.sent).to_string())
+                        max=move || chat.upload.with(|p| p.map_or(1, |p| p.total).to_string())
+                        value=move || chat.upload.with(|p| p.map_or(0, |p| p.sent).to_string())
                     ></progress>
                 </Show>
                 <button type="submit" class="primary chat-send" data-testid="chat-send">

@@ -102,8 +102,8 @@ impl Session {
 
         let progress = chat.upload;
         progress.set(Some(UploadProgress {
-            sent: 0.0,
-            total: file.size(),
+            sent: 0,
+            total: file.size() as u64,
         }));
         let on_progress = move |sent, total| {
             // The room may be gone by the time the browser reports.
