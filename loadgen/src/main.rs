@@ -134,17 +134,21 @@ async fn run(args: Args, pinning: process::Pinning) -> Result<()> {
             idle_anon_mb: measure::mb(measure::process_anon(process.pid)?),
             ..Default::default()
         };
+        // Its figures are not a row; a failure shows in the rows that follow.
+        let _ = scenario::run(
+            &scenario::Target::of(server, &process),
+            &scenario::warm_up(),
+        )
+        .await;
+        tokio::time::sleep(FINAL_SETTLE).await;
+        summary.warm_rss_mb = measure::process_rss(process.pid).map_or(0.0, measure::mb);
+        summary.warm_anon_mb = measure::process_anon(process.pid).map_or(0.0, measure::mb);
         for sc in rows
             .iter()
             .filter(|sc| server == "treff" || !sc.treff_only())
         {
             eprintln!("treff-loadgen: {server} {} ...", sc.name);
-            let target = if server == "treff" {
-                scenario::Target::Treff(&process)
-            } else {
-                scenario::Target::Janus(&process)
-            };
-            let r = match scenario::run(&target, sc).await {
+            let r = match scenario::run(&scenario::Target::of(server, &process), sc).await {
                 Ok(r) => r,
                 Err(e) => scenario::failed(server, sc, &e),
             };

@@ -224,8 +224,10 @@ pub fn start_treff(
              recordings_dir = {recordings:?}\n\
              state_dir = {state:?}\n\
              {EXAMPLE_CONFIG}\n\
-             # Bench-only: rooms larger than the default limit of 20.\n\
-             [limits]\nroom_max_participants = {room_limit}\n",
+             # Bench-only: rooms larger than the default limit of 20, and all their participants\n\
+             # from one address (loopback; the default allows 50 sockets per address).\n\
+             [limits]\nroom_max_participants = {room_limit}\n\
+             ws_max_connections_per_address = {room_limit}\n",
             recordings = dir.join("recordings").display().to_string(),
             state = dir.join("state").display().to_string(),
         ),

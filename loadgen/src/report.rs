@@ -9,6 +9,15 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
 }
 
+/// How far `value` is above `base`, in percent (0 without a base).
+fn percent_over(value: f64, base: f64) -> f64 {
+    if base > 0.0 {
+        (value / base - 1.0) * 100.0
+    } else {
+        0.0
+    }
+}
+
 /// What a server looked like before any row and after all of them.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct ServerSummary {
@@ -20,6 +29,10 @@ pub struct ServerSummary {
     pub final_rss_mb: f64,
     /// The anonymous part (heap, stacks) of the idle RSS, MB.
     pub idle_anon_mb: f64,
+    /// RSS once idle again after a warm-up call (`scenario::warm_up`), MB.
+    pub warm_rss_mb: f64,
+    /// The anonymous part of the warm idle RSS, MB.
+    pub warm_anon_mb: f64,
     /// The anonymous part of the final RSS, MB.
     pub final_anon_mb: f64,
     /// Largest `1toN` row that held (all served, loss < 0.5 %, generator not saturated).
@@ -180,16 +193,15 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
     for s in summaries {
         let _ = writeln!(
             out,
-            "{}: idle RSS {:.1} MB, after all rows {:.1} MB ({:+.0} %); anonymous (heap, stacks) {:.1} MB, after {:.1} MB; viewers per core: {}",
+            "{}: idle RSS {:.1} MB, {:.1} MB after a warm-up call, after all rows {:.1} MB ({:+.0} % of the warm idle); \
+             anonymous (heap, stacks) {:.1} MB, {:.1} MB warm, after all rows {:.1} MB; viewers per core: {}",
             s.server,
             s.idle_rss_mb,
+            s.warm_rss_mb,
             s.final_rss_mb,
-            if s.idle_rss_mb > 0.0 {
-                (s.final_rss_mb / s.idle_rss_mb - 1.0) * 100.0
-            } else {
-                0.0
-            },
+            percent_over(s.final_rss_mb, s.warm_rss_mb),
             s.idle_anon_mb,
+            s.warm_anon_mb,
             s.final_anon_mb,
             match (s.largest_held, s.viewers_per_core) {
                 (Some(n), Some(v)) => format!(
@@ -201,7 +213,8 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
     }
     let _ = writeln!(
         out,
-        "\nRows above 20 participants use a bench-only room limit ({room_limit}; the default is 20).\n\
+        "\nRows above 20 participants use a bench-only room limit ({room_limit}; the default is 20), and as many\n\
+         sockets from one address (all come from loopback; the default is 50).\n\
          µs/pkt: server CPU time in the window / packets counted at the receivers. fwd pkt/s: packets the\n\
          receivers decrypted per second. loss %: packets sent in the window that no receiver got.\n\
          frames lost: VP8 frames not received complete (all packets, marker bit), over all receivers.\n\

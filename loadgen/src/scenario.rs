@@ -114,6 +114,13 @@ pub fn rows(quick: bool, seconds: u64, warmup: u64) -> Vec<Scenario> {
     }
 }
 
+/// A short 1to1 call before the idle figures are taken again: it pages in the server's media code
+/// (several MB of the binary that an idle server never ran), so that comparing the memory after all
+/// rows with this warm idle figure shows what the rooms kept, not what code they ran.
+pub fn warm_up() -> Scenario {
+    Scenario::new(Shape::Fanout(1), 2, 1)
+}
+
 /// The soak (`--soak`): 10 rooms of 4, everyone publishing, for `minutes`, a line every minute.
 pub fn soak(minutes: u64, warmup: u64) -> Scenario {
     Scenario {
@@ -131,7 +138,16 @@ pub enum Target<'a> {
     Janus(&'a ServerProcess),
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    /// The target for the server named `server` (`treff` or `janus`).
+    pub fn of(server: &str, process: &'a ServerProcess) -> Self {
+        if server == "treff" {
+            Self::Treff(process)
+        } else {
+            Self::Janus(process)
+        }
+    }
+
     fn process(&self) -> &ServerProcess {
         match self {
             Target::Treff(p) | Target::Janus(p) => p,
