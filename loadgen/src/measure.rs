@@ -93,6 +93,15 @@ pub fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// How far `value` is above `base`, in percent (0 without a base).
+pub fn percent_over(value: f64, base: f64) -> f64 {
+    if base > 0.0 {
+        (value / base - 1.0) * 100.0
+    } else {
+        0.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,20 +2,12 @@
 //! lines under it: viewers per core, memory after all rooms vs the idle server, the Treff/Janus
 //! ratio per row, and what each row's notes mean.
 
+use crate::measure;
 use crate::scenario::RowResult;
 use std::fmt::Write as _;
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.digits$}"))
-}
-
-/// How far `value` is above `base`, in percent (0 without a base).
-fn percent_over(value: f64, base: f64) -> f64 {
-    if base > 0.0 {
-        (value / base - 1.0) * 100.0
-    } else {
-        0.0
-    }
 }
 
 /// What a server looked like before any row and after all of them.
@@ -169,7 +161,7 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
             continue;
         };
         let change = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:+.0} %", (a / b - 1.0) * 100.0),
+            (Some(a), Some(b)) if b > 0.0 => format!("{:+.0} %", measure::percent_over(a, b)),
             _ => "–".into(),
         };
         let capture = rec.capture_cpu_pct.unwrap_or(0.0);
@@ -199,7 +191,7 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
             s.idle_rss_mb,
             s.warm_rss_mb,
             s.final_rss_mb,
-            percent_over(s.final_rss_mb, s.warm_rss_mb),
+            measure::percent_over(s.final_rss_mb, s.warm_rss_mb),
             s.idle_anon_mb,
             s.warm_anon_mb,
             s.final_anon_mb,

@@ -610,7 +610,7 @@ impl Minutes {
              received, loss {:.2} %, {errors} errors",
             self.n,
             measure::mb(rss),
-            (rss as f64 / first as f64 - 1.0) * 100.0,
+            measure::percent_over(rss as f64, first as f64),
             cpu.saturating_sub(self.cpu).as_secs_f64() / 60.0 * 100.0,
             got,
             wanted.saturating_sub(got) as f64 / wanted.max(1) as f64 * 100.0,
