@@ -41,6 +41,7 @@ use crate::signalling::{Fault, INVALID_NAME, Outgoing};
 
 mod consent;
 mod hold;
+mod layers;
 mod media;
 mod moderation;
 mod recording;
@@ -242,6 +243,8 @@ struct Participant {
     _counted: crate::metrics::Held,
     /// Counts their peer under its ICE state.
     ice: crate::metrics::InState,
+    /// Their simulcast layers, as publisher and receiver.
+    layers: layers::Layers,
 }
 
 impl Participant {
@@ -554,6 +557,7 @@ impl Room {
                 last_datagram: None,
                 _counted: self.metrics.participant(),
                 ice: self.metrics.peer(),
+                layers: layers::Layers::default(),
             },
         );
         self.joins += 1;
@@ -664,6 +668,7 @@ impl Room {
                     self.send(from, ServerMsg::error(code, INVALID_NAME));
                 }
             }
+            ClientMsg::Tiles { tiles } => self.tiles(now, from, tiles),
             ClientMsg::EraseMessage { id } => {
                 if let Err(code) = self.erase_message(from, id) {
                     self.send(from, ServerMsg::error(code, "no such message of yours"));
@@ -948,11 +953,16 @@ pub async fn run(
         if room.is_over(now) {
             break;
         }
-        let wake = [room.drive(now), room.grace_deadline(), room.away_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(now + IDLE_WAKE);
+        let wake = [
+            room.drive(now),
+            room.grace_deadline(),
+            room.away_deadline(),
+            room.layers_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now + IDLE_WAKE);
         tokio::select! {
             cmd = commands.recv() => match cmd {
                 Some(cmd) => room.command(Instant::now(), cmd),

@@ -99,10 +99,12 @@ pub async fn open(kind: Device, device_id: Option<&str>) -> Result<MediaStreamTr
             constraints.set_audio(&track_constraints);
         }
         Device::Cam => {
-            // The SFU forwards every camera to everyone without transcoding: 640x360 keeps a full room
-            // of 20 within what a home connection and a 2-core server can carry.
-            track_constraints.set_width(&ideal_number(640.0));
-            track_constraints.set_height(&ideal_number(360.0));
+            // 720p, sent as three simulcast layers (1280, 640 and 320 wide): the SFU gives every
+            // receiver the one its tile needs, so a full room of 20 small tiles still fits a home
+            // connection, and a large tile is sharp. A camera that gives less sends fewer layers.
+            let width = f64::from(treff_shared::CAMERA_WIDTH);
+            track_constraints.set_width(&ideal_number(width));
+            track_constraints.set_height(&ideal_number(width * 9.0 / 16.0));
             track_constraints.set_frame_rate(&ideal_number(24.0));
             constraints.set_video(&track_constraints);
         }

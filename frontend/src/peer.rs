@@ -9,13 +9,19 @@
 //! - Which participant a receiving m-line carries is known only from the offer's `tracks` list, so the
 //!   routes of an offer are installed before its `setRemoteDescription`: `track` events fire during
 //!   that call and must be routed by the offer that created them, even if a later offer reuses the mid.
+//! - The camera is sent as the simulcast layers the server offers to receive (rids of
+//!   [`Layer::ALL`]), each scaled down and capped as [`Layer`] says; only the layers the server last
+//!   said someone watches are active (`ServerMsg::Layers`, dynacast). The screen is one encoding,
+//!   capped at [`SCREEN_MAX_BITRATE`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
-use treff_shared::{IceServer, ParticipantId, PublishMids, RemoteTrack, TrackKind};
+use treff_shared::{
+    IceServer, Layer, ParticipantId, PublishMids, RemoteTrack, SCREEN_MAX_BITRATE, TrackKind,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -34,6 +40,10 @@ pub struct Peer {
     pc: RtcPeerConnection,
     /// mid -> owner, from the offer being (or last) applied.
     routes: Rc<RefCell<HashMap<String, Route>>>,
+    /// Our publishing m-lines, from the latest offer.
+    publish: RefCell<Option<PublishMids>>,
+    /// The camera layers someone watches (`None`: not told yet, all of them).
+    camera_layers: RefCell<Option<Vec<Layer>>>,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
     _on_state: Closure<dyn FnMut()>,
 }
@@ -89,6 +99,8 @@ impl Peer {
         Ok(Self {
             pc,
             routes,
+            publish: RefCell::default(),
+            camera_layers: RefCell::default(),
             _on_track: on_track_closure,
             _on_state: on_state,
         })
@@ -117,6 +129,7 @@ impl Peer {
         offer.set_sdp(sdp);
         JsFuture::from(self.pc.set_remote_description(&offer)).await?;
 
+        *self.publish.borrow_mut() = Some(publish.clone());
         // Our senders: switched on or off once the answer is set (below).
         let mut senders = Vec::new();
         for transceiver in self.transceivers() {
@@ -147,7 +160,7 @@ impl Peer {
                     {
                         web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
                     }
-                    senders.push(transceiver.sender());
+                    senders.push((transceiver.sender(), kind));
                 }
                 None => {
                     set_direction(&transceiver, RtcRtpTransceiverDirection::Recvonly)?;
@@ -163,8 +176,8 @@ impl Peer {
             .await?
             .unchecked_into();
         JsFuture::from(self.pc.set_local_description(&answer)).await?;
-        for sender in senders {
-            sync_active(&sender).await;
+        for (sender, kind) in senders {
+            self.sync_encodings(&sender, kind).await;
         }
         self.pc
             .local_description()
@@ -184,7 +197,89 @@ impl Peer {
         if let Err(e) = JsFuture::from(sender.replace_track(track)).await {
             web_sys::console::warn_2(&"treff: replaceTrack failed".into(), &e);
         }
-        sync_active(&sender).await;
+        if let Some(kind) = self.publish_kind(mid) {
+            self.sync_encodings(&sender, kind).await;
+        }
+    }
+
+    /// The server says which layers of our camera someone watches: the others pause.
+    pub async fn set_camera_layers(&self, active: Vec<Layer>) {
+        *self.camera_layers.borrow_mut() = Some(active);
+        let mid = self.publish.borrow().as_ref().map(|p| p.video.clone());
+        let camera = self
+            .transceivers()
+            .into_iter()
+            .find(|t| t.direction() != RtcRtpTransceiverDirection::Stopped && t.mid() == mid);
+        if let Some(transceiver) = camera {
+            self.sync_encodings(&transceiver.sender(), TrackKind::Video)
+                .await;
+        }
+    }
+
+    /// Which of our tracks the publishing m-line `mid` carries.
+    fn publish_kind(&self, mid: &str) -> Option<TrackKind> {
+        let publish = self.publish.borrow();
+        let p = publish.as_ref()?;
+        TrackKind::ALL.into_iter().find(|kind| {
+            mid == match kind {
+                TrackKind::Audio => &p.audio,
+                TrackKind::Video => &p.video,
+                TrackKind::Screen => &p.screen,
+            }
+        })
+    }
+
+    /// Sets the encodings of our sender of `kind`: on while it has a track, off while it has none.
+    /// Off matters: Firefox keeps encoding (about one frame a second) after `replaceTrack(null)`
+    /// unless its encodings are inactive, so a camera turned off would still send pictures. The
+    /// camera's simulcast layers get their scale and bitrate cap, and only those someone watches
+    /// are on; the screen gets its cap. The track is read anew after each change, because it may
+    /// come or go while `setParameters` runs (a camera opening during an answer). A failure costs
+    /// only that, so it is logged, not raised.
+    async fn sync_encodings(&self, sender: &RtcRtpSender, kind: TrackKind) {
+        for _ in 0..3 {
+            let has_track = sender.track().is_some();
+            let parameters = sender.get_parameters();
+            let Some(encodings) = parameters.get_encodings() else {
+                return;
+            };
+            let mut changed = false;
+            for encoding in encodings.iter() {
+                let encoding: RtcRtpEncodingParameters = encoding.unchecked_into();
+                let layer = encoding.get_rid().and_then(|rid| Layer::from_rid(&rid));
+                let watched = match (layer, self.camera_layers.borrow().as_ref()) {
+                    (Some(layer), Some(active)) => active.contains(&layer),
+                    _ => true,
+                };
+                let active = has_track && watched;
+                if encoding.get_active() != Some(active) {
+                    encoding.set_active(active);
+                    changed = true;
+                }
+                let (scale, bitrate) = match (kind, layer) {
+                    (TrackKind::Video, Some(l)) => (Some(l.scale_down() as f32), l.max_bitrate()),
+                    (TrackKind::Screen, _) => (None, SCREEN_MAX_BITRATE),
+                    _ => continue,
+                };
+                if let Some(scale) = scale
+                    && encoding.get_scale_resolution_down_by() != Some(scale)
+                {
+                    encoding.set_scale_resolution_down_by(scale);
+                    changed = true;
+                }
+                if encoding.get_max_bitrate() != Some(bitrate) {
+                    encoding.set_max_bitrate(bitrate);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+            if let Err(e) = JsFuture::from(sender.set_parameters_with_parameters(&parameters)).await
+            {
+                web_sys::console::warn_2(&"treff: setParameters failed".into(), &e);
+            }
+        }
     }
 
     /// The audio counters of every voice we receive (by owner) and of our own microphone (`None`),
@@ -274,34 +369,5 @@ fn set_direction(
 impl Drop for Peer {
     fn drop(&mut self) {
         self.close();
-    }
-}
-
-/// Switches the encodings of `sender` on while it has a track, off while it has none. Off matters:
-/// Firefox keeps encoding (about one frame a second) after `replaceTrack(null)` unless its encodings
-/// are inactive, so a camera turned off would still send pictures. The track is read anew after
-/// each change, because it may come or go while `setParameters` runs (a camera opening during an
-/// answer). A failure costs only that, so it is logged, not raised.
-async fn sync_active(sender: &RtcRtpSender) {
-    for _ in 0..3 {
-        let active = sender.track().is_some();
-        let parameters = sender.get_parameters();
-        let Some(encodings) = parameters.get_encodings() else {
-            return;
-        };
-        let mut changed = false;
-        for encoding in encodings.iter() {
-            let encoding: RtcRtpEncodingParameters = encoding.unchecked_into();
-            if encoding.get_active() != Some(active) {
-                encoding.set_active(active);
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
-        if let Err(e) = JsFuture::from(sender.set_parameters_with_parameters(&parameters)).await {
-            web_sys::console::warn_2(&"treff: setParameters failed".into(), &e);
-        }
     }
 }

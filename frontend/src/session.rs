@@ -25,6 +25,7 @@ mod reconnect;
 mod recording;
 mod screen;
 mod speakers;
+mod tiles;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -335,6 +336,8 @@ pub struct Session {
     last_left: RefCell<Option<(ParticipantId, String)>>,
     /// Active-speaker sampling.
     speakers: RefCell<speakers::Speakers>,
+    /// Reports of our tiles' sizes to the server.
+    tiles: RefCell<tiles::TileReports>,
     closed: Cell<bool>,
     /// The key of a moderator link (from the URL fragment), sent only inside `Join`.
     moderator_key: Option<String>,
@@ -370,6 +373,7 @@ impl Session {
             screen: RefCell::default(),
             last_left: RefCell::default(),
             speakers: RefCell::default(),
+            tiles: RefCell::default(),
             closed: Cell::new(false),
         });
 
@@ -380,6 +384,7 @@ impl Session {
         }
         spawn_local(Self::run(session.clone(), rx));
         session.start_speaker_sampling();
+        session.start_tile_reports();
 
         for device in [Device::Mic, Device::Cam] {
             if ui.switch(device).get_untracked() {
@@ -547,6 +552,12 @@ impl Session {
                 publish,
                 tracks,
             } => self.on_offer(sdp, publish, tracks).await,
+            ServerMsg::Layers { active } => {
+                let peer = self.peer.borrow().clone();
+                if let Some(peer) = peer {
+                    spawn_local(async move { peer.set_camera_layers(active).await });
+                }
+            }
             ServerMsg::Hand { id, raised_at_ms } => self.on_hand(id, raised_at_ms),
             ServerMsg::Recording { recording, event } => self.on_recording(recording, event),
             ServerMsg::RecordingJob { id, job } => self.on_recording_job(id, job),
@@ -927,7 +938,34 @@ impl Session {
         self.reconnect.borrow_mut().take();
         let _ = self.ui.reconnecting.try_set(None);
         self.speakers.borrow_mut().stop();
+        self.tiles.borrow_mut().stop();
         self.release_media();
+    }
+
+    /// Calls `tick` with the session every `period` while the session lives. `None` (logged, naming
+    /// `what`) if the browser refused the timer; the caller clears it on shutdown.
+    fn every(
+        self: &Rc<Self>,
+        period: Duration,
+        what: &str,
+        tick: impl Fn(Rc<Self>) + 'static,
+    ) -> Option<IntervalHandle> {
+        let weak = Rc::downgrade(self);
+        let timer = set_interval_with_handle(
+            move || {
+                if let Some(session) = weak.upgrade() {
+                    tick(session);
+                }
+            },
+            period,
+        );
+        match timer {
+            Ok(timer) => Some(timer),
+            Err(e) => {
+                web_sys::console::warn_2(&format!("treff: no {what}").into(), &e);
+                None
+            }
+        }
     }
 
     /// Whether camera, microphone and media connection are gone for good (left, or shut down).

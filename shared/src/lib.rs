@@ -27,9 +27,9 @@ pub use ids::{AttachmentId, HttpToken, MessageId, ParticipantId, RoomId, RoomIdE
 pub use limits::Limits;
 pub use privacy::{LogEntry, LogEvent, MyData, PrivacyNotice};
 pub use protocol::{
-    ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, IceServer, ModeratorAction,
-    PROTOCOL_VERSION, ParticipantInfo, PublishMids, Reaction, RemoteTrack, RoomSettings, ServerMsg,
-    TrackKind, close_code,
+    CAMERA_WIDTH, ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, IceServer, Layer,
+    ModeratorAction, PROTOCOL_VERSION, ParticipantInfo, PublishMids, Reaction, RemoteTrack,
+    RoomSettings, SCREEN_MAX_BITRATE, ServerMsg, TileSize, TrackKind, close_code,
 };
 pub use recording::{
     Consent, ConsentAnswer, JobState, RecordingAction, RecordingEvent, RecordingFile,

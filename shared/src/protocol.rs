@@ -130,7 +130,94 @@ pub enum ClientMsg {
         /// Which message.
         id: MessageId,
     },
+    /// The video tiles this client shows now, with their size: the SFU sends each video the
+    /// simulcast layer that fits its tile, and nothing for a video whose tile is not shown (not
+    /// listed, or of zero size: hidden, scrolled away, the page in the background). Sent when the
+    /// layout changes; until the first one, every video comes at the best layer its sender sends.
+    Tiles {
+        /// At most one entry per track; a client with more than the room can hold is cut off there.
+        tiles: Vec<TileSize>,
+    },
 }
+
+/// One video tile as the client shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileSize {
+    /// Whose video.
+    pub participant: ParticipantId,
+    /// Camera or screen.
+    pub kind: TrackKind,
+    /// Width on the screen in device pixels (CSS pixels × `devicePixelRatio`); 0 when not shown.
+    pub width: u32,
+    /// Height likewise.
+    pub height: u32,
+}
+
+/// A simulcast layer: browsers send the camera as up to three encodings (RTP stream ids `q`, `h`,
+/// `f`), each a quarter, half and the full width of the picture, and the SFU forwards each receiver
+/// one of them. A video sent without simulcast (the screen, or a client that sends one encoding)
+/// is its [`Layer::High`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// A quarter of the width: 320 × 180 from a 720p camera.
+    Low,
+    /// Half the width: 640 × 360.
+    Medium,
+    /// The full picture: 1280 × 720.
+    High,
+}
+
+impl Layer {
+    /// Every layer, lowest first: the order of the rids in the SDP and of the browser's encodings.
+    pub const ALL: [Layer; 3] = [Layer::Low, Layer::Medium, Layer::High];
+
+    /// Its RTP stream id (RFC 8851).
+    pub fn rid(self) -> &'static str {
+        match self {
+            Layer::Low => "q",
+            Layer::Medium => "h",
+            Layer::High => "f",
+        }
+    }
+
+    /// The layer of a rid, if it is one of ours.
+    pub fn from_rid(rid: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.rid() == rid)
+    }
+
+    /// By how much the browser scales the camera picture down for it.
+    pub fn scale_down(self) -> u32 {
+        match self {
+            Layer::Low => 4,
+            Layer::Medium => 2,
+            Layer::High => 1,
+        }
+    }
+
+    /// The width it has from the 1280-pixel camera picture Treff asks for: the tile width up to
+    /// which it is enough.
+    pub fn width(self) -> u32 {
+        CAMERA_WIDTH / self.scale_down()
+    }
+
+    /// The bitrate the browser may spend on it, in bits per second (the encoder's cap; the SFU
+    /// plans receivers' downlinks with it). About what Jitsi and LiveKit spend on these sizes.
+    pub fn max_bitrate(self) -> u32 {
+        match self {
+            Layer::Low => 120_000,
+            Layer::Medium => 400_000,
+            Layer::High => 1_500_000,
+        }
+    }
+}
+
+/// The camera width Treff asks the browser for (720p); its layers are derived from it.
+pub const CAMERA_WIDTH: u32 = 1280;
+
+/// The bitrate cap of a shared screen, sent as one high-quality encoding (text must stay sharp).
+pub const SCREEN_MAX_BITRATE: u32 = 2_500_000;
 
 /// What a moderator can do. Deliberately nothing that turns anyone's microphone or camera on (R4):
 /// a moderator can only ask.
@@ -393,6 +480,14 @@ pub enum ServerMsg {
         id: String,
         /// Queued, processing, done (with its files) or failed.
         job: JobState,
+    },
+    /// To a publisher: the layers of its camera someone receives (or the recording takes). The
+    /// client pauses the others (`active: false` on their encodings), so an unwatched layer costs
+    /// no uplink; a layer someone starts to want again is resumed by the next of these. Until the
+    /// first one, every layer is sent.
+    Layers {
+        /// The wanted layers, lowest first; empty when nobody watches the camera.
+        active: Vec<Layer>,
     },
     /// A user error: the request was refused, the connection stays open.
     Error {

@@ -150,6 +150,17 @@ fn client_messages() {
         r#"{"type":"EraseMessage","id":7}"#,
     );
     check(
+        ClientMsg::Tiles {
+            tiles: vec![TileSize {
+                participant: ParticipantId(2),
+                kind: TrackKind::Screen,
+                width: 1600,
+                height: 900,
+            }],
+        },
+        r#"{"type":"Tiles","tiles":[{"participant":2,"kind":"screen","width":1600,"height":900}]}"#,
+    );
+    check(
         ClientMsg::RaiseHand { raised: true },
         r#"{"type":"RaiseHand","raised":true}"#,
     );
@@ -581,6 +592,12 @@ fn recording_messages() {
     check(
         ServerMsg::MessageErased { id: MessageId(7) },
         r#"{"type":"MessageErased","id":7}"#,
+    );
+    check(
+        ServerMsg::Layers {
+            active: vec![Layer::Low, Layer::High],
+        },
+        r#"{"type":"Layers","active":["low","high"]}"#,
     );
     check(
         JobState::Done {

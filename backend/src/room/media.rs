@@ -21,13 +21,13 @@ use str0m::IceConnectionState;
 use str0m::crypto::CryptoProvider;
 use str0m::media::KeyframeRequestKind;
 use tokio::net::UdpSocket;
-use treff_shared::{ErrorCode, ParticipantId, ServerMsg, TrackKind};
+use treff_shared::{ErrorCode, Layer, ParticipantId, ServerMsg, TrackKind};
 
 use super::Room;
 use crate::sfu::schedule::Schedule;
 use crate::sfu::{
-    AnswerError, Candidates, Datagram, Drops, Peer, PeerEvent, ReceivedDatagram, Routes, SendBatch,
-    Source,
+    AnswerError, Candidates, Datagram, Drops, Forwarded, Peer, PeerEvent, ReceivedDatagram, Routes,
+    SendBatch, Source,
 };
 use crate::signalling::Fault;
 
@@ -58,6 +58,8 @@ pub struct Plane {
     events: Vec<PeerEvent>,
     /// Peer polls so far, for the test that idle peers are left alone.
     polls: u64,
+    /// When the simulcast layers are chosen next, while video flows (see `layers`).
+    pub(super) layers_at: Option<Instant>,
 }
 
 /// Which devices a participant has on.
@@ -152,6 +154,9 @@ impl Room {
     pub fn drive(&mut self, now: Instant) -> Option<Instant> {
         self.expire_away(now);
         self.settle(now);
+        if self.plane.layers_at.is_some_and(|t| t <= now) {
+            self.choose_layers(now);
+        }
         let mut events = std::mem::take(&mut self.plane.events);
         self.plane.schedule.collect_due(now);
         loop {
@@ -189,29 +194,45 @@ impl Room {
             match event {
                 PeerEvent::Rtp {
                     kind,
+                    layer,
                     incoming,
                     packet,
                 } => {
-                    let on = self
+                    let Some(publisher) = self
                         .participants
-                        .get(&from)
-                        .is_some_and(|p| p.devices().is_on(kind));
-                    if !on {
+                        .get_mut(&from)
+                        .filter(|p| p.devices().is_on(kind))
+                    else {
                         continue;
-                    }
+                    };
                     let source = Source { owner: from, kind };
-                    self.capture_packet(source, &incoming, &packet);
-                    let mut waiting = false;
+                    let captured = match kind {
+                        TrackKind::Video => {
+                            publisher.layers.seen(layer, incoming.at);
+                            publisher
+                                .layers
+                                .record
+                                .admit(layer, incoming.keyframe_start)
+                        }
+                        _ => true,
+                    };
+                    if captured {
+                        self.capture_packet(source, &incoming, &packet);
+                    }
+                    // The layers some receiver waits for a keyframe of (by `Layer as usize`).
+                    let mut waiting = [false; 3];
                     let mut forwarded = 0;
                     for (id, p) in self.participants.iter_mut() {
                         if *id == from {
                             continue;
                         }
-                        if p.peer.forward(source, &incoming, &packet) {
-                            self.plane.schedule.mark_ready(*id);
-                            forwarded += 1;
-                        } else {
-                            waiting |= p.peer.waits_for_keyframe(source);
+                        match p.peer.forward(source, layer, &incoming, &packet) {
+                            Forwarded::Yes => {
+                                self.plane.schedule.mark_ready(*id);
+                                forwarded += 1;
+                            }
+                            Forwarded::Waiting(l) => waiting[l as usize] = true,
+                            Forwarded::No => {}
                         }
                     }
                     // Once per packet, not per receiver: the counters are shared by all rooms.
@@ -219,12 +240,16 @@ impl Room {
                         self.metrics
                             .forwarded(forwarded, forwarded * packet.payload.len() as u64);
                     }
-                    if waiting {
-                        self.request_keyframe(now, source, KeyframeRequestKind::Pli);
+                    for l in Layer::ALL.into_iter().filter(|l| waiting[*l as usize]) {
+                        self.request_keyframe(now, source, l, KeyframeRequestKind::Pli);
                     }
                 }
-                PeerEvent::KeyframeRequest { source, kind } => {
-                    self.request_keyframe(now, source, kind);
+                PeerEvent::KeyframeRequest {
+                    source,
+                    layer,
+                    kind,
+                } => {
+                    self.request_keyframe(now, source, layer, kind);
                 }
                 PeerEvent::IceState(state) => {
                     if let Some(p) = self.participants.get_mut(&from) {
@@ -238,14 +263,16 @@ impl Room {
         }
     }
 
+    /// Asks the publisher of `source` for a keyframe of its `layer`.
     pub(super) fn request_keyframe(
         &mut self,
         now: Instant,
         source: Source,
+        layer: Layer,
         kind: KeyframeRequestKind,
     ) {
         if let Some(owner) = self.participants.get_mut(&source.owner) {
-            owner.peer.request_keyframe(now, source.kind, kind);
+            owner.peer.request_keyframe(now, source.kind, layer, kind);
             self.plane.schedule.mark_ready(source.owner);
         }
     }
@@ -321,11 +348,16 @@ impl Room {
         self.unroute_retired(from);
         match result {
             Ok(opened) => {
-                // A receiver that just got a video m-line wants a picture now, not at the
-                // publisher's next periodic keyframe.
+                // The new m-lines get their layers; a receiver that just got a video m-line wants
+                // a picture now, not at the publisher's next periodic keyframe.
+                self.choose_layers(now);
                 for source in opened {
-                    if source.kind != TrackKind::Audio {
-                        self.request_keyframe(now, source, KeyframeRequestKind::Pli);
+                    let layer = self.participants.get(&from).and_then(|p| {
+                        let layers = p.peer.layers_of(source)?;
+                        layers.awaited().or(layers.current())
+                    });
+                    if let (Some(layer), true) = (layer, source.kind != TrackKind::Audio) {
+                        self.request_keyframe(now, source, layer, KeyframeRequestKind::Pli);
                     }
                 }
                 self.negotiate(now, from);
@@ -354,6 +386,9 @@ impl Room {
             p.mic_off_since = Some(now);
         } else if after.mic {
             p.mic_off_since = None;
+        }
+        if !after.cam {
+            p.layers.camera_off();
         }
         let mut went_off = Vec::new();
         for kind in TrackKind::ALL {

@@ -20,7 +20,7 @@ use std::time::Instant;
 use str0m::media::KeyframeRequestKind;
 use str0m::rtp::RtpPacket;
 use treff_shared::{
-    ChatMessage, Consent, ErrorCode, ParticipantId, RecordingAction, RecordingEvent,
+    ChatMessage, Consent, ErrorCode, Layer, ParticipantId, RecordingAction, RecordingEvent,
     RecordingState, ServerMsg, TrackKind,
 };
 
@@ -194,8 +194,19 @@ impl Room {
                         .map(move |(_, kind)| Source { owner, kind })
                     })
                     .collect();
+                // The recording's camera layers are chosen with everyone's.
+                self.choose_layers(now);
                 for source in video {
-                    self.request_keyframe(now, source, KeyframeRequestKind::Pli);
+                    let layer = match source.kind {
+                        TrackKind::Video => self.participants.get(&source.owner).and_then(|p| {
+                            let record = p.layers.record;
+                            record.awaited().or(record.current())
+                        }),
+                        _ => Some(Layer::High),
+                    };
+                    if let Some(layer) = layer {
+                        self.request_keyframe(now, source, layer, KeyframeRequestKind::Pli);
+                    }
                 }
             }
             Some(Capture::Paused) => {

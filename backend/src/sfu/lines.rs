@@ -24,6 +24,7 @@ use str0m::media::{MediaKind, Mid};
 use treff_shared::{ParticipantId, TrackKind};
 
 use super::forward::Forwarder;
+use super::simulcast::LayerSwitch;
 
 /// Another participant's track, as this peer receives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,6 +97,10 @@ pub struct Slot {
     pub local_sending: bool,
     /// Sequence number and timestamp rewriting for what it carries.
     pub forwarder: Forwarder,
+    /// Which simulcast layer of its video it forwards (audio has one, [`Layer::High`]).
+    ///
+    /// [`Layer::High`]: treff_shared::Layer::High
+    pub layers: LayerSwitch,
 }
 
 impl Slot {
@@ -145,9 +150,14 @@ impl Lines {
             .find(|s| s.agreed == Some(source) && s.offered.is_none_or(|o| o == Some(source)))
     }
 
-    /// The agreed source of the m-line `mid` (a receiver's keyframe request names the mid).
-    pub fn agreed_source(&self, mid: Mid) -> Option<Source> {
-        self.slots.iter().find(|s| s.mid == mid)?.agreed
+    /// The m-line `mid` (a receiver's keyframe request names the mid).
+    pub fn slot(&self, mid: Mid) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.mid == mid)
+    }
+
+    /// The m-line that carries `source` as agreed.
+    pub fn agreed(&self, source: Source) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.agreed == Some(source))
     }
 
     /// Decides the next offer: `wanted` are the tracks this peer should receive now. Call only
@@ -260,6 +270,7 @@ impl Lines {
             known: false,
             local_sending: true,
             forwarder,
+            layers: LayerSwitch::default(),
         });
     }
 
@@ -274,6 +285,7 @@ impl Lines {
             };
             // Whatever it carried before, the receiver's stream continues from here on.
             slot.forwarder.pause();
+            slot.layers = LayerSwitch::default();
             slot.agreed = target;
             opened.extend(target);
         }

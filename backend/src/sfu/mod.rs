@@ -10,6 +10,8 @@
 //!   to peers through the same route table, RFC 4571 framing.
 //! - [`peer`]: one participant's str0m `Rtc` (RTP mode): it decrypts, answers RTCP, and emits the
 //!   publisher's RTP packets; as a receiver it takes packets to forward and encrypts them.
+//! - [`simulcast`]: per outgoing m-line, which layer of a simulcast camera it forwards, and the
+//!   switch to another at a keyframe of it.
 //! - [`forward`]: per outgoing m-line, the rewriting that makes one continuous stream out of what
 //!   it carries (sequence numbers, timestamps, start at a keyframe).
 //! - [`schedule`]: which peers of a room need a poll now, and when the next one is due.
@@ -30,12 +32,13 @@ pub mod lines;
 pub mod peer;
 pub mod schedule;
 pub mod sdp;
+pub mod simulcast;
 pub mod tcp;
 pub mod udp;
 
 pub use demux::{Datagram, Inbox, Routes};
 pub use lines::{Publish, Source};
-pub use peer::{AnswerError, Candidates, Peer, PeerEvent, ReceivedDatagram};
+pub use peer::{AnswerError, Candidates, Forwarded, Peer, PeerEvent, ReceivedDatagram};
 pub use udp::{Drops, SendBatch};
 
 /// The property tests' configuration: `PROPTEST_CASES` cases (`cargo xtask bench fuzz` sets many),

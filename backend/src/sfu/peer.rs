@@ -5,7 +5,8 @@
 //! - The server is always the offerer, with at most one offer in flight; changes wait for the
 //!   answer, so there is never glare, even when three people join at once.
 //! - Every participant publishes on three m-lines made in its first offer (audio, camera, screen;
-//!   `recvonly` here). A client that answers one `inactive` and later switches that track on gets
+//!   `recvonly` here). The camera's offers simulcast with the rids of [`Layer::ALL`]; a client may
+//!   send all, some or one of them, or a single stream without a rid (taken as [`Layer::High`]). A client that answers one `inactive` and later switches that track on gets
 //!   it offered `recvonly` again ([`Peer::reopen_publish`]).
 //! - It receives the others' tracks on the outgoing m-lines of [`Lines`]: only tracks that are on.
 //! - Packets are forwarded as packets (RTP mode), rewritten per m-line by its `Forwarder`; nothing
@@ -21,15 +22,16 @@ use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::crypto::CryptoProvider;
-use str0m::media::{Direction, KeyframeRequestKind, MediaKind};
+use str0m::media::{Direction, KeyframeRequestKind, MediaKind, Simulcast, SimulcastLayer};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::rtp::{RtpPacket, RtpWrite, Ssrc};
 use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
-use treff_shared::{PublishMids, RemoteTrack, ServerMsg, TrackKind};
+use treff_shared::{Layer, PublishMids, RemoteTrack, ServerMsg, TrackKind};
 
 use super::forward::{Forwarder, Incoming, vp8_keyframe_start};
 use super::lines::{Lines, Publish, Source, media_of, stream_id};
 use super::sdp;
+use super::simulcast::LayerSwitch;
 use super::udp::SendBatch;
 
 /// Something a peer produced that the room passes on to other peers.
@@ -39,6 +41,8 @@ pub enum PeerEvent {
     Rtp {
         /// Which of its tracks.
         kind: TrackKind,
+        /// Which simulcast layer of it.
+        layer: Layer,
         /// What the forwarders need of it.
         incoming: Incoming,
         /// The packet.
@@ -48,6 +52,8 @@ pub enum PeerEvent {
     KeyframeRequest {
         /// The track whose publisher must produce a keyframe.
         source: Source,
+        /// Of the layer the receiver gets (or is switching to).
+        layer: Layer,
         /// PLI or FIR, passed on as it came.
         kind: KeyframeRequestKind,
     },
@@ -103,9 +109,10 @@ pub struct Peer {
     /// Refused answers in a row, and when the next offer may go out.
     refusals: u32,
     retry_at: Option<Instant>,
-    /// Incoming SSRC → the track it carries, learnt from str0m's receive streams.
-    incoming: Vec<(Ssrc, TrackKind)>,
-    last_keyframe_request: [Option<Instant>; 3],
+    /// Incoming SSRC → the track and layer it carries, learnt from str0m's receive streams.
+    incoming: Vec<(Ssrc, TrackKind, Layer)>,
+    /// When a keyframe was last asked for, per track kind and layer.
+    last_keyframe_request: [[Option<Instant>; 3]; 3],
     /// The next offer restarts ICE (new credentials; the client checks its paths afresh).
     restart_wanted: bool,
     /// The ufrag of an ICE restart offered and not yet answered: routed too, until the answer
@@ -168,7 +175,7 @@ impl Peer {
             refusals: 0,
             retry_at: None,
             incoming: Vec::new(),
-            last_keyframe_request: [None; 3],
+            last_keyframe_request: [[None; 3]; 3],
             restart_wanted: false,
             restart_ufrag: None,
             retired: Vec::new(),
@@ -279,11 +286,13 @@ impl Peer {
         let publish = match self.publish {
             Some(p) => p,
             None => {
-                let mut recv = |kind| api.add_media(kind, Direction::RecvOnly, None, None, None);
+                let mut recv = |kind, simulcast| {
+                    api.add_media(kind, Direction::RecvOnly, None, None, simulcast)
+                };
                 Publish {
-                    audio: recv(MediaKind::Audio),
-                    video: recv(MediaKind::Video),
-                    screen: recv(MediaKind::Video),
+                    audio: recv(MediaKind::Audio, None),
+                    video: recv(MediaKind::Video, Some(camera_simulcast())),
+                    screen: recv(MediaKind::Video, None),
                 }
             }
         };
@@ -353,7 +362,8 @@ impl Peer {
     /// receivable here, so the room can ask their owners for a keyframe (a picture at once). After
     /// an ICE restart the old ufrag retires ([`Peer::take_retired`]).
     pub fn accept_answer(&mut self, now: Instant, sdp: &str) -> Result<Vec<Source>, AnswerError> {
-        let answer = SdpAnswer::from_sdp_string(sdp).map_err(|_| AnswerError::Unparsable)?;
+        let answer = SdpAnswer::from_sdp_string(&sdp::conform_answer(sdp))
+            .map_err(|_| AnswerError::Unparsable)?;
         let pending = self.pending.take().ok_or(AnswerError::Unexpected)?;
         if let Err(e) = self.rtc.sdp_api().accept_answer(pending, answer) {
             // The restart is offered again with the next offer, under fresh credentials.
@@ -452,7 +462,7 @@ impl Peer {
     fn on_event(&mut self, event: Event, events: &mut Vec<PeerEvent>) {
         match event {
             Event::RtpPacket(packet) => {
-                let Some(kind) = self.kind_of_ssrc(packet.header.ssrc) else {
+                let Some((kind, layer)) = self.track_of_ssrc(packet.header.ssrc) else {
                     return;
                 };
                 let keyframe_start =
@@ -466,14 +476,20 @@ impl Peer {
                 };
                 events.push(PeerEvent::Rtp {
                     kind,
+                    layer,
                     incoming,
                     packet: Box::new(packet),
                 });
             }
             Event::KeyframeRequest(req) => {
-                if let Some(source) = self.lines.agreed_source(req.mid) {
+                let slot = self.lines.slot(req.mid);
+                let Some((source, layers)) = slot.and_then(|s| Some((s.agreed?, s.layers))) else {
+                    return;
+                };
+                if let Some(layer) = layers.awaited().or(layers.current()) {
                     events.push(PeerEvent::KeyframeRequest {
                         source,
+                        layer,
                         kind: req.kind,
                     });
                 }
@@ -486,29 +502,54 @@ impl Peer {
         }
     }
 
-    /// Which publish m-line an incoming SSRC belongs to (cached: asked for every packet).
-    fn kind_of_ssrc(&mut self, ssrc: Ssrc) -> Option<TrackKind> {
-        if let Some((_, kind)) = self.incoming.iter().find(|(s, _)| *s == ssrc) {
-            return Some(*kind);
+    /// Which publish m-line and layer an incoming SSRC belongs to (cached: asked for every packet).
+    /// A stream without a rid, or with one that is not ours, is the track's only layer: High.
+    fn track_of_ssrc(&mut self, ssrc: Ssrc) -> Option<(TrackKind, Layer)> {
+        if let Some((_, kind, layer)) = self.incoming.iter().find(|(s, ..)| *s == ssrc) {
+            return Some((*kind, *layer));
         }
-        let mid = self.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid())?;
+        let (mid, rid) = self
+            .rtc
+            .direct_api()
+            .stream_rx(&ssrc)
+            .map(|s| (s.mid(), s.rid()))?;
         let kind = self.publish?.kind_of(mid)?;
-        self.incoming.push((ssrc, kind));
-        Some(kind)
+        let layer = rid.and_then(|r| Layer::from_rid(&r)).unwrap_or(Layer::High);
+        // A new SSRC for a track and layer (the client restarted its encoder) replaces the old.
+        self.incoming.retain(|(_, k, l)| (*k, *l) != (kind, layer));
+        self.incoming.push((ssrc, kind, layer));
+        Some((kind, layer))
     }
 
-    /// Writes another participant's packet to this peer, if it receives that track. Returns whether
-    /// something was written (the peer then needs a poll).
-    pub fn forward(&mut self, source: Source, incoming: &Incoming, packet: &RtpPacket) -> bool {
+    /// Writes another participant's packet (of simulcast layer `layer`) to this peer, if it
+    /// receives that track at that layer now.
+    pub fn forward(
+        &mut self,
+        source: Source,
+        layer: Layer,
+        incoming: &Incoming,
+        packet: &RtpPacket,
+    ) -> Forwarded {
         let Some(slot) = self.lines.open_mut(source) else {
-            return false;
+            return Forwarded::No;
         };
+        // Audio has one layer and needs no keyframe.
+        if source.kind != TrackKind::Audio && !slot.layers.admit(layer, incoming.keyframe_start) {
+            return slot
+                .layers
+                .awaited()
+                .map_or(Forwarded::No, Forwarded::Waiting);
+        }
         let Some(out) = slot.forwarder.forward(incoming) else {
-            return false;
+            // Video resuming after a pause waits for a keyframe of the layer it has.
+            return match slot.forwarder.wants_keyframe() {
+                true => Forwarded::Waiting(layer),
+                false => Forwarded::No,
+            };
         };
         let mut api = self.rtc.direct_api();
         let Some(stream) = api.stream_tx_by_mid(slot.mid, None) else {
-            return false;
+            return Forwarded::No;
         };
         let mut ext = packet.header.ext_vals.clone();
         // The publisher's simulcast ids mean nothing on this m-line; str0m writes our mid itself.
@@ -529,7 +570,22 @@ impl Peer {
         // a retransmission (Opus conceals a lost 20 ms frame better than a late one arrives).
         .nackable(source.kind != TrackKind::Audio);
         stream.write_rtp(write);
-        true
+        Forwarded::Yes
+    }
+
+    /// Sets the simulcast layer this peer receives `source` at (`None`: nothing, its tile is not
+    /// shown). The switch happens at the layer's next keyframe; the room asks for one.
+    pub fn set_layer(&mut self, source: Source, layer: Option<Layer>) {
+        if let Some(slot) = self.lines.open_mut(source)
+            && slot.layers.set_target(layer)
+        {
+            slot.forwarder.pause();
+        }
+    }
+
+    /// The layers this peer receives `source` at: the one it forwards and the one it switches to.
+    pub fn layers_of(&self, source: Source) -> Option<LayerSwitch> {
+        self.lines.agreed(source).map(|s| s.layers)
     }
 
     /// The room stops forwarding `source` for now (its device went off): the next packet of it
@@ -540,31 +596,52 @@ impl Peer {
         }
     }
 
-    /// Whether the m-line carrying `source` waits for a keyframe before it can forward.
-    pub fn waits_for_keyframe(&self, source: Source) -> bool {
-        self.lines
-            .slots()
+    /// Asks this peer's client for a keyframe of one layer of one of its tracks, at most once per
+    /// [`KEYFRAME_REQUEST_INTERVAL`] for each.
+    pub fn request_keyframe(
+        &mut self,
+        now: Instant,
+        kind: TrackKind,
+        layer: Layer,
+        req: KeyframeRequestKind,
+    ) {
+        // No stream of that layer yet (nothing sent on it): nothing to refresh.
+        let Some(&(ssrc, ..)) = self
+            .incoming
             .iter()
-            .any(|s| s.agreed == Some(source) && s.forwarder.wants_keyframe())
-    }
-
-    /// Asks this peer's client for a keyframe on one of its publish m-lines, at most once per
-    /// [`KEYFRAME_REQUEST_INTERVAL`].
-    pub fn request_keyframe(&mut self, now: Instant, kind: TrackKind, req: KeyframeRequestKind) {
-        let Some(publish) = self.publish else {
+            .find(|(_, k, l)| (*k, *l) == (kind, layer))
+        else {
             return;
         };
-        let last = &mut self.last_keyframe_request[kind as usize];
+        let last = &mut self.last_keyframe_request[kind as usize][layer as usize];
         if last.is_some_and(|at| now.duration_since(at) < KEYFRAME_REQUEST_INTERVAL) {
             return;
         }
         *last = Some(now);
-        // No receive stream yet (nothing sent on that m-line): nothing to refresh.
-        let mut api = self.rtc.direct_api();
-        if let Some(stream) = api.stream_rx_by_mid(publish.mid(kind), None) {
+        if let Some(stream) = self.rtc.direct_api().stream_rx(&ssrc) {
             stream.request_keyframe(req);
         }
     }
+}
+
+/// What [`Peer::forward`] did with a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Written: the peer needs a poll.
+    Yes,
+    /// Not for this peer (it does not receive that track, or at another layer).
+    No,
+    /// Not yet: the m-line waits for a keyframe of this layer of the track.
+    Waiting(Layer),
+}
+
+/// The camera's simulcast as the server offers to receive it: every layer, lowest first.
+fn camera_simulcast() -> Simulcast {
+    let mut simulcast = Simulcast::new();
+    for layer in Layer::ALL {
+        simulcast.add_recv_layer(SimulcastLayer::new(layer.rid()));
+    }
+    simulcast
 }
 
 /// The addresses the server announces as its ICE candidates (each optional: an operator may offer

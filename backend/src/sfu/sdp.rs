@@ -11,6 +11,14 @@
 //! - no `a=msid`, `a=ssrc` or `a=ssrc-group` on a `recvonly` m-section (RFC 8830 §2: msid names
 //!   what the offerer sends).
 //!
+//! Answers get one touch ([`conform_answer`]): the camera m-line is offered with simulcast, and some
+//! clients (webrtc-rs among them) answer every offered rid with `a=rid:… send` and `a=simulcast`
+//! while they send one stream without a rid, announced by its `a=ssrc`. str0m would then expect
+//! rids and drop every packet. Where an answer's m-section announces exactly one stream by `a=ssrc`
+//! and also rids, the rids go: the section says what the client really sends, one stream, which the
+//! SFU takes as the camera's only (best) layer. Browsers that simulcast announce no single `a=ssrc`
+//! beside their rids, and keep them.
+//!
 //! The edit works on the text, line by line, and never adds a line str0m would not understand in
 //! the answer: str0m matches answers against its own session state, not against this text.
 //! [`violations`] states the same rules as checks; the tests run it on every offer Treff makes.
@@ -56,6 +64,43 @@ pub fn conform_offer(sdp: &str) -> String {
         }
     }
     out
+}
+
+/// Drops the rids of answer m-sections that announce one stream by `a=ssrc` (see the module header).
+pub fn conform_answer(sdp: &str) -> String {
+    let (session, sections) = split(sdp);
+    let mut out = String::with_capacity(sdp.len());
+    for line in &session {
+        push_line(&mut out, line);
+    }
+    for section in &sections {
+        let single = main_ssrcs(section) == 1;
+        for line in section {
+            let rid = line.starts_with("a=rid:") || line.starts_with("a=simulcast:");
+            if !(single && rid) {
+                push_line(&mut out, line);
+            }
+        }
+    }
+    out
+}
+
+/// How many streams an m-section announces by `a=ssrc`, not counting retransmission streams (the
+/// second SSRC of each `a=ssrc-group:FID`).
+fn main_ssrcs(section: &[&str]) -> usize {
+    let mut ssrcs: Vec<&str> = section
+        .iter()
+        .filter_map(|l| l.strip_prefix("a=ssrc:")?.split(' ').next())
+        .collect();
+    ssrcs.sort_unstable();
+    ssrcs.dedup();
+    let repairs: Vec<&str> = section
+        .iter()
+        .filter_map(|l| l.strip_prefix("a=ssrc-group:FID "))
+        .filter_map(|group| group.split(' ').nth(1))
+        .collect();
+    ssrcs.retain(|s| !repairs.contains(s));
+    ssrcs.len()
 }
 
 /// What is wrong with an offer by the rules above (empty when it conforms).
@@ -202,6 +247,38 @@ mod tests {
             2,
             "one per bundled section"
         );
+    }
+
+    #[test]
+    fn an_answer_that_sends_one_stream_loses_its_rids_and_a_simulcast_answer_keeps_them() {
+        let section = |ssrcs: &str| {
+            format!(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n\
+                 a=mid:1\r\n\
+                 a=sendonly\r\n\
+                 a=rid:q send\r\n\
+                 a=rid:h send\r\n\
+                 a=rid:f send\r\n\
+                 a=simulcast:send q;h;f\r\n\
+                 {ssrcs}"
+            )
+        };
+        let head = "v=0\r\ns=-\r\nt=0 0\r\n";
+        // webrtc-rs: one stream and its retransmissions, announced by a=ssrc.
+        let single = "a=ssrc-group:FID 11 12\r\na=ssrc:11 cname:x\r\na=ssrc:11 msid:s t\r\n\
+                      a=ssrc:12 cname:x\r\n";
+        let answer = format!("{head}{}", section(single));
+        let conformed = conform_answer(&answer);
+        assert!(!conformed.contains("a=rid") && !conformed.contains("a=simulcast"));
+        assert!(conformed.contains("a=ssrc:11 msid:s t\r\na=ssrc:12 cname:x\r\n"));
+        // A browser: rids and no a=ssrc (or one per layer): kept as it is.
+        for ssrcs in [
+            "",
+            "a=ssrc:1 cname:x\r\na=ssrc:2 cname:x\r\na=ssrc:3 cname:x\r\n",
+        ] {
+            let answer = format!("{head}{}", section(ssrcs));
+            assert_eq!(conform_answer(&answer), answer);
+        }
     }
 
     #[test]

@@ -53,7 +53,7 @@ use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp_transceiver::rtp_codec::{
-    RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
+    RTCRtpCodecCapability, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RTPCodecType,
 };
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
@@ -755,6 +755,9 @@ pub struct JoinOptions {
     pub clip: Option<Arc<Clip>>,
     /// Gather IPv6 loopback (`::1`) instead of IPv4 (`127.0.0.1`): for a server on `[::1]`.
     pub ipv6: bool,
+    /// Send the camera as the three simulcast layers (rids `q`, `h`, `f`), each frame tagged
+    /// `<name>@<rid>`, as a browser does; otherwise as one stream without a rid.
+    pub simulcast: bool,
 }
 
 impl From<Publish> for JoinOptions {
@@ -764,6 +767,7 @@ impl From<Publish> for JoinOptions {
             moderator_key: None,
             clip: None,
             ipv6: false,
+            simulcast: false,
         }
     }
 }
@@ -779,6 +783,9 @@ pub struct Received {
     pub ssrc: AtomicU64,
     /// Sources named by `TREFF-SRC:` tags in the payloads (video only).
     pub sources: StdMutex<BTreeSet<String>>,
+    /// Each change of source tag in arrival order: the new tag and whether its first packet
+    /// started a keyframe (video only; the first 64 changes).
+    pub runs: StdMutex<Vec<(String, bool)>>,
 }
 
 /// Snapshot of an offer the participant answered.
@@ -882,7 +889,7 @@ pub struct WebrtcParticipant {
     cursor: usize,
 }
 
-async fn new_peer_connection(ipv6: bool) -> Arc<RTCPeerConnection> {
+async fn new_peer_connection(ipv6: bool, simulcast: bool) -> Arc<RTCPeerConnection> {
     let mut media = MediaEngine::default();
     media
         .register_codec(
@@ -904,6 +911,20 @@ async fn new_peer_connection(ipv6: bool) -> Arc<RTCPeerConnection> {
             RTPCodecType::Video,
         )
         .expect("register VP8");
+    if simulcast {
+        // The rid extension tells the layers apart; the mid one lets the SFU map them to the m-line.
+        for uri in [
+            webrtc::sdp::extmap::SDES_MID_URI,
+            webrtc::sdp::extmap::SDES_RTP_STREAM_ID_URI,
+        ] {
+            let extension = RTCRtpHeaderExtensionCapability {
+                uri: uri.to_owned(),
+            };
+            media
+                .register_header_extension(extension, RTPCodecType::Video, None)
+                .expect("register a header extension");
+        }
+    }
     // NACK generator/responder, sender/receiver reports, TWCC receiver: as a browser would.
     let registry =
         register_default_interceptors(Registry::new(), &mut media).expect("default interceptors");
@@ -954,8 +975,9 @@ impl WebrtcParticipant {
             moderator_key,
             clip,
             ipv6,
+            simulcast,
         } = options;
-        let pc = new_peer_connection(ipv6).await;
+        let pc = new_peer_connection(ipv6, simulcast).await;
         let shared = Arc::new(Shared {
             name: name.to_owned(),
             events: StdMutex::new(Vec::new()),
@@ -994,11 +1016,17 @@ impl WebrtcParticipant {
                 TrackKind::Video => (vp8_codec(), "video"),
                 TrackKind::Screen => (vp8_codec(), "screen"),
             };
-            let track = Arc::new(TrackLocalStaticSample::new(
-                codec,
-                track_id.to_owned(),
-                stream_id.clone(),
-            ));
+            let track = Arc::new(if kind == TrackKind::Video && simulcast {
+                // The first layer makes the transceiver; `add_layers` adds the others.
+                TrackLocalStaticSample::new_with_rid(
+                    codec,
+                    track_id.to_owned(),
+                    "q".to_owned(),
+                    stream_id.clone(),
+                )
+            } else {
+                TrackLocalStaticSample::new(codec, track_id.to_owned(), stream_id.clone())
+            });
             let t =
                 add_sendonly(&pc, Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await;
             let sender = t.sender().await;
@@ -1006,6 +1034,10 @@ impl WebrtcParticipant {
             match kind {
                 TrackKind::Audio | TrackKind::Video if clip.is_some() => clip_tracks.push(track),
                 TrackKind::Audio => spawn_audio_writer(&shared, track),
+                TrackKind::Video if simulcast => {
+                    add_layers(&sender, &shared, &stream_id, name).await;
+                    spawn_video_writer(&shared, track, kind, format!("{name}@q"));
+                }
                 TrackKind::Video => spawn_video_writer(&shared, track, kind, name.to_owned()),
                 TrackKind::Screen => {
                     spawn_video_writer(&shared, track, kind, format!("{name}{SCREEN_SUFFIX}"));
@@ -1239,6 +1271,18 @@ impl WebrtcParticipant {
             .sum()
     }
 
+    /// The source-tag changes (see [`Received::runs`]) on the m-line of `from`'s camera.
+    pub fn video_runs_from(&self, from: ParticipantId) -> Vec<(String, bool)> {
+        let attribution = self.shared.attribution.lock().expect("not poisoned");
+        let received = self.shared.received.lock().expect("not poisoned");
+        attribution
+            .iter()
+            .filter(|(_, who)| **who == (from, TrackKind::Video))
+            .filter_map(|(mid, _)| received.get(mid))
+            .flat_map(|r| r.runs.lock().expect("not poisoned").clone())
+            .collect()
+    }
+
     /// Packets of `kind` that arrived on m-lines not attributed to `from`'s track of that kind.
     /// One pass over the counters: comparing two sums read at different moments would race with
     /// the packets still arriving.
@@ -1460,6 +1504,24 @@ impl Drop for WebrtcParticipant {
     }
 }
 
+/// Adds the camera's upper simulcast layers (`h`, `f`) to `sender`, whose track is layer `q`, and
+/// starts writing them (frames tagged `<name>@<rid>`).
+async fn add_layers(sender: &Arc<RTCRtpSender>, shared: &Arc<Shared>, stream_id: &str, name: &str) {
+    for rid in ["h", "f"] {
+        let track = Arc::new(TrackLocalStaticSample::new_with_rid(
+            vp8_codec(),
+            "video".to_owned(),
+            rid.to_owned(),
+            stream_id.to_owned(),
+        ));
+        sender
+            .add_encoding(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
+            .await
+            .expect("add a simulcast layer");
+        spawn_video_writer(shared, track, TrackKind::Video, format!("{name}@{rid}"));
+    }
+}
+
 async fn add_sendonly(
     pc: &Arc<RTCPeerConnection>,
     track: Arc<dyn TrackLocal + Send + Sync>,
@@ -1487,12 +1549,14 @@ async fn add_sendonly(
 fn spawn_rtcp_reader(shared: &Arc<Shared>, sender: Arc<RTCRtpSender>, kind: TrackKind) {
     let s = Arc::clone(shared);
     shared.spawn(async move {
-        let own = sender
+        // Every encoding of the sender (the simulcast layers of a camera) is ours.
+        let own: Vec<u32> = sender
             .get_parameters()
             .await
             .encodings
-            .first()
-            .map(|e| e.ssrc);
+            .iter()
+            .map(|e| e.ssrc)
+            .collect();
         while let Ok((packets, _)) = sender.read_rtcp().await {
             for p in packets {
                 let any = p.as_any();
@@ -1504,7 +1568,7 @@ fn spawn_rtcp_reader(shared: &Arc<Shared>, sender: Arc<RTCRtpSender>, kind: Trac
                     } else {
                         continue;
                     };
-                if own.is_some_and(|own| media_ssrcs.contains(&own)) {
+                if own.iter().any(|own| media_ssrcs.contains(own)) {
                     counter[idx(kind)].fetch_add(1, Ordering::Relaxed);
                     s.want_keyframe[idx(kind)].store(true, Ordering::Relaxed);
                 } else {
@@ -1632,6 +1696,7 @@ fn install_on_track(pc: &Arc<RTCPeerConnection>, shared: &Arc<Shared>) {
                             packets: Arc::new(AtomicU64::new(0)),
                             ssrc: AtomicU64::new(0),
                             sources: StdMutex::new(BTreeSet::new()),
+                            runs: StdMutex::new(Vec::new()),
                         })
                     });
                     Arc::clone(entry)
@@ -1645,6 +1710,11 @@ fn install_on_track(pc: &Arc<RTCPeerConnection>, shared: &Arc<Shared>) {
                         if kind == TrackKind::Video
                             && let Some(src) = source_tag(&packet.payload)
                         {
+                            let mut runs = received.runs.lock().expect("not poisoned");
+                            if runs.len() < 64 && runs.last().is_none_or(|(last, _)| *last != src) {
+                                let key = treff::sfu::forward::vp8_keyframe_start(&packet.payload);
+                                runs.push((src.clone(), key));
+                            }
                             let mut sources = received.sources.lock().expect("not poisoned");
                             if sources.len() < 16 {
                                 sources.insert(src);

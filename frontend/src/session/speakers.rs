@@ -36,28 +36,19 @@ impl Speakers {
 impl Session {
     /// Starts sampling audio levels; stopped by `shutdown`.
     pub(super) fn start_speaker_sampling(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let timer = set_interval_with_handle(
-            move || {
-                let Some(session) = weak.upgrade() else {
-                    return;
-                };
-                if session.closed.get()
-                    || std::mem::replace(&mut session.speakers.borrow_mut().busy, true)
-                {
-                    return;
-                }
-                spawn_local(async move {
-                    session.sample_speakers().await;
-                    session.speakers.borrow_mut().busy = false;
-                });
-            },
-            Duration::from_millis(SAMPLE_MS),
-        );
-        match timer {
-            Ok(timer) => self.speakers.borrow_mut().timer = Some(timer),
-            Err(e) => web_sys::console::warn_2(&"treff: no active-speaker sampling".into(), &e),
-        }
+        let tick = |session: Rc<Self>| {
+            if session.closed.get()
+                || std::mem::replace(&mut session.speakers.borrow_mut().busy, true)
+            {
+                return;
+            }
+            spawn_local(async move {
+                session.sample_speakers().await;
+                session.speakers.borrow_mut().busy = false;
+            });
+        };
+        let period = Duration::from_millis(SAMPLE_MS);
+        self.speakers.borrow_mut().timer = self.every(period, "active-speaker sampling", tick);
     }
 
     async fn sample_speakers(&self) {

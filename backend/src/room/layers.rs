@@ -1,0 +1,594 @@
+//! Which simulcast layer of each video every receiver gets, and which layers each publisher sends.
+//!
+//! A camera arrives in up to three layers ([`Layer`]); every receiver gets exactly one of them per
+//! video it shows, or none:
+//! - **Tile size.** The client reports the size of its video tiles (`ClientMsg::Tiles`); a tile gets
+//!   the smallest layer at least as wide as it ([`desired`]), a tile not shown gets nothing. Until a
+//!   client reports, it gets every video at the best layer (clients that are not Treff's UI).
+//! - **What the publisher sends.** Browsers leave out the upper layers of a small camera picture, and
+//!   drop one when their uplink is short: a layer counts as sent while its packets come
+//!   ([`SEEN_WINDOW`]), and the choice falls to the best layer sent below the one wanted (or the
+//!   lowest above it).
+//! - **The receiver's downlink.** When an estimate of it is known, the videos are served in order of
+//!   importance (screens, then the largest tiles) within it ([`allocate`]), each at the best layer
+//!   that still fits; the most important gets at least its lowest. Going down happens at once; going
+//!   up waits [`UPGRADE_HOLD`] after a squeeze and needs a quarter more room than the layer's rate,
+//!   so the choice does not swing with every estimate.
+//!
+//! The switch itself (at a keyframe of the new layer) is the SFU's (`sfu::simulcast`).
+//!
+//! **Dynacast.** A layer of a camera nobody receives (and the recording does not take) is paused at
+//! the publisher: the room sends it `ServerMsg::Layers` with the wanted layers whenever that set
+//! changes, and the client switches the other encodings off. An unwatched camera costs no uplink.
+//!
+//! The choice runs when a client's tiles change, after every answer (new m-lines), and every
+//! [`CHOICE_INTERVAL`] while any video flows.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use treff_shared::{Layer, ParticipantId, SCREEN_MAX_BITRATE, ServerMsg, TileSize, TrackKind};
+
+use super::Room;
+use crate::sfu::Source;
+use crate::sfu::simulcast::LayerSwitch;
+use str0m::media::KeyframeRequestKind;
+
+/// How often the choice runs while video flows (estimates move, layers come and go).
+pub const CHOICE_INTERVAL: Duration = Duration::from_millis(500);
+/// A layer whose last packet is older than this is no longer sent.
+pub const SEEN_WINDOW: Duration = Duration::from_millis(1500);
+/// After the downlink forced a receiver down, no layer of it goes up again for this long.
+pub const UPGRADE_HOLD: Duration = Duration::from_secs(4);
+/// What a receiver's microphones take of its downlink, per voice (Opus with its overhead).
+const AUDIO_RATE: u64 = 40_000;
+
+/// The layer a tile of `width` device pixels needs: the smallest at least as wide (the best one for
+/// wider tiles), or none for a tile that is not shown.
+pub fn desired(tile: &TileSize) -> Option<Layer> {
+    if tile.width == 0 || tile.height == 0 {
+        return None;
+    }
+    if tile.kind == TrackKind::Screen {
+        return Some(Layer::High);
+    }
+    Layer::ALL
+        .into_iter()
+        .find(|l| l.width() >= tile.width)
+        .or(Some(Layer::High))
+}
+
+/// The bitrate a layer of a kind of video takes at most.
+pub fn rate(kind: TrackKind, layer: Layer) -> u64 {
+    match kind {
+        TrackKind::Screen => u64::from(SCREEN_MAX_BITRATE),
+        _ => u64::from(layer.max_bitrate()),
+    }
+}
+
+/// One video a receiver gets, as the allocation sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    /// Camera or screen.
+    pub kind: TrackKind,
+    /// The layer its tile needs (`None`: not shown).
+    pub desired: Option<Layer>,
+    /// Its tile's area in device pixels: the larger, the more important.
+    pub area: u64,
+    /// The layers its publisher sends now (by `Layer as usize`).
+    pub sent: [bool; 3],
+    /// The layer the receiver gets now, or is switching to.
+    pub current: Option<Layer>,
+}
+
+impl Want {
+    /// The layers it could get, best first: those sent up to the desired one, else the lowest sent
+    /// above it, else (nothing sent yet: the publisher is starting) the desired one itself.
+    fn ladder(&self) -> Vec<Layer> {
+        let Some(desired) = self.desired else {
+            return Vec::new();
+        };
+        let below: Vec<Layer> = Layer::ALL
+            .into_iter()
+            .rev()
+            .filter(|l| *l <= desired && self.sent[*l as usize])
+            .collect();
+        if !below.is_empty() {
+            return below;
+        }
+        let above = Layer::ALL
+            .into_iter()
+            .find(|l| *l > desired && self.sent[*l as usize]);
+        vec![above.unwrap_or(desired)]
+    }
+}
+
+/// The outcome of [`allocate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    /// The layer of each want, in the order given.
+    pub layers: Vec<Option<Layer>>,
+    /// The downlink made at least one video go below what it had and could otherwise have.
+    pub squeezed: bool,
+}
+
+/// Chooses the layer of every video a receiver gets. `budget` is what its downlink has for video in
+/// bits per second (`None`: unknown, every video gets its best); `may_upgrade` is false while
+/// [`UPGRADE_HOLD`] runs.
+pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Allocation {
+    let mut order: Vec<usize> = (0..wants.len()).collect();
+    // Screens first, then the largest tiles; stable, so equal tiles keep the caller's order.
+    order.sort_by_key(|&i| (wants[i].kind != TrackKind::Screen, u64::MAX - wants[i].area));
+    let mut left = budget;
+    let mut layers = vec![None; wants.len()];
+    let mut squeezed = false;
+    let mut first = true;
+    for i in order {
+        let want = &wants[i];
+        let ladder = want.ladder();
+        if ladder.is_empty() {
+            continue;
+        }
+        let fits = |layer: Layer, left: Option<u64>| {
+            let up = want.current.is_some_and(|c| layer > c);
+            if up && !may_upgrade {
+                return false;
+            }
+            let cost = rate(want.kind, layer);
+            // Going up needs room to spare, so a layer is not taken and dropped again at once.
+            let needed = if up { cost + cost / 4 } else { cost };
+            left.is_none_or(|l| needed <= l)
+        };
+        let mut chosen = ladder.iter().copied().find(|l| fits(*l, left));
+        if chosen.is_none() && first {
+            // The most important video is never dropped for the downlink, only lowered.
+            chosen = ladder.last().copied();
+        }
+        first = false;
+        let best = ladder[0];
+        let could = want.current.map_or(best, |c| c.min(best));
+        if chosen.is_none_or(|c| c < could) {
+            squeezed = true;
+        }
+        if let (Some(l), Some(c)) = (left.as_mut(), chosen) {
+            *l = l.saturating_sub(rate(want.kind, c));
+        }
+        layers[i] = chosen;
+    }
+    Allocation { layers, squeezed }
+}
+
+/// What the room knows about one participant's layers, as publisher and as receiver.
+#[derive(Debug, Default)]
+pub struct Layers {
+    /// When a packet of each layer of their camera last came (by `Layer as usize`).
+    seen: [Option<Instant>; 3],
+    /// The camera layers we last told them to send (`None`: never told, all are on).
+    told: Option<[bool; 3]>,
+    /// Their tiles, once they reported them: (owner, kind) → tile.
+    tiles: Option<HashMap<(ParticipantId, TrackKind), TileSize>>,
+    /// Their downlink estimate in bits per second, if known.
+    pub estimate: Option<u64>,
+    /// When the downlink last forced them down.
+    squeezed_at: Option<Instant>,
+    /// The layer of their camera the recording takes: the best one sent.
+    pub record: LayerSwitch,
+}
+
+impl Layers {
+    /// A packet of `layer` of their camera came.
+    pub fn seen(&mut self, layer: Layer, at: Instant) {
+        self.seen[layer as usize] = Some(at);
+    }
+
+    /// Their camera went off: what it sent says nothing about what it will send.
+    pub fn camera_off(&mut self) {
+        self.seen = [None; 3];
+    }
+
+    /// Dynacast: the camera layers someone receives are `wanted`; returns what to tell the
+    /// publisher (the layers to keep on) if that changed.
+    fn tell(&mut self, mut wanted: [bool; 3], now: Instant) -> Option<Vec<Layer>> {
+        // A layer not seen since the camera went on stays on until it is: paused before it ever
+        // came, it would never count as sent, and nobody would ever ask for it.
+        for layer in Layer::ALL {
+            wanted[layer as usize] |= self.seen[layer as usize].is_none();
+        }
+        // Never told means all on.
+        let before = self.told.unwrap_or([true; 3]);
+        if before == wanted {
+            return None;
+        }
+        // A layer resumed counts as sent while it has time to come back: otherwise the next choice
+        // would find it missing, take a lower one, and pause it again.
+        for layer in Layer::ALL {
+            if wanted[layer as usize] && !before[layer as usize] {
+                self.seen(layer, now);
+            }
+        }
+        self.told = Some(wanted);
+        Some(
+            Layer::ALL
+                .into_iter()
+                .filter(|l| wanted[*l as usize])
+                .collect(),
+        )
+    }
+
+    /// The layers their camera sends now: those seen lately, and those we paused after seeing them
+    /// (they come back when asked).
+    fn sent(&self, now: Instant) -> [bool; 3] {
+        let mut sent = [false; 3];
+        for layer in Layer::ALL {
+            let i = layer as usize;
+            let paused = self.told.is_some_and(|t| !t[i]);
+            sent[i] = self.seen[i]
+                .is_some_and(|at| paused || now.saturating_duration_since(at) < SEEN_WINDOW);
+        }
+        sent
+    }
+}
+
+impl Room {
+    /// A client reported its tiles: the choice runs again at once.
+    pub(super) fn tiles(&mut self, now: Instant, from: ParticipantId, tiles: Vec<TileSize>) {
+        let cap = 2 * self.limits.room_max_participants;
+        let Some(p) = self.participants.get_mut(&from) else {
+            return;
+        };
+        let tiles = tiles
+            .into_iter()
+            .take(cap)
+            .map(|t| ((t.participant, t.kind), t))
+            .collect();
+        p.layers.tiles = Some(tiles);
+        self.choose_layers(now);
+    }
+
+    /// Runs the choice for every receiver, and tells publishers which layers are wanted.
+    pub(super) fn choose_layers(&mut self, now: Instant) {
+        self.plane.layers_at = Some(now + CHOICE_INTERVAL);
+        let sent: HashMap<ParticipantId, [bool; 3]> = self
+            .participants
+            .iter()
+            .map(|(id, p)| (*id, p.layers.sent(now)))
+            .collect();
+        // Per publisher, the camera layers someone gets or switches to.
+        let mut wanted: HashMap<ParticipantId, [bool; 3]> =
+            sent.keys().map(|id| (*id, [false; 3])).collect();
+        let mut any_video = false;
+        for p in self.participants.values_mut() {
+            let sources: Vec<Source> = p
+                .peer
+                .lines()
+                .slots()
+                .iter()
+                .filter_map(|s| s.agreed)
+                .filter(|s| s.kind != TrackKind::Audio)
+                .collect();
+            let wants: Vec<Want> = sources
+                .iter()
+                .map(|source| {
+                    let tile = p
+                        .layers
+                        .tiles
+                        .as_ref()
+                        .map(|t| t.get(&(source.owner, source.kind)));
+                    let layers = p.peer.layers_of(*source);
+                    Want {
+                        kind: source.kind,
+                        desired: match tile {
+                            None => Some(Layer::High),
+                            Some(tile) => tile.and_then(desired),
+                        },
+                        area: tile
+                            .flatten()
+                            .map_or(0, |t| u64::from(t.width) * u64::from(t.height)),
+                        sent: match source.kind {
+                            TrackKind::Video => {
+                                sent.get(&source.owner).copied().unwrap_or_default()
+                            }
+                            // Screens are one layer.
+                            _ => [false, false, true],
+                        },
+                        current: layers.and_then(|l| l.target()),
+                    }
+                })
+                .collect();
+            let may_upgrade = p
+                .layers
+                .squeezed_at
+                .is_none_or(|t| now.saturating_duration_since(t) >= UPGRADE_HOLD);
+            let voices = p.peer.lines().slots().iter();
+            let voices = voices.filter(|s| s.agreed.is_some_and(|a| a.kind == TrackKind::Audio));
+            let audio = voices.count() as u64 * AUDIO_RATE;
+            let budget = p.layers.estimate.map(|e| e.saturating_sub(audio));
+            let allocation = allocate(&wants, budget, may_upgrade);
+            if allocation.squeezed && p.layers.estimate.is_some() {
+                p.layers.squeezed_at = Some(now);
+            }
+            for (source, layer) in sources.iter().zip(allocation.layers) {
+                any_video = true;
+                p.peer.set_layer(*source, layer);
+                if source.kind != TrackKind::Video {
+                    continue;
+                }
+                let switch = p.peer.layers_of(*source).unwrap_or_default();
+                for l in [switch.current(), switch.target()].into_iter().flatten() {
+                    if let Some(w) = wanted.get_mut(&source.owner) {
+                        w[l as usize] = true;
+                    }
+                }
+            }
+        }
+        // The recording takes every camera at the best layer sent.
+        let recording = self.recording.is_some();
+        let mut keyframes = Vec::new();
+        for (id, p) in self.participants.iter_mut() {
+            let best = Layer::ALL.into_iter().rev().find(|l| sent[id][*l as usize]);
+            let target = (recording && p.info.cam).then(|| best.unwrap_or(Layer::High));
+            p.layers.record.set_target(target);
+            let switch = p.layers.record;
+            for l in [switch.current(), switch.target()].into_iter().flatten() {
+                any_video = true;
+                if let Some(w) = wanted.get_mut(id) {
+                    w[l as usize] = true;
+                }
+            }
+            if let Some(layer) = switch.awaited() {
+                keyframes.push((*id, layer));
+            }
+        }
+        for (owner, layer) in keyframes {
+            let source = Source {
+                owner,
+                kind: TrackKind::Video,
+            };
+            self.request_keyframe(now, source, layer, KeyframeRequestKind::Pli);
+        }
+        if !any_video {
+            self.plane.layers_at = None;
+        }
+        for (id, w) in wanted {
+            let told = self
+                .participants
+                .get_mut(&id)
+                .and_then(|p| p.layers.tell(w, now));
+            if let Some(active) = told {
+                self.send(id, ServerMsg::Layers { active });
+            }
+        }
+    }
+
+    /// When the choice must run next, if video flows.
+    pub(super) fn layers_deadline(&self) -> Option<Instant> {
+        self.plane.layers_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Layer::*;
+
+    const ALL_SENT: [bool; 3] = [true, true, true];
+
+    fn tile(kind: TrackKind, width: u32, height: u32) -> TileSize {
+        TileSize {
+            participant: ParticipantId(1),
+            kind,
+            width,
+            height,
+        }
+    }
+
+    fn camera(desired: Option<Layer>, area: u64, current: Option<Layer>) -> Want {
+        Want {
+            kind: TrackKind::Video,
+            desired,
+            area,
+            sent: ALL_SENT,
+            current,
+        }
+    }
+
+    #[test]
+    fn a_tile_gets_the_smallest_layer_as_wide_as_it() {
+        let cam = TrackKind::Video;
+        for (width, height, layer) in [
+            (0, 0, None),
+            (320, 0, None),
+            (1, 1, Some(Low)),
+            (320, 180, Some(Low)),
+            (321, 180, Some(Medium)),
+            (640, 360, Some(Medium)),
+            (641, 360, Some(High)),
+            (1280, 720, Some(High)),
+            (3840, 2160, Some(High)),
+        ] {
+            assert_eq!(
+                desired(&tile(cam, width, height)),
+                layer,
+                "{width}×{height}"
+            );
+        }
+        assert_eq!(desired(&tile(TrackKind::Screen, 200, 100)), Some(High));
+        assert_eq!(desired(&tile(TrackKind::Screen, 0, 100)), None);
+    }
+
+    #[test]
+    fn without_an_estimate_every_tile_gets_its_layer_and_hidden_ones_nothing() {
+        let wants = [
+            camera(Some(Low), 100, None),
+            camera(None, 0, Some(High)),
+            camera(Some(High), 900, Some(Low)),
+        ];
+        let a = allocate(&wants, None, true);
+        assert_eq!(a.layers, vec![Some(Low), None, Some(High)]);
+        assert!(!a.squeezed);
+    }
+
+    #[test]
+    fn a_layer_the_publisher_does_not_send_falls_to_the_best_sent_below_or_the_lowest_above() {
+        let mut w = camera(Some(High), 1, None);
+        for (sent, layer) in [
+            ([true, true, false], Medium),
+            ([true, false, false], Low),
+            ([false, false, true], High),
+        ] {
+            w.sent = sent;
+            assert_eq!(allocate(&[w], None, true).layers, vec![Some(layer)]);
+        }
+        let mut small = camera(Some(Low), 1, None);
+        small.sent = [false, true, true];
+        assert_eq!(allocate(&[small], None, true).layers, vec![Some(Medium)]);
+        // Nothing sent yet (the camera is starting): the wanted layer, to switch to when it comes.
+        small.sent = [false; 3];
+        assert_eq!(allocate(&[small], None, true).layers, vec![Some(Low)]);
+    }
+
+    #[test]
+    fn the_downlink_is_shared_by_importance_and_the_first_video_is_never_dropped() {
+        let screen = Want {
+            kind: TrackKind::Screen,
+            desired: Some(High),
+            area: 10,
+            sent: [false, false, true],
+            current: Some(High),
+        };
+        let big = camera(Some(High), 1000, Some(High));
+        let small = camera(Some(Low), 100, Some(Low));
+        // Table: budget → (screen, big camera, small camera).
+        for (budget, layers, squeezed) in [
+            (10_000_000, [Some(High), Some(High), Some(Low)], false),
+            // 2.5 M screen + 0.4 M big at Medium + 0.12 M small.
+            (3_100_000, [Some(High), Some(Medium), Some(Low)], true),
+            (2_800_000, [Some(High), Some(Low), Some(Low)], true),
+            (2_650_000, [Some(High), Some(Low), None], true),
+            (2_500_000, [Some(High), None, None], true),
+            // Not even the screen fits: it still comes, the rest does not.
+            (300_000, [Some(High), None, None], true),
+        ] {
+            let a = allocate(&[screen, big, small], Some(budget), true);
+            assert_eq!(a.layers, layers.to_vec(), "budget {budget}");
+            assert_eq!(a.squeezed, squeezed, "budget {budget}");
+        }
+        // Without a screen, a camera is first: lowered to its lowest, never dropped.
+        let a = allocate(&[small, big], Some(50_000), true);
+        assert_eq!(a.layers, vec![None, Some(Low)]);
+    }
+
+    #[test]
+    fn going_up_needs_room_to_spare_and_waits_out_the_hold() {
+        let at_medium = camera(Some(High), 1000, Some(Medium));
+        // 1.5 M fits in 1.6 M, but going up needs 1.875 M.
+        assert_eq!(
+            allocate(&[at_medium], Some(1_600_000), true).layers,
+            vec![Some(Medium)]
+        );
+        assert_eq!(
+            allocate(&[at_medium], Some(1_920_000), true).layers,
+            vec![Some(High)]
+        );
+        // During the hold it stays, however much room there is...
+        assert_eq!(
+            allocate(&[at_medium], Some(10_000_000), false).layers,
+            vec![Some(Medium)]
+        );
+        // ...but going down still happens at once, and staying needs no spare room.
+        assert_eq!(
+            allocate(&[at_medium], Some(300_000), false).layers,
+            vec![Some(Low)]
+        );
+        let at_high = camera(Some(High), 1000, Some(High));
+        assert_eq!(
+            allocate(&[at_high], Some(1_600_000), false).layers,
+            vec![Some(High)]
+        );
+    }
+
+    #[test]
+    fn an_estimate_swinging_around_a_threshold_does_not_swing_the_layer() {
+        // Simulated time: the estimate alternates around High's rate (1.5 M) every choice; the
+        // receiver goes down once and stays down until the estimate has room for High to spare.
+        let mut current = Some(High);
+        let mut squeezed_at: Option<Duration> = None;
+        let mut switches = 0;
+        for step in 0..40u32 {
+            let now = CHOICE_INTERVAL * step;
+            let estimate = match step {
+                0..20 if step % 2 == 0 => 1_400_000,
+                0..20 => 1_600_000,
+                _ => 2_500_000,
+            };
+            let may_upgrade = squeezed_at.is_none_or(|t| now - t >= UPGRADE_HOLD);
+            let a = allocate(
+                &[camera(Some(High), 1, current)],
+                Some(estimate),
+                may_upgrade,
+            );
+            if a.squeezed {
+                squeezed_at = Some(now);
+            }
+            if a.layers[0] != current {
+                switches += 1;
+                current = a.layers[0];
+            }
+            if step == 19 {
+                assert_eq!(
+                    current,
+                    Some(Medium),
+                    "down, and staying down while it swings"
+                );
+            }
+        }
+        assert_eq!(current, Some(High), "back up once the estimate held");
+        assert_eq!(switches, 2);
+    }
+
+    #[test]
+    fn dynacast_pauses_a_layer_when_its_last_receiver_goes_and_resumes_it_when_one_comes() {
+        let t0 = Instant::now();
+        let mut l = Layers::default();
+        // Not told while all layers are wanted (the default), nor while one was never seen.
+        assert_eq!(l.tell([true; 3], t0), None);
+        l.seen(Low, t0);
+        l.seen(Medium, t0);
+        assert_eq!(l.tell([true, false, false], t0), Some(vec![Low, High]));
+        l.seen(High, t0);
+        let t1 = t0 + CHOICE_INTERVAL;
+        assert_eq!(l.tell([true, false, false], t1), Some(vec![Low]));
+        assert_eq!(l.tell([true, false, false], t1), None, "told once");
+        // The last receiver of Low goes: nothing is sent.
+        assert_eq!(l.tell([false; 3], t1), Some(vec![]));
+        // Long after, paused layers still count as sent (they come back when asked)...
+        let later = t1 + 10 * SEEN_WINDOW;
+        assert_eq!(l.sent(later), [true; 3]);
+        // ...and one resumed counts as sent while it has time to come back, then not any more.
+        assert_eq!(l.tell([false, false, true], later), Some(vec![High]));
+        assert_eq!(l.sent(later + SEEN_WINDOW / 2), [true, true, true]);
+        assert_eq!(
+            l.sent(later + SEEN_WINDOW),
+            [true, true, false],
+            "it never came"
+        );
+    }
+
+    #[test]
+    fn layers_sent_are_those_seen_lately_or_paused_by_us() {
+        let t0 = Instant::now();
+        let mut l = Layers::default();
+        l.seen(Low, t0);
+        l.seen(High, t0);
+        assert_eq!(l.sent(t0), [true, false, true]);
+        assert_eq!(l.sent(t0 + SEEN_WINDOW), [false; 3], "stopped coming");
+        l.told = Some([true, false, false]);
+        assert_eq!(
+            l.sent(t0 + SEEN_WINDOW),
+            [false, false, true],
+            "paused by us"
+        );
+        l.camera_off();
+        assert_eq!(l.sent(t0), [false; 3]);
+    }
+}
