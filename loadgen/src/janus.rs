@@ -275,8 +275,8 @@ impl Participant {
     }
 
     async fn publish(&mut self, handle: u64, p: Publishing, tally: &Arc<Tally>) -> Result<()> {
-        let pc = peer::new_peer_connection(Some(self.media_ip)).await?;
-        let outgoing = peer::new_outgoing(crate::treff::new_room().as_str());
+        let pc = peer::new_peer_connection(Some(self.media_ip), false).await?;
+        let outgoing = peer::new_outgoing(crate::treff::new_room().as_str(), false);
         peer::add_sendonly(
             &pc,
             Arc::clone(&outgoing.audio),
@@ -340,7 +340,7 @@ impl Participant {
         let offer = jsep["sdp"]
             .as_str()
             .ok_or_else(|| anyhow!("subscriber join: no offer from Janus"))?;
-        let pc = peer::new_peer_connection(Some(self.media_ip)).await?;
+        let pc = peer::new_peer_connection(Some(self.media_ip), false).await?;
         peer::count_incoming(&pc, tally, &self.sources, &self.tasks);
         pc.set_remote_description(RTCSessionDescription::offer(offer.to_owned())?)
             .await

@@ -125,48 +125,100 @@ pub fn opus_payload(source: u16, frame: u32, sent_us: u64) -> Bytes {
     b.freeze()
 }
 
-/// One packet of a VP8 frame: payload descriptor (X, N=0, S on the first packet, PID 0; I with a
-/// 15-bit PictureID), then for the first packet the VP8 frame header (a key frame's with start code
-/// and dimensions), coded-looking bytes, trailer.
-pub fn vp8_payload(
+/// One layer of the video a publisher sends: packets per frame and payload bytes of each.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerShape {
+    /// Its rid, when it is a simulcast layer.
+    pub rid: &'static str,
+    /// Packets per frame.
+    pub packets: u8,
+    /// Payload bytes of each packet.
+    pub bytes: usize,
+}
+
+/// The single-layer video of the SFU rows: [`VIDEO_PACKETS_PER_FRAME`] packets of
+/// [`VIDEO_PAYLOAD_BYTES`].
+pub const FULL: LayerShape = LayerShape {
+    rid: "",
+    packets: VIDEO_PACKETS_PER_FRAME,
+    bytes: VIDEO_PAYLOAD_BYTES,
+};
+
+/// The camera's simulcast layers of the downlink rows, lowest first (Treff's rids): about 0.11,
+/// 0.55 and 1.4 Mbit/s at 30 fps, near the caps Treff's browsers use for 320, 640 and 1280 wide.
+pub const LAYERS: [LayerShape; 3] = [
+    LayerShape {
+        rid: "q",
+        packets: 1,
+        bytes: 450,
+    },
+    LayerShape {
+        rid: "h",
+        packets: 2,
+        bytes: VIDEO_PAYLOAD_BYTES,
+    },
+    LayerShape {
+        rid: "f",
+        packets: 5,
+        bytes: VIDEO_PAYLOAD_BYTES,
+    },
+];
+
+/// What the packets of one video frame share. [`VideoFrame::payload`] makes one packet of it:
+/// payload descriptor (X, N=0, S on the first packet, PID 0; I with a 15-bit PictureID), then for
+/// the first packet the VP8 frame header (a key frame's with start code and dimensions),
+/// coded-looking bytes, trailer.
+#[derive(Clone, Copy)]
+struct VideoFrame {
     source: u16,
     frame: u32,
-    index: u8,
     key: bool,
     picture_id: u16,
     sent_us: u64,
-) -> Bytes {
-    let mut b = BytesMut::with_capacity(VIDEO_PAYLOAD_BYTES);
-    let start = index == 0;
-    b.put_u8(0x80 | if start { 0x10 } else { 0 });
-    b.put_u8(0x80);
-    b.put_u16(0x8000 | (picture_id & 0x7fff));
-    if start {
-        // The first partition's size: a plausible part of the frame.
-        let first_partition: u32 = 600;
-        // Frame tag: bit 0 = inter frame (0 for a key frame), version 0, show_frame, partition size.
-        let tag = u32::from(!key) | (1 << 4) | (first_partition << 5);
-        b.put_slice(&tag.to_le_bytes()[..3]);
-        if key {
-            b.put_slice(&[0x9d, 0x01, 0x2a]);
-            b.put_u16_le(640);
-            b.put_u16_le(360);
+}
+
+impl VideoFrame {
+    /// Packet `index` of this frame in a layer of `shape`.
+    fn payload(&self, index: u8, shape: &LayerShape) -> Bytes {
+        let Self {
+            source,
+            frame,
+            key,
+            picture_id,
+            sent_us,
+        } = *self;
+        let mut b = BytesMut::with_capacity(shape.bytes);
+        let start = index == 0;
+        b.put_u8(0x80 | if start { 0x10 } else { 0 });
+        b.put_u8(0x80);
+        b.put_u16(0x8000 | (picture_id & 0x7fff));
+        if start {
+            // The first partition's size: a plausible part of the frame.
+            let first_partition: u32 = 600;
+            // Frame tag: bit 0 = inter frame (0 for a key frame), version 0, show_frame, partition size.
+            let tag = u32::from(!key) | (1 << 4) | (first_partition << 5);
+            b.put_slice(&tag.to_le_bytes()[..3]);
+            if key {
+                b.put_slice(&[0x9d, 0x01, 0x2a]);
+                b.put_u16_le(640);
+                b.put_u16_le(360);
+            }
         }
+        fill(
+            &mut b,
+            shape.bytes - TRAILER_LEN,
+            u64::from(frame) << 8 | u64::from(index),
+        );
+        Trailer {
+            source,
+            index,
+            count: shape.packets,
+            frame,
+            sent_us,
+        }
+        .put(&mut b);
+        b.freeze()
     }
-    fill(
-        &mut b,
-        VIDEO_PAYLOAD_BYTES - TRAILER_LEN,
-        u64::from(frame) << 8 | u64::from(index),
-    );
-    Trailer {
-        source,
-        index,
-        count: VIDEO_PACKETS_PER_FRAME,
-        frame,
-        sent_us,
-    }
-    .put(&mut b);
-    b.freeze()
 }
 
 /// Latency histogram: 20 µs buckets up to 100 ms, then 1 ms buckets up to 2 s, then one overflow.
@@ -246,6 +298,11 @@ pub struct Tally {
     pub foreign_packets: AtomicU64,
     /// Added latency of every packet counted in `received_packets`.
     pub latency: Histogram,
+    /// Video payload bytes that should arrive if every receiver gets every publisher's best layer,
+    /// counted like `expected_packets`.
+    pub expected_video_bytes: AtomicU64,
+    /// Video payload bytes of the packets counted in `received_packets`.
+    pub received_video_bytes: AtomicU64,
 }
 
 impl Tally {
@@ -285,6 +342,16 @@ impl Tally {
             if completes_frame {
                 self.expected_frames.fetch_add(fanout, Ordering::Relaxed);
             }
+        }
+    }
+}
+
+impl Tally {
+    /// A sender sent, at `sent_us`, video that receivers should get `bytes` of in all.
+    pub fn sent_video_bytes(&self, sent_us: u64, bytes: u64) {
+        if self.in_window(sent_us) {
+            self.expected_video_bytes
+                .fetch_add(bytes, Ordering::Relaxed);
         }
     }
 }
@@ -334,6 +401,12 @@ pub async fn count_track(
         let complete = video && frames.packet(&t, packet.header.marker);
         if tally.in_window(t.sent_us) {
             tally.received_packets.fetch_add(1, Ordering::Relaxed);
+            if video {
+                let bytes = packet.payload.len() as u64;
+                tally
+                    .received_video_bytes
+                    .fetch_add(bytes, Ordering::Relaxed);
+            }
             tally.latency.record(now_us().saturating_sub(t.sent_us));
             if complete {
                 tally.received_frames.fetch_add(1, Ordering::Relaxed);
@@ -351,23 +424,27 @@ pub struct SendControl {
     pub running: AtomicBool,
 }
 
-/// Sends Opus and VP8 on the two tracks until `control.running` is cleared. `fanout` is how many
-/// receivers get this publisher's media (for the expected counts).
+/// Sends Opus, and VP8 on each video track in its layer's shape (one track, or the simulcast
+/// layers lowest first), until `control.running` is cleared. `fanout` is how many receivers get
+/// this publisher's media: the expected counts are those of its best (last) layer, which every
+/// receiver gets unless it asks for less.
 pub async fn publish(
     audio: Arc<TrackLocalStaticRTP>,
-    video: Arc<TrackLocalStaticRTP>,
+    videos: Vec<(Arc<TrackLocalStaticRTP>, LayerShape)>,
     source: u16,
     fanout: u64,
     tally: Arc<Tally>,
     control: Arc<SendControl>,
 ) {
     let audio_ssrc = 0x1000_0000 | u32::from(source);
+    // webrtc-rs writes each track's own SSRC; this one is for the record.
     let video_ssrc = 0x2000_0000 | u32::from(source);
+    let mut v_seqs = vec![0u16; videos.len()];
     let mut audio_tick = tokio::time::interval(AUDIO_FRAME);
     audio_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut video_tick = tokio::time::interval(VIDEO_FRAME);
     video_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut a_seq, mut v_seq) = (0u16, 0u16);
+    let mut a_seq = 0u16;
     let (mut a_frame, mut v_frame) = (0u32, 0u32);
     // A fixed random-looking start, as RFC 3550 asks.
     let (a_ts0, v_ts0) = (0x1234_5678u32, 0x0765_4321u32);
@@ -398,26 +475,36 @@ pub async fn publish(
                 let sent_us = now_us();
                 let key = u64::from(v_frame).is_multiple_of(KEYFRAME_INTERVAL)
                     || control.want_keyframe.swap(false, Ordering::Relaxed);
-                // Truncation is the point: the PictureID wraps at 15 bits.
-                let picture_id = (v_frame & 0x7fff) as u16;
-                for index in 0..VIDEO_PACKETS_PER_FRAME {
-                    let last = index + 1 == VIDEO_PACKETS_PER_FRAME;
-                    let packet = Packet {
-                        header: Header {
-                            version: 2,
-                            marker: last,
-                            payload_type: 96,
-                            sequence_number: v_seq,
-                            timestamp: v_ts0.wrapping_add(v_frame.wrapping_mul(3000)),
-                            ssrc: video_ssrc,
-                            ..Default::default()
-                        },
-                        payload: vp8_payload(source, v_frame, index, key, picture_id, sent_us),
-                    };
-                    if video.write_rtp(&packet).await.is_ok() {
-                        tally.sent(sent_us, fanout, last);
+                let frame = VideoFrame {
+                    source,
+                    frame: v_frame,
+                    key,
+                    // Truncation is the point: the PictureID wraps at 15 bits.
+                    picture_id: (v_frame & 0x7fff) as u16,
+                    sent_us,
+                };
+                let best = videos.len().saturating_sub(1);
+                for (layer, ((video, shape), v_seq)) in videos.iter().zip(&mut v_seqs).enumerate() {
+                    for index in 0..shape.packets {
+                        let last = index + 1 == shape.packets;
+                        let packet = Packet {
+                            header: Header {
+                                version: 2,
+                                marker: last,
+                                payload_type: 96,
+                                sequence_number: *v_seq,
+                                timestamp: v_ts0.wrapping_add(v_frame.wrapping_mul(3000)),
+                                ssrc: video_ssrc,
+                                ..Default::default()
+                            },
+                            payload: frame.payload(index, shape),
+                        };
+                        if video.write_rtp(&packet).await.is_ok() && layer == best {
+                            tally.sent(sent_us, fanout, last);
+                            tally.sent_video_bytes(sent_us, fanout * shape.bytes as u64);
+                        }
+                        *v_seq = v_seq.wrapping_add(1);
                     }
-                    v_seq = v_seq.wrapping_add(1);
                 }
                 v_frame = v_frame.wrapping_add(1);
             }
@@ -431,7 +518,14 @@ mod tests {
 
     #[test]
     fn the_trailer_round_trips_and_payloads_have_their_sizes() {
-        let p = vp8_payload(7, 42, 0, true, 42, 123_456);
+        let frame = VideoFrame {
+            source: 7,
+            frame: 42,
+            key: true,
+            picture_id: 42,
+            sent_us: 123_456,
+        };
+        let p = frame.payload(0, &FULL);
         assert_eq!(p.len(), VIDEO_PAYLOAD_BYTES);
         // Descriptor: X and S set, I with the M bit; then a key frame's tag and start code.
         assert_eq!(&p[..2], &[0x90, 0x80]);

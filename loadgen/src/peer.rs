@@ -8,7 +8,7 @@
 //! retransmit and run congestion control, which would cost its one core and hide loss from the
 //! loss column; the SFUs under test still see receiver and sender reports as from a browser.
 
-use crate::media::{SendControl, Tally, count_track};
+use crate::media::{FULL, LAYERS, SendControl, Tally, count_track};
 use crate::treff::Publishing;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
@@ -29,7 +29,7 @@ use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp_transceiver::rtp_codec::{
-    RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType,
+    RTCRtpCodecCapability, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RTPCodecType,
 };
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
@@ -73,8 +73,12 @@ pub fn vp8_codec() -> RTCRtpCodecCapability {
 }
 
 /// A new peer connection that only gathers a loopback host candidate, and one on `also` if given
-/// (Janus's media address, see [`crate::process::janus_media_ip`]).
-pub async fn new_peer_connection(also: Option<IpAddr>) -> Result<Arc<RTCPeerConnection>> {
+/// (Janus's media address, see [`crate::process::janus_media_ip`]). A `simulcast` one can send
+/// the rid (and mid) header extensions that tell simulcast layers apart.
+pub async fn new_peer_connection(
+    also: Option<IpAddr>,
+    simulcast: bool,
+) -> Result<Arc<RTCPeerConnection>> {
     let mut media = MediaEngine::default();
     media.register_codec(
         RTCRtpCodecParameters {
@@ -92,6 +96,17 @@ pub async fn new_peer_connection(also: Option<IpAddr>) -> Result<Arc<RTCPeerConn
         },
         RTPCodecType::Video,
     )?;
+    if simulcast {
+        for uri in [
+            webrtc::sdp::extmap::SDES_MID_URI,
+            webrtc::sdp::extmap::SDES_RTP_STREAM_ID_URI,
+        ] {
+            let extension = RTCRtpHeaderExtensionCapability {
+                uri: uri.to_owned(),
+            };
+            media.register_header_extension(extension, RTPCodecType::Video, None)?;
+        }
+    }
     let registry = configure_rtcp_reports(Registry::new());
     let mut settings = SettingEngine::default();
     settings.set_include_loopback_candidate(true);
@@ -114,8 +129,10 @@ pub async fn new_peer_connection(also: Option<IpAddr>) -> Result<Arc<RTCPeerConn
 pub struct Outgoing {
     /// The Opus track.
     pub audio: Arc<TrackLocalStaticRTP>,
-    /// The VP8 track.
+    /// The VP8 track (the lowest simulcast layer when there are several).
     pub video: Arc<TrackLocalStaticRTP>,
+    /// The upper simulcast layers, if it sends them.
+    pub layers: Vec<Arc<TrackLocalStaticRTP>>,
     /// Keyframe requests and the stop switch.
     pub control: Arc<SendControl>,
 }
@@ -123,9 +140,18 @@ pub struct Outgoing {
 impl Outgoing {
     /// Sends `p`'s media on these tracks until the stop switch is cleared (spawn it).
     pub fn publish(&self, p: Publishing, tally: &Arc<Tally>) -> impl Future<Output = ()> + use<> {
+        let videos = if self.layers.is_empty() {
+            vec![(Arc::clone(&self.video), FULL)]
+        } else {
+            std::iter::once(&self.video)
+                .chain(&self.layers)
+                .cloned()
+                .zip(LAYERS)
+                .collect()
+        };
         crate::media::publish(
             Arc::clone(&self.audio),
-            Arc::clone(&self.video),
+            videos,
             p.source,
             p.fanout,
             Arc::clone(tally),
@@ -172,23 +198,48 @@ pub async fn add_sendonly(
     Ok(t)
 }
 
-/// New tracks for a publisher (not yet on a peer connection).
-pub fn new_outgoing(stream_id: &str) -> Outgoing {
+/// New tracks for a publisher (not yet on a peer connection): the video as one track, or as the
+/// simulcast [`LAYERS`] (`video` the lowest, `layers` the others; see [`add_layers`]).
+pub fn new_outgoing(stream_id: &str, simulcast: bool) -> Outgoing {
     let control = Arc::new(SendControl::default());
     control.running.store(true, Ordering::Relaxed);
+    let video = |rid: &str| {
+        let (id, stream) = ("video".to_owned(), stream_id.to_owned());
+        Arc::new(match rid {
+            "" => TrackLocalStaticRTP::new(vp8_codec(), id, stream),
+            rid => TrackLocalStaticRTP::new_with_rid(vp8_codec(), id, rid.to_owned(), stream),
+        })
+    };
+    let (lowest, upper) = if simulcast {
+        (
+            LAYERS[0].rid,
+            LAYERS[1..].iter().map(|l| video(l.rid)).collect(),
+        )
+    } else {
+        ("", Vec::new())
+    };
     Outgoing {
         audio: Arc::new(TrackLocalStaticRTP::new(
             opus_codec(),
             "audio".into(),
             stream_id.into(),
         )),
-        video: Arc::new(TrackLocalStaticRTP::new(
-            vp8_codec(),
-            "video".into(),
-            stream_id.into(),
-        )),
+        video: video(lowest),
+        layers: upper,
         control,
     }
+}
+
+/// Puts the upper simulcast layers of `outgoing` on the camera's transceiver.
+pub async fn add_layers(transceiver: &RTCRtpTransceiver, outgoing: &Outgoing) -> Result<()> {
+    let sender = transceiver.sender().await;
+    for layer in &outgoing.layers {
+        sender
+            .add_encoding(Arc::clone(layer) as Arc<dyn TrackLocal + Send + Sync>)
+            .await
+            .context("add a simulcast layer")?;
+    }
+    Ok(())
 }
 
 fn spawn_rtcp_reader(tasks: &Tasks, sender: Arc<RTCRtpSender>, control: Arc<SendControl>) {

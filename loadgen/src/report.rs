@@ -182,6 +182,33 @@ pub fn render(rows: &[RowResult], summaries: &[ServerSummary], room_limit: usize
             p.server_cpu_pct
         );
     }
+    // Simulcast: each room size without simulcast, at the best layers, and with tiles reported.
+    for tiles in rows.iter().filter(|r| r.row.ends_with("-tiles")) {
+        let all = tiles.row.trim_end_matches("-tiles");
+        let Some(best) = rows
+            .iter()
+            .find(|r| r.server == tiles.server && r.row == all)
+        else {
+            continue;
+        };
+        let single = format!("rooms-1x{}", tiles.participants);
+        let single = rows
+            .iter()
+            .find(|r| r.server == tiles.server && r.row == single);
+        let _ = writeln!(
+            out,
+            "Simulcast, room of {}: video downlink per receiver {} Mbit/s with tiles reported (tile view) \
+             vs {} Mbit/s at every camera's best layer ({} Mbit/s sent at it); µs per forwarded packet {} \
+             with tiles, {} at the best layers, {} without simulcast\n",
+            tiles.participants,
+            opt(tiles.video_downlink_mbps, 2),
+            opt(best.video_downlink_mbps, 2),
+            opt(best.best_layers_mbps, 2),
+            opt(tiles.us_per_packet, 1),
+            opt(best.us_per_packet, 1),
+            opt(single.and_then(|s| s.us_per_packet), 1),
+        );
+    }
     for s in summaries {
         let _ = writeln!(
             out,

@@ -3,7 +3,10 @@
 //! Rows: one publisher to N receivers (`1toN`), the same while a recording captures everything
 //! (`1toN-rec`, Treff only: everyone says yes before the window, the output job runs after it and
 //! is waited for, so it never overlaps another row), ten rooms of five where everyone publishes
-//! (`rooms-10x5`), and an idle room of 40 with no media (`idle-40`). A row: join everyone
+//! (`rooms-10x5`), an idle room of 40 with no media (`idle-40`), and the simulcast downlink rows:
+//! rooms of 10 and 20 where everyone publishes one layer (`rooms-1x20`), three layers received
+//! at the best (`sim-20`), and three layers with every receiver reporting its tiles (`sim-20-tiles`,
+//! Treff only). A row: join everyone
 //! (publishers first), wait until every receiver gets video from every publisher it should, warm
 //! up, then measure for the row's seconds: the server's CPU time and peak RSS, the generator's own
 //! CPU time, and the tally of packets and frames whose send time lies in the window. Then everyone
@@ -20,8 +23,9 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use serde::Serialize;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use treff_shared::{ClientMsg, ParticipantId, TileSize, TrackKind};
 
 /// Joins in flight at once: a real meeting fills over seconds, not all in one instant.
 const JOIN_CONCURRENCY: usize = 4;
@@ -41,6 +45,24 @@ pub enum Shape {
     Rooms(usize, usize),
     /// One room of this many participants, no media.
     Idle(usize),
+    /// One room of this many, everyone publishing the camera as three simulcast layers
+    /// ([`crate::media::LAYERS`]); with `tiles`, everyone reports the others' tiles at their size
+    /// in a 1280 × 720 tile view (Treff only: the downlink rows of simulcast).
+    Simulcast {
+        /// Participants.
+        size: usize,
+        /// Receivers report their tiles (else they get every camera's best layer).
+        tiles: bool,
+    },
+}
+
+/// The window whose tile view the simulcast rows' receivers report, in device pixels.
+const TILE_VIEW: (u32, u32) = (1280, 720);
+
+/// The tile size of `n` tiles in [`TILE_VIEW`], laid out as the UI does.
+fn tile_size(n: usize) -> (u32, u32) {
+    let (cols, rows) = treff_shared::grid_shape(n);
+    (TILE_VIEW.0 / cols as u32, TILE_VIEW.1 / rows as u32)
 }
 
 /// One row of the table.
@@ -65,6 +87,9 @@ impl Scenario {
             Shape::Recorded(n) => format!("1to{n}-rec"),
             Shape::Rooms(r, s) => format!("rooms-{r}x{s}"),
             Shape::Idle(n) => format!("idle-{n}"),
+            Shape::Simulcast { size, tiles } => {
+                format!("sim-{size}{}", if tiles { "-tiles" } else { "" })
+            }
         };
         Self {
             name,
@@ -80,13 +105,13 @@ impl Scenario {
         match self.shape {
             Shape::Fanout(n) | Shape::Recorded(n) => n + 1,
             Shape::Rooms(r, s) => r * s,
-            Shape::Idle(n) => n,
+            Shape::Idle(n) | Shape::Simulcast { size: n, .. } => n,
         }
     }
 
     /// Whether only Treff runs it (Janus's VideoRoom has no consent-gated recording to compare).
     pub fn treff_only(&self) -> bool {
-        matches!(self.shape, Shape::Recorded(_))
+        matches!(self.shape, Shape::Recorded(_) | Shape::Simulcast { .. })
     }
 }
 
@@ -110,8 +135,26 @@ pub fn rows(quick: bool, seconds: u64, warmup: u64) -> Vec<Scenario> {
         rows.insert(4, Scenario::new(Shape::Recorded(20), seconds, warmup));
         rows.push(Scenario::new(Shape::Rooms(10, 5), seconds, warmup));
         rows.push(Scenario::new(Shape::Idle(40), seconds, warmup));
+        rows.extend(simulcast_rows(seconds, warmup));
         rows
     }
+}
+
+/// The downlink rows of simulcast: rooms of 10 and 20 with one layer per camera (no simulcast),
+/// with three and every receiver at the best, and with three and tiles reported.
+pub fn simulcast_rows(seconds: u64, warmup: u64) -> Vec<Scenario> {
+    let mut rows = Vec::new();
+    for size in [10, 20] {
+        rows.push(Scenario::new(Shape::Rooms(1, size), seconds, warmup));
+        for tiles in [false, true] {
+            rows.push(Scenario::new(
+                Shape::Simulcast { size, tiles },
+                seconds,
+                warmup,
+            ));
+        }
+    }
+    rows
 }
 
 /// A short 1to1 call before the idle figures are taken again: it pages in the server's media code
@@ -182,6 +225,10 @@ pub struct RowResult {
     pub sent_per_second: f64,
     /// Packets that should have arrived but did not, percent.
     pub loss_pct: Option<f64>,
+    /// Simulcast rows: video payload each receiver got, Mbit/s (mean over receivers).
+    pub video_downlink_mbps: Option<f64>,
+    /// Simulcast rows: what each would get at every camera's best layer, Mbit/s.
+    pub best_layers_mbps: Option<f64>,
     /// Video frames that did not arrive complete, summed over receivers.
     pub frames_lost: u64,
     /// Video frames that should have arrived complete.
@@ -265,7 +312,9 @@ fn plan(shape: Shape) -> (usize, Vec<Plan>) {
         Shape::Fanout(n) | Shape::Recorded(n) => (1, n + 1, 1),
         Shape::Rooms(r, s) => (r, s, s),
         Shape::Idle(n) => (1, n, 0),
+        Shape::Simulcast { size, .. } => (1, size, size),
     };
+    let simulcast = matches!(shape, Shape::Simulcast { .. });
     for room in 0..rooms {
         let sources: Vec<u16> = (0..publishers)
             .map(|_| {
@@ -277,6 +326,7 @@ fn plan(shape: Shape) -> (usize, Vec<Plan>) {
             let publishing = sources.get(i).map(|&source| Publishing {
                 source,
                 fanout: (size - 1) as u64,
+                simulcast,
             });
             let expects = if publishers == 0 {
                 Vec::new()
@@ -465,6 +515,10 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         );
     }
 
+    if let Shape::Simulcast { size, tiles: true } = sc.shape {
+        failures.extend(report_tiles(&members, size).await);
+    }
+
     tokio::time::sleep(Duration::from_secs(sc.warmup)).await;
 
     // The window.
@@ -533,6 +587,12 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
     let frames_received = tally.received_frames.load(Ordering::Relaxed);
     let server_cpu = cpu1.saturating_sub(cpu0);
     let generator_cpu_pct = gen1.saturating_sub(gen0).as_secs_f64() / wall * 100.0;
+    let per_receiver_mbps = |bytes: &AtomicU64| {
+        let bits = bytes.load(Ordering::Relaxed) as f64 * 8.0;
+        bits / receivers.max(1) as f64 / wall / 1e6
+    };
+    let simulcast = matches!(sc.shape, Shape::Simulcast { .. });
+    let tiles = matches!(sc.shape, Shape::Simulcast { tiles: true, .. });
     Ok(RowResult {
         server: match target {
             Target::Treff(_) => "treff".into(),
@@ -550,8 +610,11 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         us_per_packet: (received > 0).then(|| server_cpu.as_micros() as f64 / received as f64),
         packets_per_second: received as f64 / wall,
         sent_per_second: tally.sent_packets.load(Ordering::Relaxed) as f64 / wall,
-        loss_pct: (expected > 0)
+        // With tiles reported, receivers get less than the best layers on purpose: no loss figure.
+        loss_pct: (expected > 0 && !tiles)
             .then(|| expected.saturating_sub(received) as f64 / expected as f64 * 100.0),
+        video_downlink_mbps: simulcast.then(|| per_receiver_mbps(&tally.received_video_bytes)),
+        best_layers_mbps: simulcast.then(|| per_receiver_mbps(&tally.expected_video_bytes)),
         frames_lost: frames_expected.saturating_sub(frames_received),
         frames_expected,
         p50_ms: tally.latency.quantile_ms(0.5),
@@ -566,6 +629,39 @@ pub async fn run(target: &Target<'_>, sc: &Scenario) -> Result<RowResult> {
         foreign_packets: tally.foreign_packets.load(Ordering::Relaxed),
         failures,
     })
+}
+
+/// Every Treff member of a simulcast row reports the others' cameras at the tile size of a room of
+/// `size` in tile view. Returns the failures.
+async fn report_tiles(members: &[(Member, &Plan)], size: usize) -> Vec<String> {
+    let ids: Vec<ParticipantId> = members
+        .iter()
+        .filter_map(|(m, _)| match m {
+            Member::Treff(t) => Some(t.id),
+            Member::Janus(_) => None,
+        })
+        .collect();
+    let (width, height) = tile_size(size);
+    let mut failures = Vec::new();
+    for (m, p) in members {
+        let Member::Treff(t) = m else {
+            continue;
+        };
+        let tiles = ids
+            .iter()
+            .filter(|id| **id != t.id)
+            .map(|&participant| TileSize {
+                participant,
+                kind: TrackKind::Video,
+                width,
+                height,
+            })
+            .collect();
+        if let Err(e) = t.send(&ClientMsg::Tiles { tiles }).await {
+            failures.push(format!("{}: tiles: {e:#}", p.name));
+        }
+    }
+    failures
 }
 
 /// The soak's line every minute: the server's RSS (and its growth since the end of the first
@@ -727,12 +823,35 @@ mod tests {
                 .iter()
                 .all(|p| p.expects.is_empty() && p.publishing.is_none())
         );
+
+        // Simulcast rows: everyone publishes three layers to the other three.
+        let (_, plans) = plan(Shape::Simulcast {
+            size: 4,
+            tiles: true,
+        });
+        assert!(
+            plans
+                .iter()
+                .all(|p| p.publishing.is_some_and(|p| p.simulcast && p.fanout == 3))
+        );
+        assert_eq!(plans[1].expects, [0, 2, 3]);
+    }
+
+    #[test]
+    fn a_tile_view_is_as_square_as_the_ui_lays_it_out() {
+        // Room of 20: 5 × 4 tiles of 256 × 180, under the low layer's 320.
+        assert_eq!(tile_size(20), (256, 180));
+        assert_eq!(tile_size(10), (320, 240));
+        assert_eq!(tile_size(2), (640, 720));
+        assert_eq!(tile_size(1), (1280, 720));
     }
 
     #[test]
     fn only_selects_known_rows() {
         let rows = rows(false, 20, 3);
-        assert_eq!(rows.len(), 10);
+        // 1toN for 7 sizes, 1to20-rec, rooms-10x5, idle-40; per simulcast room size (10, 20) one
+        // layer, the best layers and tiles.
+        assert_eq!(rows.len(), 16);
         let picked = select(rows.clone(), &["idle-40".into(), "1to5".into()]).expect("known");
         assert_eq!(picked.len(), 2);
         assert!(select(rows, &["1to7".into()]).is_err());

@@ -22,7 +22,8 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use treff_shared::meeting::{CreateMeeting, MEETINGS_PATH, NewMeeting};
 use treff_shared::{
-    ClientMsg, Consent, JobState, PROTOCOL_VERSION, PublishMids, RecordingEvent, RoomId, ServerMsg,
+    ClientMsg, Consent, JobState, PROTOCOL_VERSION, ParticipantId, PublishMids, RecordingEvent,
+    RoomId, ServerMsg,
 };
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
@@ -41,6 +42,8 @@ pub struct Publishing {
     pub source: u16,
     /// Receivers of this publisher's media (for the expected counts).
     pub fanout: u64,
+    /// Send the camera as Treff's three simulcast layers (Treff only).
+    pub simulcast: bool,
 }
 
 /// What a participant heard of the recording of its meeting.
@@ -54,6 +57,8 @@ pub struct RecordingSeen {
 
 /// A joined Treff participant.
 pub struct Participant {
+    /// Its id in the room.
+    pub id: ParticipantId,
     pc: Arc<RTCPeerConnection>,
     sink: Arc<Mutex<SplitSink<Ws, Message>>>,
     tasks: Tasks,
@@ -97,15 +102,18 @@ impl Participant {
         publishing: Option<Publishing>,
         tally: &Arc<Tally>,
     ) -> Result<Self> {
-        let pc = peer::new_peer_connection(None).await?;
+        let simulcast = publishing.is_some_and(|p| p.simulcast);
+        let pc = peer::new_peer_connection(None, simulcast).await?;
         let tasks = Tasks::default();
         // Random ids, as browsers make them.
         let stream_id = new_room().as_str().to_owned();
-        let outgoing = peer::new_outgoing(&stream_id);
+        let outgoing = peer::new_outgoing(&stream_id, simulcast);
         peer::add_sendonly(&pc, Arc::clone(&outgoing.audio), &outgoing.control, &tasks).await?;
-        peer::add_sendonly(&pc, Arc::clone(&outgoing.video), &outgoing.control, &tasks).await?;
+        let camera =
+            peer::add_sendonly(&pc, Arc::clone(&outgoing.video), &outgoing.control, &tasks).await?;
+        peer::add_layers(&camera, &outgoing).await?;
         // The screen sender exists as in a browser; it is never switched on here.
-        let screen = peer::new_outgoing(&stream_id);
+        let screen = peer::new_outgoing(&stream_id, false);
         peer::add_sendonly(&pc, screen.video, &screen.control, &tasks).await?;
         let sources = Sources::default();
         peer::count_incoming(&pc, tally, &sources, &tasks);
@@ -137,13 +145,13 @@ impl Participant {
         .await?;
         // Offers before `Joined` do not happen (the server offers after admitting), but skip
         // anything else that may come first.
-        loop {
+        let id = loop {
             match recv(&mut ws).await? {
-                ServerMsg::Joined { .. } => break,
+                ServerMsg::Joined { you, .. } => break you,
                 ServerMsg::Error { code, message } => bail!("join refused: {code:?}: {message}"),
                 _ => {}
             }
-        }
+        };
         let (sink, stream) = ws.split();
         let sink = Arc::new(Mutex::new(sink));
         let errors = Arc::new(StdMutex::new(Vec::new()));
@@ -160,6 +168,7 @@ impl Participant {
             tasks.spawn(outgoing.publish(p, tally));
         }
         Ok(Self {
+            id,
             pc,
             sink,
             tasks,

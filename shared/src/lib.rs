@@ -29,7 +29,7 @@ pub use privacy::{LogEntry, LogEvent, MyData, PrivacyNotice};
 pub use protocol::{
     CAMERA_WIDTH, ChatMessage, ClientMsg, DeletionReceipt, ErrorCode, IceServer, Layer,
     ModeratorAction, PROTOCOL_VERSION, ParticipantInfo, PublishMids, Reaction, RemoteTrack,
-    RoomSettings, SCREEN_MAX_BITRATE, ServerMsg, TileSize, TrackKind, close_code,
+    RoomSettings, SCREEN_MAX_BITRATE, ServerMsg, TileSize, TrackKind, close_code, grid_shape,
 };
 pub use recording::{
     Consent, ConsentAnswer, JobState, RecordingAction, RecordingEvent, RecordingFile,

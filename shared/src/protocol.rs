@@ -213,6 +213,18 @@ impl Layer {
     }
 }
 
+/// Columns and rows of the UI's tile view for `n` tiles: as square as possible, so 1..=20 tiles fill
+/// the screen without scrolling. Landscape screens use `(cols, rows)`, portrait ones the transpose.
+/// (The SFU bench reports tiles of this size.)
+pub fn grid_shape(n: usize) -> (usize, usize) {
+    let n = n.max(1);
+    let mut cols = 1;
+    while cols * cols < n {
+        cols += 1;
+    }
+    (cols, n.div_ceil(cols))
+}
+
 /// The camera width Treff asks the browser for (720p); its layers are derived from it.
 pub const CAMERA_WIDTH: u32 = 1280;
 
@@ -763,4 +775,29 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// The same participant resumed on another socket, which replaces this one.
     pub const REPLACED: u16 = 4005;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_stay_square_enough() {
+        assert_eq!(grid_shape(1), (1, 1));
+        assert_eq!(grid_shape(2), (2, 1));
+        assert_eq!(grid_shape(4), (2, 2));
+        assert_eq!(grid_shape(5), (3, 2));
+        assert_eq!(grid_shape(10), (4, 3));
+        assert_eq!(grid_shape(20), (5, 4));
+    }
+
+    #[test]
+    fn layers_are_named_by_their_rids_and_halve_the_width() {
+        for layer in Layer::ALL {
+            assert_eq!(Layer::from_rid(layer.rid()), Some(layer));
+        }
+        assert_eq!(Layer::from_rid("x"), None);
+        let widths: Vec<u32> = Layer::ALL.iter().map(|l| l.width()).collect();
+        assert_eq!(widths, [320, 640, 1280]);
+    }
 }

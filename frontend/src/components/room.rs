@@ -34,17 +34,6 @@ use crate::session::{JoinSettings, LostReason, Member, Notice, Phase, RoomUi, Se
 use crate::shortcuts::{self, Shortcut};
 use crate::stage::{View, featured};
 
-/// Columns and rows for `n` tiles: as square as possible, so 1..=20 tiles fill the screen without
-/// scrolling. Landscape screens use `(cols, rows)`, portrait ones the transpose.
-fn grid_shape(n: usize) -> (usize, usize) {
-    let n = n.max(1);
-    let mut cols = 1;
-    while cols * cols < n {
-        cols += 1;
-    }
-    (cols, n.div_ceil(cols))
-}
-
 /// A running meeting.
 #[component]
 pub fn Room(
@@ -155,7 +144,7 @@ pub fn Room(
     let speaker_layout = move || ui.stage.view.get() == View::Speaker && !presenting.get();
     // One class string: a `class:` beside a changing `class=` would be overwritten by it.
     let grid_class = move || {
-        let (cols, rows) = grid_shape(ui.members.with(Vec::len));
+        let (cols, rows) = treff_shared::grid_shape(ui.members.with(Vec::len));
         let layout = if speaker_layout() {
             " speaker-layout"
         } else {
@@ -308,20 +297,5 @@ pub fn Room(
                 <ControlBar room=ui actions=controls />
             </Show>
         </main>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grid_shape;
-
-    #[test]
-    fn grids_stay_square_enough() {
-        assert_eq!(grid_shape(1), (1, 1));
-        assert_eq!(grid_shape(2), (2, 1));
-        assert_eq!(grid_shape(4), (2, 2));
-        assert_eq!(grid_shape(5), (3, 2));
-        assert_eq!(grid_shape(10), (4, 3));
-        assert_eq!(grid_shape(20), (5, 4));
     }
 }
