@@ -2,7 +2,8 @@
  * Simulcast: every camera is sent in up to three layers (320, 640 and 1280 wide) and each receiver
  * gets, per tile, the layer its size needs; a tile that is not shown gets nothing. Proved by the
  * decoded frames of each tile's stream (`frameWidth`, `framesDecoded` of the inbound-rtp stats whose
- * track the tile shows), never by waiting.
+ * track the tile shows), never by waiting. Dynacast: a layer nobody receives is paused at its sender,
+ * proved by the sender's own `outbound-rtp` per rid (`framesEncoded` stops rising).
  */
 import { expect, test } from '../fixtures';
 import type { Participant } from '../participant';
@@ -46,6 +47,28 @@ async function tileVideos(page: Page): Promise<TileVideo[]> {
   });
 }
 
+/** The rids of the page's camera encodings that encoded frames over a one-second window. */
+async function encodingRids(page: Page): Promise<string[]> {
+  const frames = (): Promise<Record<string, number>> =>
+    page.evaluate(async () => {
+      const byRid: Record<string, number> = {};
+      for (const pc of window.__pcs ?? []) {
+        if (pc.signalingState === 'closed') continue;
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === 'outbound-rtp' && r.kind === 'video' && r.rid) byRid[r.rid] = r.framesEncoded ?? 0;
+        });
+      }
+      return byRid;
+    });
+  const before = await frames();
+  // Deliberate: the sampling window over which the counters must (not) rise.
+  await new Promise((done) => setTimeout(done, 1_000));
+  const after = await frames();
+  return Object.keys(after)
+    .filter((rid) => after[rid] > (before[rid] ?? 0))
+    .sort();
+}
+
 /** The width of the layer a tile of `width` device pixels needs: the smallest at least as wide. */
 const layerWidth = (width: number): number => [320, 640, 1280].find((w) => w >= width) ?? 1280;
 
@@ -64,7 +87,7 @@ async function expectLayersFitTiles(p: Participant, tiles: number): Promise<Tile
   return seen;
 }
 
-test('four in tile view get the small layers, the featured speaker the full one, a hidden tile nothing', async ({
+test('four in tile view get the small layers, the featured speaker the full one, unwatched layers pause, a hidden tile gets nothing', async ({
   participants,
 }) => {
   // Four browsers each encoding three layers and decoding three streams on two cores.
@@ -82,6 +105,15 @@ test('four in tile view get the small layers, the featured speaker the full one,
     for (const t of tiles) expect(t.width, 'tiles this small need the lowest layer').toBeLessThanOrEqual(320);
   });
 
+  await test.step('dynacast: the full layer nobody watches is paused at every sender', async () => {
+    // The others' windows (1280 × 720) show four tiles under 640 wide: nobody needs `f`.
+    for (const p of others) {
+      await expect
+        .poll(() => encodingRids(p.page), { message: `${p.name} encodes q and h only`, timeout: 30_000 })
+        .toEqual(['h', 'q']);
+    }
+  });
+
   await test.step('speaker view in a large window: the featured tile gets the full layer', async () => {
     await alice.page.setViewportSize({ width: 1600, height: 900 });
     await alice.stage.setSpeakerView(true);
@@ -95,6 +127,19 @@ test('four in tile view get the small layers, the featured speaker the full one,
       )
       .toBeGreaterThan(640);
     await expectLayersFitTiles(alice, 3);
+    // Dynacast resumed the full layer at the featured person's browser, and only there.
+    const ids = await Promise.all(others.map((p) => p.room.selfId()));
+    const featuredPerson = others[ids.indexOf(featuredId ?? '')];
+    expect(featuredPerson, 'the featured tile is one of the others').toBeDefined();
+    await expect
+      .poll(() => encodingRids(featuredPerson.page), {
+        message: `${featuredPerson.name} encodes the full layer again`,
+        timeout: 30_000,
+      })
+      .toContain('f');
+    for (const p of others.filter((p) => p !== featuredPerson)) {
+      expect(await encodingRids(p.page), `${p.name} still sends no full layer`).not.toContain('f');
+    }
   });
 
   await test.step('a tile taken off the screen stops decoding; the others go on', async () => {
