@@ -9,11 +9,15 @@
 //!   drop one when their uplink is short: a layer counts as sent while its packets come
 //!   ([`SEEN_WINDOW`]), and the choice falls to the best layer sent below the one wanted (or the
 //!   lowest above it).
-//! - **The receiver's downlink.** When an estimate of it is known, the videos are served in order of
-//!   importance (screens, then the largest tiles) within it ([`allocate`]), each at the best layer
+//! - **The receiver's downlink.** When an estimate of it is known (`sfu::estimate`: str0m's
+//!   bandwidth estimation from the client's transport-wide feedback), the videos are served in order
+//!   of importance (screens, then the largest tiles) within it ([`allocate`]), each at the best layer
 //!   that still fits; the most important gets at least its lowest. Going down happens at once; going
 //!   up waits [`UPGRADE_HOLD`] after a squeeze and needs a quarter more room than the layer's rate,
-//!   so the choice does not swing with every estimate.
+//!   so the choice does not swing with every estimate. A layer's rate is what it measurably takes
+//!   ([`Meter`]: a still picture's full layer takes a fraction of its cap), its cap until measured.
+//!   Each receiver's estimator is asked to probe for what the best layers would take with that
+//!   quarter to spare, so that a receiver held down finds out when its link has room again.
 //!
 //! The switch itself (at a keyframe of the new layer) is the SFU's (`sfu::simulcast`).
 //!
@@ -42,6 +46,9 @@ pub const SEEN_WINDOW: Duration = Duration::from_millis(1500);
 pub const UPGRADE_HOLD: Duration = Duration::from_secs(4);
 /// What a receiver's microphones take of its downlink, per voice (Opus with its overhead).
 const AUDIO_RATE: u64 = 40_000;
+/// What a packet takes on the wire besides its payload: RTP header and extensions, SRTP tag, UDP
+/// and IP (the estimate counts them).
+const PACKET_OVERHEAD: u64 = 50;
 
 /// The layer a tile of `width` device pixels needs: the smallest at least as wide (the best one for
 /// wider tiles), or none for a tile that is not shown.
@@ -79,9 +86,26 @@ pub struct Want {
     pub sent: [bool; 3],
     /// The layer the receiver gets now, or is switching to.
     pub current: Option<Layer>,
+    /// What each layer takes, in bits per second (by `Layer as usize`).
+    pub rates: [u64; 3],
 }
 
 impl Want {
+    /// The rates of a kind of video's layers at their caps (before any are measured).
+    pub fn capped(kind: TrackKind) -> [u64; 3] {
+        Layer::ALL.map(|l| rate(kind, l))
+    }
+
+    fn rate(&self, layer: Layer) -> u64 {
+        self.rates[layer as usize]
+    }
+
+    /// What its best layer takes, with room to go up to it (nothing for a video not shown).
+    fn room_for_best(&self) -> u64 {
+        let best = self.ladder().first().map_or(0, |l| self.rate(*l));
+        best + best / 4
+    }
+
     /// The layers it could get, best first: those sent up to the desired one, else the lowest sent
     /// above it, else (nothing sent yet: the publisher is starting) the desired one itself.
     fn ladder(&self) -> Vec<Layer> {
@@ -110,6 +134,11 @@ pub struct Allocation {
     pub layers: Vec<Option<Layer>>,
     /// The downlink made at least one video go below what it had and could otherwise have.
     pub squeezed: bool,
+    /// What the layers chosen take, in bits per second.
+    pub total: u64,
+    /// How much more the smallest step up would need (its rate with room to spare, less what the
+    /// video takes now), if any video is below its best.
+    pub next_step: Option<u64>,
 }
 
 /// Chooses the layer of every video a receiver gets. `budget` is what its downlink has for video in
@@ -122,6 +151,8 @@ pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Alloc
     let mut left = budget;
     let mut layers = vec![None; wants.len()];
     let mut squeezed = false;
+    let mut total = 0;
+    let mut next_step = None;
     let mut first = true;
     for i in order {
         let want = &wants[i];
@@ -134,7 +165,7 @@ pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Alloc
             if up && !may_upgrade {
                 return false;
             }
-            let cost = rate(want.kind, layer);
+            let cost = want.rate(layer);
             // Going up needs room to spare, so a layer is not taken and dropped again at once.
             let needed = if up { cost + cost / 4 } else { cost };
             left.is_none_or(|l| needed <= l)
@@ -150,12 +181,87 @@ pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Alloc
         if chosen.is_none_or(|c| c < could) {
             squeezed = true;
         }
-        if let (Some(l), Some(c)) = (left.as_mut(), chosen) {
-            *l = l.saturating_sub(rate(want.kind, c));
+        let taken = chosen.map_or(0, |c| want.rate(c));
+        if let Some(l) = left.as_mut() {
+            *l = l.saturating_sub(taken);
+        }
+        total += taken;
+        // The next layer up on its ladder (best first): the one before the chosen, or its lowest.
+        let up = match chosen.and_then(|c| ladder.iter().position(|l| *l == c)) {
+            Some(at) => at.checked_sub(1).map(|i| ladder[i]),
+            None => ladder.last().copied(),
+        };
+        if let Some(up) = up {
+            let step = (want.rate(up) + want.rate(up) / 4).saturating_sub(taken);
+            next_step = Some(next_step.map_or(step, |s: u64| s.min(step)));
         }
         layers[i] = chosen;
     }
-    Allocation { layers, squeezed }
+    Allocation {
+        layers,
+        squeezed,
+        total,
+        next_step,
+    }
+}
+
+/// The bitrates a publisher's videos take, measured over the last two windows of at least
+/// [`CHOICE_INTERVAL`] (by `Layer as usize` for the camera's layers, then the screen).
+#[derive(Debug, Default)]
+pub struct Meter {
+    /// Bytes of the window running and of the one before.
+    bytes: [u64; 4],
+    before: [u64; 4],
+    /// When the running window started, and how long the one before lasted.
+    started: Option<Instant>,
+    span_before: Duration,
+    /// The rates in bits per second (`None`: nothing came in the last two windows).
+    rates: [Option<u64>; 4],
+}
+
+impl Meter {
+    fn slot(kind: TrackKind, layer: Layer) -> Option<usize> {
+        match kind {
+            TrackKind::Audio => None,
+            TrackKind::Video => Some(layer as usize),
+            TrackKind::Screen => Some(3),
+        }
+    }
+
+    /// A packet of `payload` bytes of `kind` and `layer` came.
+    pub fn add(&mut self, kind: TrackKind, layer: Layer, payload: usize) {
+        if let Some(i) = Self::slot(kind, layer) {
+            self.bytes[i] += payload as u64 + PACKET_OVERHEAD;
+        }
+    }
+
+    /// Closes the running window if it lasted long enough, and updates the rates.
+    fn tick(&mut self, now: Instant) {
+        let started = *self.started.get_or_insert(now);
+        let span = now.saturating_duration_since(started);
+        if span < CHOICE_INTERVAL {
+            return;
+        }
+        let total = span + self.span_before;
+        for i in 0..4 {
+            let bits = (self.bytes[i] + self.before[i]) * 8;
+            let rate = u64::try_from(u128::from(bits) * 1_000_000 / total.as_micros().max(1));
+            self.rates[i] = rate.ok().filter(|r| *r > 0);
+        }
+        self.before = std::mem::take(&mut self.bytes);
+        self.span_before = span;
+        self.started = Some(now);
+    }
+
+    /// What each layer of `kind` takes: measured, else its cap.
+    fn rates(&self, kind: TrackKind) -> [u64; 3] {
+        let capped = Want::capped(kind);
+        Layer::ALL.map(|l| {
+            Self::slot(kind, l)
+                .and_then(|i| self.rates[i])
+                .unwrap_or(capped[l as usize])
+        })
+    }
 }
 
 /// What the room knows about one participant's layers, as publisher and as receiver.
@@ -173,6 +279,8 @@ pub struct Layers {
     squeezed_at: Option<Instant>,
     /// The layer of their camera the recording takes: the best one sent.
     pub record: LayerSwitch,
+    /// What their videos take.
+    pub meter: Meter,
 }
 
 impl Layers {
@@ -250,8 +358,19 @@ impl Room {
         self.plane.layers_at = Some(now + CHOICE_INTERVAL);
         let sent: HashMap<ParticipantId, [bool; 3]> = self
             .participants
+            .iter_mut()
+            .map(|(id, p)| {
+                p.layers.meter.tick(now);
+                (*id, p.layers.sent(now))
+            })
+            .collect();
+        let rates: HashMap<(ParticipantId, TrackKind), [u64; 3]> = self
+            .participants
             .iter()
-            .map(|(id, p)| (*id, p.layers.sent(now)))
+            .flat_map(|(id, p)| {
+                [TrackKind::Video, TrackKind::Screen]
+                    .map(|kind| ((*id, kind), p.layers.meter.rates(kind)))
+            })
             .collect();
         // Per publisher, the camera layers someone gets or switches to.
         let mut wanted: HashMap<ParticipantId, [bool; 3]> =
@@ -292,6 +411,10 @@ impl Room {
                             _ => [false, false, true],
                         },
                         current: layers.and_then(|l| l.target()),
+                        rates: rates
+                            .get(&(source.owner, source.kind))
+                            .copied()
+                            .unwrap_or_else(|| Want::capped(source.kind)),
                     }
                 })
                 .collect();
@@ -307,6 +430,14 @@ impl Room {
             if allocation.squeezed && p.layers.estimate.is_some() {
                 p.layers.squeezed_at = Some(now);
             }
+            // The estimator probes for what the best layers would take; and while a video is below
+            // its best, padding keeps the link filled up to the next step (within the estimate),
+            // which is how the estimate finds out that the link has room again.
+            let best: u64 = wants.iter().map(Want::room_for_best).sum();
+            let minimum = allocation
+                .next_step
+                .map_or(0, |s| allocation.total + audio + s);
+            p.peer.want_bitrate(minimum, best + audio);
             for (source, layer) in sources.iter().zip(allocation.layers) {
                 any_video = true;
                 p.peer.set_layer(*source, layer);
@@ -389,6 +520,7 @@ mod tests {
             area,
             sent: ALL_SENT,
             current,
+            rates: Want::capped(TrackKind::Video),
         }
     }
 
@@ -455,6 +587,7 @@ mod tests {
             area: 10,
             sent: [false, false, true],
             current: Some(High),
+            rates: Want::capped(TrackKind::Screen),
         };
         let big = camera(Some(High), 1000, Some(High));
         let small = camera(Some(Low), 100, Some(Low));
@@ -476,6 +609,24 @@ mod tests {
         // Without a screen, a camera is first: lowered to its lowest, never dropped.
         let a = allocate(&[small, big], Some(50_000), true);
         assert_eq!(a.layers, vec![None, Some(Low)]);
+    }
+
+    #[test]
+    fn the_allocation_says_what_it_takes_and_what_the_next_step_up_would_need() {
+        let big = camera(Some(High), 1000, Some(High));
+        let small = camera(Some(Low), 100, Some(Low));
+        // Room for everything: there is no step up to make.
+        let a = allocate(&[big, small], Some(10_000_000), true);
+        assert_eq!((a.total, a.next_step), (1_620_000, None));
+        // The big tile held at Low: its next step is Medium with a quarter to spare, 500 k, of
+        // which Low's 120 k are already sent.
+        let a = allocate(&[big, small], Some(300_000), true);
+        assert_eq!(a.layers, vec![Some(Low), Some(Low)]);
+        assert_eq!((a.total, a.next_step), (240_000, Some(380_000)));
+        // The small one dropped: bringing it back at Low is the smaller step.
+        let a = allocate(&[big, small], Some(150_000), true);
+        assert_eq!(a.layers, vec![Some(Low), None]);
+        assert_eq!((a.total, a.next_step), (120_000, Some(150_000)));
     }
 
     #[test]
@@ -544,6 +695,52 @@ mod tests {
         }
         assert_eq!(current, Some(High), "back up once the estimate held");
         assert_eq!(switches, 2);
+    }
+
+    #[test]
+    fn layers_are_shared_out_by_what_they_measurably_take_and_by_their_caps_until_then() {
+        let t0 = Instant::now();
+        let mut meter = Meter::default();
+        meter.tick(t0);
+        // Half a second of a still picture's full layer: 25 packets of 700 bytes, 300 kbit/s on
+        // the wire; and a microphone, which is not metered.
+        for _ in 0..25 {
+            meter.add(TrackKind::Video, High, 700);
+            meter.add(TrackKind::Audio, High, 100);
+        }
+        meter.tick(t0 + CHOICE_INTERVAL);
+        let rates = meter.rates(TrackKind::Video);
+        assert_eq!(rates, [120_000, 400_000, 300_000], "measured, else the cap");
+        assert_eq!(
+            meter.rates(TrackKind::Screen),
+            Want::capped(TrackKind::Screen)
+        );
+        // At its cap the full layer would not fit in 400 kbit/s; as it is, it does.
+        let at_cap = camera(Some(High), 1, None);
+        let measured = Want { rates, ..at_cap };
+        assert_eq!(
+            allocate(&[at_cap], Some(400_000), true).layers,
+            vec![Some(Medium)]
+        );
+        assert_eq!(
+            allocate(&[measured], Some(400_000), true).layers,
+            vec![Some(High)]
+        );
+        // The next window half as full: the rate over both.
+        for _ in 0..12 {
+            meter.add(TrackKind::Video, High, 700);
+        }
+        meter.tick(t0 + 2 * CHOICE_INTERVAL);
+        assert_eq!(meter.rates(TrackKind::Video)[2], 222_000);
+        // A window too short changes nothing; two empty ones bring back the cap.
+        meter.tick(t0 + 2 * CHOICE_INTERVAL + CHOICE_INTERVAL / 2);
+        assert_eq!(meter.rates(TrackKind::Video)[2], 222_000);
+        meter.tick(t0 + 3 * CHOICE_INTERVAL);
+        meter.tick(t0 + 4 * CHOICE_INTERVAL);
+        assert_eq!(
+            meter.rates(TrackKind::Video),
+            Want::capped(TrackKind::Video)
+        );
     }
 
     #[test]

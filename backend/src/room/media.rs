@@ -206,6 +206,10 @@ impl Room {
                         continue;
                     };
                     let source = Source { owner: from, kind };
+                    publisher
+                        .layers
+                        .meter
+                        .add(kind, layer, packet.payload.len());
                     let captured = match kind {
                         TrackKind::Video => {
                             publisher.layers.seen(layer, incoming.at);
@@ -250,6 +254,12 @@ impl Room {
                     kind,
                 } => {
                     self.request_keyframe(now, source, layer, kind);
+                }
+                PeerEvent::Estimate(estimate) => {
+                    // Read by the next choice (at most `CHOICE_INTERVAL` away).
+                    if let Some(p) = self.participants.get_mut(&from) {
+                        p.layers.estimate = estimate;
+                    }
                 }
                 PeerEvent::IceState(state) => {
                     if let Some(p) = self.participants.get_mut(&from) {

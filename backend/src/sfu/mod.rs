@@ -10,6 +10,8 @@
 //!   to peers through the same route table, RFC 4571 framing.
 //! - [`peer`]: one participant's str0m `Rtc` (RTP mode): it decrypts, answers RTCP, and emits the
 //!   publisher's RTP packets; as a receiver it takes packets to forward and encrypts them.
+//! - [`estimate`]: the receiver's downlink estimate (str0m's bandwidth estimation) that the layer
+//!   choice shares out.
 //! - [`simulcast`]: per outgoing m-line, which layer of a simulcast camera it forwards, and the
 //!   switch to another at a keyframe of it.
 //! - [`forward`]: per outgoing m-line, the rewriting that makes one continuous stream out of what
@@ -27,6 +29,7 @@
 //! nothing to do costs nothing.
 
 pub mod demux;
+pub mod estimate;
 pub mod forward;
 pub mod lines;
 pub mod peer;

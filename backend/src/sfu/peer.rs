@@ -28,6 +28,7 @@ use str0m::rtp::{RtpPacket, RtpWrite, Ssrc};
 use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 use treff_shared::{Layer, PublishMids, RemoteTrack, ServerMsg, TrackKind};
 
+use super::estimate::Downlink;
 use super::forward::{Forwarder, Incoming, vp8_keyframe_start};
 use super::lines::{Lines, Publish, Source, media_of, stream_id};
 use super::sdp;
@@ -61,6 +62,8 @@ pub enum PeerEvent {
     /// stopped, its network changed or went away; if the participant's socket lives, the room
     /// offers an ICE restart.
     IceState(IceConnectionState),
+    /// A new estimate of the peer's downlink in bits per second; `None`: no longer known.
+    Estimate(Option<u64>),
 }
 
 /// Why an answer was not applied.
@@ -120,6 +123,8 @@ pub struct Peer {
     restart_ufrag: Option<Arc<str>>,
     /// Ufrags no longer in use, for the room to stop routing ([`Peer::take_retired`]).
     retired: Vec<Arc<str>>,
+    /// The estimate of its downlink.
+    downlink: Downlink,
 }
 
 impl Peer {
@@ -133,7 +138,7 @@ impl Peer {
         pass: String,
         crypto: Arc<CryptoProvider>,
     ) -> Self {
-        let mut rtc = Rtc::builder()
+        let mut rtc = Downlink::configure(Rtc::builder())
             .set_crypto_provider(crypto)
             .set_ice_lite(true)
             .set_rtp_mode(true)
@@ -179,6 +184,7 @@ impl Peer {
             restart_wanted: false,
             restart_ufrag: None,
             retired: Vec::new(),
+            downlink: Downlink::default(),
         }
     }
 
@@ -372,6 +378,7 @@ impl Peer {
         }
         self.refusals = 0;
         self.publish_agreed = true;
+        self.downlink.answered(&mut self.rtc, sdp);
         if let Some(new) = self.restart_ufrag.take() {
             let old = std::mem::replace(&mut self.ufrag, new);
             self.retired.push(old);
@@ -494,6 +501,9 @@ impl Peer {
                     });
                 }
             }
+            Event::EgressBitrateEstimate(estimate) => {
+                events.push(PeerEvent::Estimate(self.downlink.estimate(&estimate)));
+            }
             Event::IceConnectionStateChange(state) => {
                 tracing::debug!(?state, "ice state");
                 events.push(PeerEvent::IceState(state));
@@ -581,6 +591,12 @@ impl Peer {
         {
             slot.forwarder.pause();
         }
+    }
+
+    /// What the room would send this peer if its downlink allowed (`desired`), and what it should
+    /// keep the link filled to (`minimum`, padding what media does not fill), in bits per second.
+    pub fn want_bitrate(&mut self, minimum: u64, desired: u64) {
+        self.downlink.want(&mut self.rtc, minimum, desired);
     }
 
     /// The layers this peer receives `source` at: the one it forwards and the one it switches to.

@@ -85,6 +85,14 @@ pub fn conform_answer(sdp: &str) -> String {
     out
 }
 
+/// Whether an answer takes the transport-wide sequence number extension: only then does the client
+/// send the feedback the downlink estimate is made of (`sfu::estimate`).
+pub fn gives_transport_feedback(answer: &str) -> bool {
+    answer
+        .lines()
+        .any(|l| l.starts_with("a=extmap:") && l.contains("transport-wide-cc"))
+}
+
 /// How many streams an m-section announces by `a=ssrc`, not counting retransmission streams (the
 /// second SSRC of each `a=ssrc-group:FID`).
 fn main_ssrcs(section: &[&str]) -> usize {

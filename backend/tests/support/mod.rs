@@ -13,6 +13,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+mod relay;
+pub use relay::Relay;
+
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -624,16 +627,27 @@ pub const SOURCE_TAG: &[u8] = b"TREFF-SRC:";
 /// Appended to the name in the tag of screen frames.
 pub const SCREEN_SUFFIX: &str = " screen";
 
-/// A synthetic VP8 frame of about 300 bytes. A key frame has a valid 10-byte header (frame tag with
+/// The size of a synthetic frame of each simulcast layer (rids `q`, `h`, `f`): at 30 frames a second
+/// about 72 kbit/s, 550 kbit/s and 1.4 Mbit/s, as a browser's layers and the load generator's
+/// (`treff-loadgen`'s `media::LAYERS`) send, so that a slow link tells them apart.
+const LAYER_FRAME_SIZES: [(&str, usize); 3] = [("q", 300), ("h", 2300), ("f", 5750)];
+/// The size of every other synthetic frame.
+const FRAME_SIZE: usize = 300;
+
+/// A synthetic VP8 frame of [`FRAME_SIZE`] bytes ([`vp8_frame_of`]).
+pub fn vp8_frame(key: bool, name: &str, n: u64) -> Bytes {
+    vp8_frame_of(FRAME_SIZE, key, name, n)
+}
+
+/// A synthetic VP8 frame of `size` bytes. A key frame has a valid 10-byte header (frame tag with
 /// the key-frame bit clear, start code 9d 01 2a, 320x240); an inter frame a 3-byte tag. The payload
 /// carries `TREFF-SRC:<name>;` so the receiver can tell whose frame the SFU forwarded.
-pub fn vp8_frame(key: bool, name: &str, n: u64) -> Bytes {
-    const SIZE: usize = 300;
+pub fn vp8_frame_of(size: usize, key: bool, name: &str, n: u64) -> Bytes {
     let header_len = if key { 10 } else { 3 };
-    let first_partition = (SIZE - header_len) as u32;
+    let first_partition = (size - header_len) as u32;
     // Frame tag: bit 0 = !key_frame, bits 1-3 version 0, bit 4 show_frame, bits 5-23 partition size.
     let tag = u32::from(!key) | (1 << 4) | (first_partition << 5);
-    let mut b = Vec::with_capacity(SIZE);
+    let mut b = Vec::with_capacity(size);
     b.extend_from_slice(&tag.to_le_bytes()[..3]);
     if key {
         b.extend_from_slice(&[0x9d, 0x01, 0x2a]);
@@ -644,7 +658,7 @@ pub fn vp8_frame(key: bool, name: &str, n: u64) -> Bytes {
     b.extend_from_slice(name.as_bytes());
     b.push(b';');
     b.extend_from_slice(&n.to_le_bytes());
-    while b.len() < SIZE {
+    while b.len() < size {
         b.push((b.len() as u8).wrapping_mul(31));
     }
     Bytes::from(b)
@@ -758,6 +772,8 @@ pub struct JoinOptions {
     /// Send the camera as the three simulcast layers (rids `q`, `h`, `f`), each frame tagged
     /// `<name>@<rid>`, as a browser does; otherwise as one stream without a rid.
     pub simulcast: bool,
+    /// Reach the server's UDP port through this relay (a slow downlink) instead of directly.
+    pub relay: Option<Arc<Relay>>,
 }
 
 impl From<Publish> for JoinOptions {
@@ -768,6 +784,7 @@ impl From<Publish> for JoinOptions {
             clip: None,
             ipv6: false,
             simulcast: false,
+            relay: None,
         }
     }
 }
@@ -827,6 +844,8 @@ struct Shared {
     on: [AtomicBool; 3],
     /// Media and reader tasks, aborted on close.
     tasks: StdMutex<Vec<JoinHandle<()>>>,
+    /// The relay the offers are rewritten for, if the participant reaches the server through one.
+    relay: Option<Arc<Relay>>,
 }
 
 fn idx(kind: TrackKind) -> usize {
@@ -911,6 +930,24 @@ async fn new_peer_connection(ipv6: bool, simulcast: bool) -> Arc<RTCPeerConnecti
             RTPCodecType::Video,
         )
         .expect("register VP8");
+    // Retransmissions on their own stream, as browsers take them: str0m then also has a stream to
+    // send the padding on that lets a receiver's downlink estimate grow (`sfu::estimate`).
+    media
+        .register_codec(
+            RTCRtpCodecParameters {
+                capability: RTCRtpCodecCapability {
+                    mime_type: "video/rtx".to_owned(),
+                    clock_rate: 90000,
+                    channels: 0,
+                    sdp_fmtp_line: "apt=96".to_owned(),
+                    rtcp_feedback: vec![],
+                },
+                payload_type: 97,
+                ..Default::default()
+            },
+            RTPCodecType::Video,
+        )
+        .expect("register RTX");
     if simulcast {
         // The rid extension tells the layers apart; the mid one lets the SFU map them to the m-line.
         for uri in [
@@ -976,6 +1013,7 @@ impl WebrtcParticipant {
             clip,
             ipv6,
             simulcast,
+            relay,
         } = options;
         let pc = new_peer_connection(ipv6, simulcast).await;
         let shared = Arc::new(Shared {
@@ -998,6 +1036,7 @@ impl WebrtcParticipant {
                 AtomicBool::new(false),
             ],
             tasks: StdMutex::new(Vec::new()),
+            relay,
         });
 
         // Published tracks go on send-only transceivers made before the first offer: webrtc-rs then
@@ -1036,11 +1075,15 @@ impl WebrtcParticipant {
                 TrackKind::Audio => spawn_audio_writer(&shared, track),
                 TrackKind::Video if simulcast => {
                     add_layers(&sender, &shared, &stream_id, name).await;
-                    spawn_video_writer(&shared, track, kind, format!("{name}@q"));
+                    let tag = format!("{name}@q");
+                    spawn_video_writer(&shared, track, kind, tag, LAYER_FRAME_SIZES[0].1);
                 }
-                TrackKind::Video => spawn_video_writer(&shared, track, kind, name.to_owned()),
+                TrackKind::Video => {
+                    spawn_video_writer(&shared, track, kind, name.to_owned(), FRAME_SIZE);
+                }
                 TrackKind::Screen => {
-                    spawn_video_writer(&shared, track, kind, format!("{name}{SCREEN_SUFFIX}"));
+                    let tag = format!("{name}{SCREEN_SUFFIX}");
+                    spawn_video_writer(&shared, track, kind, tag, FRAME_SIZE);
                 }
             }
             senders.push(sender);
@@ -1507,18 +1550,19 @@ impl Drop for WebrtcParticipant {
 /// Adds the camera's upper simulcast layers (`h`, `f`) to `sender`, whose track is layer `q`, and
 /// starts writing them (frames tagged `<name>@<rid>`).
 async fn add_layers(sender: &Arc<RTCRtpSender>, shared: &Arc<Shared>, stream_id: &str, name: &str) {
-    for rid in ["h", "f"] {
+    for (rid, size) in &LAYER_FRAME_SIZES[1..] {
         let track = Arc::new(TrackLocalStaticSample::new_with_rid(
             vp8_codec(),
             "video".to_owned(),
-            rid.to_owned(),
+            (*rid).to_owned(),
             stream_id.to_owned(),
         ));
         sender
             .add_encoding(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>)
             .await
             .expect("add a simulcast layer");
-        spawn_video_writer(shared, track, TrackKind::Video, format!("{name}@{rid}"));
+        let tag = format!("{name}@{rid}");
+        spawn_video_writer(shared, track, TrackKind::Video, tag, *size);
     }
 }
 
@@ -1603,13 +1647,14 @@ fn spawn_audio_writer(shared: &Arc<Shared>, track: Arc<TrackLocalStaticSample>) 
     });
 }
 
-/// Synthetic VP8 at 30 fps while the track is on: a key frame every 30 frames and whenever a
-/// PLI/FIR came in. The frames are tagged `tag`.
+/// Synthetic VP8 at 30 fps while the track is on, frames of `size` bytes: a key frame every 30
+/// frames and whenever a PLI/FIR came in. The frames are tagged `tag`.
 fn spawn_video_writer(
     shared: &Arc<Shared>,
     track: Arc<TrackLocalStaticSample>,
     kind: TrackKind,
     tag: String,
+    size: usize,
 ) {
     let s = Arc::clone(shared);
     shared.spawn(async move {
@@ -1624,7 +1669,7 @@ fn spawn_video_writer(
             let key =
                 n.is_multiple_of(30) || s.want_keyframe[idx(kind)].swap(false, Ordering::Relaxed);
             let sample = Sample {
-                data: vp8_frame(key, &tag, n),
+                data: vp8_frame_of(size, key, &tag, n),
                 duration: Duration::from_millis(33),
                 ..Default::default()
             };
@@ -1766,7 +1811,11 @@ async fn signalling_loop(
                 }
             }
             let on = shared.on.each_ref().map(|o| o.load(Ordering::Relaxed));
-            match negotiate(&pc, sdp.clone(), mids, on).await {
+            let routed = match &shared.relay {
+                Some(relay) => relay.rewrite(sdp),
+                None => sdp.clone(),
+            };
+            match negotiate(&pc, routed, mids, on).await {
                 Ok(answer) => {
                     let text = serde_json::to_string(&ClientMsg::Answer { sdp: answer })
                         .expect("ClientMsg serialises");

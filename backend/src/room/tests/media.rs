@@ -111,14 +111,16 @@ async fn a_peer_with_nothing_to_do_is_not_polled() {
     net.connect_all();
     net.run(Duration::from_secs(2));
 
-    // Idle: only the peers' own timers wake them.
+    // Idle: only the peers' own timers wake them. str0m's pacer (on with bandwidth estimation,
+    // `sfu::estimate`) asks for one every 40 ms, 25 a second; ICE and RTCP add a few. What must not
+    // happen is a poll of every peer for every other peer's wake-up: 40 × that.
     let before = net.room.polls();
     net.run(Duration::from_secs(5));
     let idle = net.room.polls() - before;
     let idle_per_peer_second = idle as f64 / N as f64 / 5.0;
     eprintln!("idle: {idle} polls in 5 s, {idle_per_peer_second:.1} per peer and second");
     assert!(
-        idle_per_peer_second < 25.0,
+        idle_per_peer_second < 50.0,
         "idle peers are polled {idle_per_peer_second:.1} times a second"
     );
 
@@ -147,10 +149,11 @@ async fn a_peer_with_nothing_to_do_is_not_polled() {
         "every receiver gets the frames: {delivered} of {}",
         frames * (N as u64 - 1)
     );
-    // Each receiver is polled once for the frame it gets, and again for its own RTCP (reports,
-    // transport-wide feedback): about 1.4 N here. O(N²) would be N² = 1600.
+    // Each receiver is polled for the frame it gets, again when its pacer lets the packet go, and
+    // for its own RTCP (reports, transport-wide feedback): about 3.5 N here (1.4 N before the pacer
+    // came with bandwidth estimation). O(N²) would be N² = 1600.
     assert!(
-        per_frame <= 2.0 * N as f64,
+        per_frame <= 4.0 * N as f64,
         "{per_frame:.1} polls per frame in a room of {N}: O(N) is about {N}, O(N²) {}",
         N * N
     );
