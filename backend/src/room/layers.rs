@@ -12,9 +12,10 @@
 //! - **The receiver's downlink.** When an estimate of it is known (`sfu::estimate`: str0m's
 //!   bandwidth estimation from the client's transport-wide feedback), the videos are served in order
 //!   of importance (screens, then the largest tiles) within it ([`allocate`]), each at the best layer
-//!   that still fits; the most important gets at least its lowest. Going down happens at once; going
-//!   up waits [`UPGRADE_HOLD`] after a squeeze and needs a quarter more room than the layer's rate,
-//!   so the choice does not swing with every estimate. A layer's rate is what it measurably takes
+//!   that still fits; the most important gets at least its lowest. Only [`ESTIMATE_SHARE`] percent
+//!   of the estimate is shared out: keyframes come in bursts and retransmissions on top. Going down
+//!   happens at once; going up waits a [`Hold`] after a squeeze and needs a quarter more room than
+//!   the layer's rate, so the choice does not swing with every estimate. A layer's rate is what it measurably takes
 //!   ([`Meter`]: a still picture's full layer takes a fraction of its cap), its cap until measured.
 //!   Each receiver's estimator is asked to probe for what the best layers would take with that
 //!   quarter to spare, so that a receiver held down finds out when its link has room again.
@@ -44,6 +45,10 @@ pub const CHOICE_INTERVAL: Duration = Duration::from_millis(500);
 pub const SEEN_WINDOW: Duration = Duration::from_millis(1500);
 /// After the downlink forced a receiver down, no layer of it goes up again for this long.
 pub const UPGRADE_HOLD: Duration = Duration::from_secs(4);
+/// The longest the hold grows to after steps up that the link could not carry.
+pub const MAX_UPGRADE_HOLD: Duration = Duration::from_secs(32);
+/// The share of a receiver's estimate, in percent, that its videos and voices may take.
+pub const ESTIMATE_SHARE: u64 = 85;
 /// What a receiver's microphones take of its downlink, per voice (Opus with its overhead).
 const AUDIO_RATE: u64 = 40_000;
 /// What a packet takes on the wire besides its payload: RTP header and extensions, SRTP tag, UDP
@@ -100,6 +105,19 @@ impl Want {
         self.rates[layer as usize]
     }
 
+    /// Whether `layer` fits in `left` (`None`: no limit known). Going up from the current layer
+    /// needs a quarter more room than the layer's rate, so a layer is not taken and dropped again
+    /// at once, and is not allowed at all while `may_upgrade` is false.
+    fn fits(&self, layer: Layer, left: Option<u64>, may_upgrade: bool) -> bool {
+        let up = self.current.is_some_and(|c| layer > c);
+        if up && !may_upgrade {
+            return false;
+        }
+        let cost = self.rate(layer);
+        let needed = if up { cost + cost / 4 } else { cost };
+        left.is_none_or(|l| needed <= l)
+    }
+
     /// What its best layer takes, with room to go up to it (nothing for a video not shown).
     fn room_for_best(&self) -> u64 {
         let best = self.ladder().first().map_or(0, |l| self.rate(*l));
@@ -144,47 +162,63 @@ pub struct Allocation {
 /// Chooses the layer of every video a receiver gets. `budget` is what its downlink has for video in
 /// bits per second (`None`: unknown, every video gets its best); `may_upgrade` is false while
 /// [`UPGRADE_HOLD`] runs.
+///
+/// Two passes in order of importance, as Jitsi's allocator does: first every video its lowest layer
+/// (the most important one even when that does not fit), so that a short downlink shows everyone
+/// small before it shows anyone sharp; then each in turn the best layer that fits in what is left.
 pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Allocation {
     let mut order: Vec<usize> = (0..wants.len()).collect();
     // Screens first, then the largest tiles; stable, so equal tiles keep the caller's order.
     order.sort_by_key(|&i| (wants[i].kind != TrackKind::Screen, u64::MAX - wants[i].area));
+    let ladders: Vec<Vec<Layer>> = wants.iter().map(Want::ladder).collect();
     let mut left = budget;
     let mut layers = vec![None; wants.len()];
+    let take = |left: &mut Option<u64>, rate: u64| {
+        if let Some(l) = left.as_mut() {
+            *l = l.saturating_sub(rate);
+        }
+    };
+    let mut first = true;
+    for &i in &order {
+        let Some(&lowest) = ladders[i].last() else {
+            continue;
+        };
+        // The most important video is never dropped for the downlink, only lowered.
+        if std::mem::take(&mut first) || wants[i].fits(lowest, left, may_upgrade) {
+            layers[i] = Some(lowest);
+            take(&mut left, wants[i].rate(lowest));
+        }
+    }
+    for &i in &order {
+        let Some(lowest) = layers[i] else {
+            continue;
+        };
+        let want = &wants[i];
+        let room = left.map(|l| l + want.rate(lowest));
+        let better = ladders[i]
+            .iter()
+            .copied()
+            .find(|l| want.fits(*l, room, may_upgrade))
+            .unwrap_or(lowest);
+        layers[i] = Some(better);
+        left = room;
+        take(&mut left, want.rate(better));
+    }
+
     let mut squeezed = false;
     let mut total = 0;
     let mut next_step = None;
-    let mut first = true;
-    for i in order {
-        let want = &wants[i];
-        let ladder = want.ladder();
-        if ladder.is_empty() {
+    for (i, want) in wants.iter().enumerate() {
+        let ladder = &ladders[i];
+        let Some(&best) = ladder.first() else {
             continue;
-        }
-        let fits = |layer: Layer, left: Option<u64>| {
-            let up = want.current.is_some_and(|c| layer > c);
-            if up && !may_upgrade {
-                return false;
-            }
-            let cost = want.rate(layer);
-            // Going up needs room to spare, so a layer is not taken and dropped again at once.
-            let needed = if up { cost + cost / 4 } else { cost };
-            left.is_none_or(|l| needed <= l)
         };
-        let mut chosen = ladder.iter().copied().find(|l| fits(*l, left));
-        if chosen.is_none() && first {
-            // The most important video is never dropped for the downlink, only lowered.
-            chosen = ladder.last().copied();
-        }
-        first = false;
-        let best = ladder[0];
+        let chosen = layers[i];
         let could = want.current.map_or(best, |c| c.min(best));
         if chosen.is_none_or(|c| c < could) {
             squeezed = true;
         }
         let taken = chosen.map_or(0, |c| want.rate(c));
-        if let Some(l) = left.as_mut() {
-            *l = l.saturating_sub(taken);
-        }
         total += taken;
         // The next layer up on its ladder (best first): the one before the chosen, or its lowest.
         let up = match chosen.and_then(|c| ladder.iter().position(|l| *l == c)) {
@@ -195,7 +229,6 @@ pub fn allocate(wants: &[Want], budget: Option<u64>, may_upgrade: bool) -> Alloc
             let step = (want.rate(up) + want.rate(up) / 4).saturating_sub(taken);
             next_step = Some(next_step.map_or(step, |s: u64| s.min(step)));
         }
-        layers[i] = chosen;
     }
     Allocation {
         layers,
@@ -264,6 +297,54 @@ impl Meter {
     }
 }
 
+/// When a receiver may go up again after its downlink forced it down: [`UPGRADE_HOLD`] after the last
+/// squeeze; doubled (up to [`MAX_UPGRADE_HOLD`]) each time a step up was followed by a squeeze
+/// within twice that, because a link that cannot carry the step should not be tried every few
+/// seconds (each try congests it, and every picture stands still for a moment); back to
+/// [`UPGRADE_HOLD`] once a step up held that long.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hold {
+    squeezed_at: Option<Instant>,
+    upgraded_at: Option<Instant>,
+    /// The hold now (`None`: [`UPGRADE_HOLD`]).
+    length: Option<Duration>,
+}
+
+impl Hold {
+    fn length(&self) -> Duration {
+        self.length.unwrap_or(UPGRADE_HOLD)
+    }
+
+    /// Whether the receiver may go up at `now`.
+    pub fn may_upgrade(&mut self, now: Instant) -> bool {
+        let since = |t: Instant| now.saturating_duration_since(t);
+        if let Some(up) = self.upgraded_at
+            && since(up) >= 2 * UPGRADE_HOLD
+            && self.squeezed_at.is_none_or(|s| s < up)
+        {
+            self.length = None;
+        }
+        self.squeezed_at.is_none_or(|t| since(t) >= self.length())
+    }
+
+    /// The downlink forced the receiver down at `now`.
+    pub fn squeezed(&mut self, now: Instant) {
+        if self
+            .upgraded_at
+            .is_some_and(|up| now.saturating_duration_since(up) < 2 * UPGRADE_HOLD)
+        {
+            self.length = Some((2 * self.length()).min(MAX_UPGRADE_HOLD));
+            self.upgraded_at = None;
+        }
+        self.squeezed_at = Some(now);
+    }
+
+    /// The receiver went up at `now`.
+    pub fn upgraded(&mut self, now: Instant) {
+        self.upgraded_at = Some(now);
+    }
+}
+
 /// What the room knows about one participant's layers, as publisher and as receiver.
 #[derive(Debug, Default)]
 pub struct Layers {
@@ -275,8 +356,8 @@ pub struct Layers {
     tiles: Option<HashMap<(ParticipantId, TrackKind), TileSize>>,
     /// Their downlink estimate in bits per second, if known.
     pub estimate: Option<u64>,
-    /// When the downlink last forced them down.
-    squeezed_at: Option<Instant>,
+    /// When they may go up again after the downlink forced them down.
+    hold: Hold,
     /// The layer of their camera the recording takes: the best one sent.
     pub record: LayerSwitch,
     /// What their videos take.
@@ -418,17 +499,23 @@ impl Room {
                     }
                 })
                 .collect();
-            let may_upgrade = p
-                .layers
-                .squeezed_at
-                .is_none_or(|t| now.saturating_duration_since(t) >= UPGRADE_HOLD);
+            let may_upgrade = p.layers.hold.may_upgrade(now);
             let voices = p.peer.lines().slots().iter();
             let voices = voices.filter(|s| s.agreed.is_some_and(|a| a.kind == TrackKind::Audio));
             let audio = voices.count() as u64 * AUDIO_RATE;
-            let budget = p.layers.estimate.map(|e| e.saturating_sub(audio));
+            let budget = p
+                .layers
+                .estimate
+                .map(|e| (e * ESTIMATE_SHARE / 100).saturating_sub(audio));
             let allocation = allocate(&wants, budget, may_upgrade);
-            if allocation.squeezed && p.layers.estimate.is_some() {
-                p.layers.squeezed_at = Some(now);
+            if p.layers.estimate.is_some() {
+                if allocation.squeezed {
+                    p.layers.hold.squeezed(now);
+                }
+                let up = |(w, l): (&Want, &Option<Layer>)| w.current.is_some_and(|c| *l > Some(c));
+                if wants.iter().zip(&allocation.layers).any(up) {
+                    p.layers.hold.upgraded(now);
+                }
             }
             // The estimator probes for what the best layers would take; and while a video is below
             // its best, padding keeps the link filled up to the next step (within the estimate),
@@ -612,6 +699,22 @@ mod tests {
     }
 
     #[test]
+    fn a_short_downlink_shows_everyone_small_before_anyone_sharp() {
+        let a = camera(Some(High), 1000, None);
+        let b = camera(Some(High), 900, None);
+        // 500 k: Medium for the first would leave too little for the second's Low.
+        assert_eq!(
+            allocate(&[a, b], Some(500_000), true).layers,
+            vec![Some(Low), Some(Low)]
+        );
+        // 700 k: both at Low first, then the first up to Medium with what is left.
+        assert_eq!(
+            allocate(&[a, b], Some(700_000), true).layers,
+            vec![Some(Medium), Some(Low)]
+        );
+    }
+
+    #[test]
     fn the_allocation_says_what_it_takes_and_what_the_next_step_up_would_need() {
         let big = camera(Some(High), 1000, Some(High));
         let small = camera(Some(Low), 100, Some(Low));
@@ -656,6 +759,42 @@ mod tests {
             allocate(&[at_high], Some(1_600_000), false).layers,
             vec![Some(High)]
         );
+    }
+
+    #[test]
+    fn a_step_up_the_link_cannot_carry_doubles_the_hold_and_one_that_holds_resets_it() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut hold = Hold::default();
+        assert!(hold.may_upgrade(t0));
+        hold.squeezed(t0);
+        assert!(!hold.may_upgrade(t0 + s(3)));
+        assert!(hold.may_upgrade(t0 + s(4)));
+        // Up at 4 s, squeezed again at 6 s: the next try waits 8 s, then 16 s, up to 32 s.
+        hold.upgraded(t0 + s(4));
+        hold.squeezed(t0 + s(6));
+        assert!(!hold.may_upgrade(t0 + s(13)));
+        assert!(hold.may_upgrade(t0 + s(14)));
+        let mut at = s(14);
+        for expected in [16, 32, 32] {
+            hold.upgraded(t0 + at);
+            hold.squeezed(t0 + at + s(1));
+            at += s(1);
+            assert!(
+                !hold.may_upgrade(t0 + at + s(expected - 1)),
+                "hold {expected} s"
+            );
+            assert!(hold.may_upgrade(t0 + at + s(expected)), "hold {expected} s");
+            at += s(expected);
+        }
+        // A squeeze long after a step up (the link changed, not the step) does not double it...
+        hold.upgraded(t0 + at);
+        assert!(
+            hold.may_upgrade(t0 + at + s(8)),
+            "a step that held resets the hold"
+        );
+        hold.squeezed(t0 + at + s(9));
+        assert!(hold.may_upgrade(t0 + at + s(13)), "back to 4 s");
     }
 
     #[test]
