@@ -61,6 +61,17 @@ export async function rtpReports(page: InPage): Promise<RtpReport[]> {
   });
 }
 
+/**
+ * The keys whose count rose over one sampling window: `sample` is read, and again a window later.
+ */
+export async function risenOverWindow<K>(sample: () => Promise<Map<K, number>>): Promise<K[]> {
+  const before = await sample();
+  // Deliberate: the sampling window, not a wait for something to happen.
+  await new Promise((done) => setTimeout(done, WINDOW_MS));
+  const after = await sample();
+  return [...after].filter(([key, n]) => before.has(key) && n > (before.get(key) ?? 0)).map(([key]) => key);
+}
+
 /** How many `type`/`kind` streams saw `counter` rise over one sampling window. */
 export async function risingStreams(
   page: InPage,
@@ -68,15 +79,13 @@ export async function risingStreams(
   kind: RtpReport['kind'],
   counter: Counter,
 ): Promise<number> {
-  const before = await rtpReports(page);
-  // Deliberate: the sampling window, not a wait for something to happen.
-  await new Promise((done) => setTimeout(done, WINDOW_MS));
-  const after = await rtpReports(page);
-  return after.filter((a) => {
-    if (a.type !== type || a.kind !== kind) return false;
-    const b = before.find((r) => r.pc === a.pc && r.id === a.id);
-    return b !== undefined && (a[counter] ?? 0) > (b[counter] ?? 0);
-  }).length;
+  const counts = async (): Promise<Map<string, number>> =>
+    new Map(
+      (await rtpReports(page))
+        .filter((r) => r.type === type && r.kind === kind)
+        .map((r) => [`${r.pc}/${r.id}`, r[counter] ?? 0]),
+    );
+  return (await risenOverWindow(counts)).length;
 }
 
 /** Waits until at least `streams` remote videos are being decoded right now. */

@@ -41,6 +41,7 @@ use crate::signalling::{Fault, INVALID_NAME, Outgoing};
 
 mod consent;
 mod hold;
+mod last_n;
 mod layers;
 mod media;
 mod moderation;

@@ -49,6 +49,7 @@ async fn a_receiver_gets_the_layer_its_tile_needs_switching_at_keyframes_and_not
             kind: TrackKind::Video,
             width,
             height,
+            featured: false,
         }],
     };
     for (width, layer) in [(300, "Anna@q"), (600, "Anna@h"), (1200, "Anna@f")] {

@@ -6,71 +6,8 @@
  * proved by the sender's own `outbound-rtp` per rid (`framesEncoded` stops rising).
  */
 import { expect, test } from '../fixtures';
+import { decodingTiles, encodingRids, layerWidth, type TileVideo, tileVideos } from '../layers';
 import type { Participant } from '../participant';
-import type { Page } from '@playwright/test';
-
-/** One remote camera tile as the page shows it and decodes it. */
-type TileVideo = {
-  participant: string;
-  /** The tile's video width on the screen, in device pixels (0 when not rendered). */
-  width: number;
-  /** The width of the frames decoded for it, and how many so far. */
-  frameWidth: number;
-  framesDecoded: number;
-};
-
-/** The others' camera tiles of `page`, each with the inbound stream its `<video>` shows. */
-async function tileVideos(page: Page): Promise<TileVideo[]> {
-  return page.evaluate(async () => {
-    const inbound = new Map<string, { frameWidth: number; framesDecoded: number }>();
-    for (const pc of window.__pcs ?? []) {
-      if (pc.signalingState === 'closed') continue;
-      (await pc.getStats()).forEach((r) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') {
-          inbound.set(r.trackIdentifier, { frameWidth: r.frameWidth ?? 0, framesDecoded: r.framesDecoded ?? 0 });
-        }
-      });
-    }
-    const tiles: TileVideo[] = [];
-    for (const tile of document.querySelectorAll<HTMLElement>('[data-testid=tile][data-self=false]')) {
-      const video = tile.querySelector('video');
-      const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-      const stats = track ? inbound.get(track.id) : undefined;
-      tiles.push({
-        participant: tile.dataset.participantId ?? '',
-        width: Math.round((video?.getBoundingClientRect().width ?? 0) * devicePixelRatio),
-        frameWidth: stats?.frameWidth ?? 0,
-        framesDecoded: stats?.framesDecoded ?? 0,
-      });
-    }
-    return tiles;
-  });
-}
-
-/** The rids of the page's camera encodings that encoded frames over a one-second window. */
-async function encodingRids(page: Page): Promise<string[]> {
-  const frames = (): Promise<Record<string, number>> =>
-    page.evaluate(async () => {
-      const byRid: Record<string, number> = {};
-      for (const pc of window.__pcs ?? []) {
-        if (pc.signalingState === 'closed') continue;
-        (await pc.getStats()).forEach((r) => {
-          if (r.type === 'outbound-rtp' && r.kind === 'video' && r.rid) byRid[r.rid] = r.framesEncoded ?? 0;
-        });
-      }
-      return byRid;
-    });
-  const before = await frames();
-  // Deliberate: the sampling window over which the counters must (not) rise.
-  await new Promise((done) => setTimeout(done, 1_000));
-  const after = await frames();
-  return Object.keys(after)
-    .filter((rid) => after[rid] > (before[rid] ?? 0))
-    .sort();
-}
-
-/** The width of the layer a tile of `width` device pixels needs: the smallest at least as wide. */
-const layerWidth = (width: number): number => [320, 640, 1280].find((w) => w >= width) ?? 1280;
 
 /** Waits until every remote tile of `p` decodes frames no wider than its layer (and some at all). */
 async function expectLayersFitTiles(p: Participant, tiles: number): Promise<TileVideo[]> {
@@ -148,16 +85,10 @@ test('four in tile view get the small layers, the featured speaker the full one,
     await alice.room.tile(hiddenId).evaluate((el) => {
       el.style.display = 'none';
     });
-    const decoded = async (): Promise<Map<string, number>> =>
-      new Map((await tileVideos(alice.page)).map((t) => [t.participant, t.framesDecoded]));
     await expect
       .poll(
         async () => {
-          const before = await decoded();
-          // Deliberate: the sampling window over which the counters must (not) rise.
-          await new Promise((done) => setTimeout(done, 1_000));
-          const after = await decoded();
-          const rising = [...after].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
+          const rising = await decodingTiles(alice.page);
           return rising.includes(hiddenId) ? 'hidden tile still decodes' : rising.length;
         },
         { message: 'the hidden tile decodes nothing, the other two go on', timeout: 30_000 },

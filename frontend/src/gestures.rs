@@ -108,6 +108,7 @@ mod tests {
             hand,
             screen: false,
             away: false,
+            withheld: false,
         }
     }
 

@@ -192,6 +192,8 @@ pub struct Texts {
     pub reconnect_give_up: &'static str,
     /// On the tile of someone whose connection dropped.
     pub tile_reconnecting: &'static str,
+    /// On a tile whose camera the server does not send now (last-N, in a large meeting).
+    pub tile_video_paused: &'static str,
     /// The media connection (ICE/DTLS) failed.
     pub media_connection_failed: &'static str,
     /// Rejoin button (after connection loss or leaving).
@@ -589,6 +591,7 @@ pub const DE: Texts = Texts {
     reconnecting: "Die Verbindung ist unterbrochen und wird wiederhergestellt (Versuch {}) …",
     reconnect_give_up: "Aufgeben und Meeting verlassen",
     tile_reconnecting: "Verbindung wird wiederhergestellt …",
+    tile_video_paused: "Video pausiert, bis die Person spricht",
     media_connection_failed: "Die Verbindung für Bild und Ton ist fehlgeschlagen.",
     rejoin: "Erneut beitreten",
     back: "Zurück",
@@ -759,6 +762,7 @@ pub const EN: Texts = Texts {
     reconnecting: "The connection dropped and is being restored (try {}) …",
     reconnect_give_up: "Give up and leave the meeting",
     tile_reconnecting: "Reconnecting …",
+    tile_video_paused: "Video paused until they speak",
     media_connection_failed: "The audio and video connection failed.",
     rejoin: "Rejoin",
     back: "Back",

@@ -88,6 +88,8 @@ pub struct Member {
     pub screen: bool,
     /// Their connection dropped; the server waits for them to resume.
     pub away: bool,
+    /// The server does not send us their camera now (last-N: others spoke more lately).
+    pub withheld: bool,
 }
 
 impl From<ParticipantInfo> for Member {
@@ -100,6 +102,7 @@ impl From<ParticipantInfo> for Member {
             hand: p.hand,
             screen: p.screen,
             away: p.away,
+            withheld: false,
         }
     }
 }
@@ -552,6 +555,11 @@ impl Session {
                 publish,
                 tracks,
             } => self.on_offer(sdp, publish, tracks).await,
+            ServerMsg::LastN { without_video } => ui.members.update(|ms| {
+                for m in ms {
+                    m.withheld = without_video.contains(&m.id);
+                }
+            }),
             ServerMsg::Layers { active } => {
                 let peer = self.peer.borrow().clone();
                 if let Some(peer) = peer {

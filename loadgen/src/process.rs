@@ -225,9 +225,11 @@ pub fn start_treff(
              state_dir = {state:?}\n\
              {EXAMPLE_CONFIG}\n\
              # Bench-only: rooms larger than the default limit of 20, and all their participants\n\
-             # from one address (loopback; the default allows 50 sockets per address).\n\
+             # from one address (loopback; the default allows 50 sockets per address); and every\n\
+             # camera forwarded to everyone, as Janus does (no last-N), so the rows compare.\n\
              [limits]\nroom_max_participants = {room_limit}\n\
-             ws_max_connections_per_address = {room_limit}\n",
+             ws_max_connections_per_address = {room_limit}\n\
+             last_n_above = {room_limit}\n",
             recordings = dir.join("recordings").display().to_string(),
             state = dir.join("state").display().to_string(),
         ),

@@ -655,6 +655,7 @@ async fn report_tiles(members: &[(Member, &Plan)], size: usize) -> Vec<String> {
                 kind: TrackKind::Video,
                 width,
                 height,
+                featured: false,
             })
             .collect();
         if let Err(e) = t.send(&ClientMsg::Tiles { tiles }).await {

@@ -49,6 +49,14 @@ pub struct Limits {
     /// Participants in one room. Every participant receives every other one's audio and video, so
     /// forwarding grows with the square of this number; 20 keeps a 2-core server below saturation.
     pub room_max_participants: usize,
+    /// Cameras each participant receives in a large room (last-N): those who spoke last, and the
+    /// one they show large. The others' tiles show their name until they speak; their voices are
+    /// always heard. Eight tiles fill a laptop screen; the downlink and the browser's decoders stay
+    /// at what a meeting of nine takes, however many more join.
+    pub last_n: usize,
+    /// Last-N applies in rooms of more than this many participants: below, a grid shows everyone
+    /// large enough to recognise, and every camera is received.
+    pub last_n_above: usize,
     /// Rooms the server holds at once: bounds memory and UDP load against someone opening rooms in a loop.
     pub max_rooms: usize,
     /// Longest chat message, in characters. A long paragraph fits; a pasted document belongs in an
@@ -99,6 +107,8 @@ impl Default for Limits {
             join_timeout_ms: 10_000,
             name_max_chars: 64,
             room_max_participants: 20,
+            last_n: 8,
+            last_n_above: 10,
             max_rooms: 200,
             chat_max_chars: 4000,
             chat_burst: 10,

@@ -152,6 +152,10 @@ pub struct TileSize {
     pub width: u32,
     /// Height likewise.
     pub height: u32,
+    /// The tile is shown large (speaker view's featured tile): in a large room its camera is
+    /// received whoever spoke last (last-N).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub featured: bool,
 }
 
 /// A simulcast layer: browsers send the camera as up to three encodings (RTP stream ids `q`, `h`,
@@ -500,6 +504,13 @@ pub enum ServerMsg {
     Layers {
         /// The wanted layers, lowest first; empty when nobody watches the camera.
         active: Vec<Layer>,
+    },
+    /// Last-N, in a room of more than `Limits::last_n_above`: the participants whose camera is on
+    /// but is not sent to this receiver, because others spoke more lately. Sent whenever the set
+    /// changes; empty when everyone's camera is received again. Their voices are still sent.
+    LastN {
+        /// Whose camera is withheld.
+        without_video: Vec<ParticipantId>,
     },
     /// A user error: the request was refused, the connection stays open.
     Error {

@@ -156,9 +156,22 @@ fn client_messages() {
                 kind: TrackKind::Screen,
                 width: 1600,
                 height: 900,
+                featured: false,
             }],
         },
         r#"{"type":"Tiles","tiles":[{"participant":2,"kind":"screen","width":1600,"height":900}]}"#,
+    );
+    check(
+        ClientMsg::Tiles {
+            tiles: vec![TileSize {
+                participant: ParticipantId(3),
+                kind: TrackKind::Video,
+                width: 1280,
+                height: 720,
+                featured: true,
+            }],
+        },
+        r#"{"type":"Tiles","tiles":[{"participant":3,"kind":"video","width":1280,"height":720,"featured":true}]}"#,
     );
     check(
         ClientMsg::RaiseHand { raised: true },
@@ -598,6 +611,12 @@ fn recording_messages() {
             active: vec![Layer::Low, Layer::High],
         },
         r#"{"type":"Layers","active":["low","high"]}"#,
+    );
+    check(
+        ServerMsg::LastN {
+            without_video: vec![ParticipantId(4), ParticipantId(7)],
+        },
+        r#"{"type":"LastN","without_video":[4,7]}"#,
     );
     check(
         JobState::Done {

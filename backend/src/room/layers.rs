@@ -18,7 +18,12 @@
 //!   the layer's rate, so the choice does not swing with every estimate. A layer's rate is what it measurably takes
 //!   ([`Meter`]: a still picture's full layer takes a fraction of its cap), its cap until measured.
 //!   Each receiver's estimator is asked to probe for what the best layers would take with that
-//!   quarter to spare, so that a receiver held down finds out when its link has room again.
+//!   quarter to spare, so that a receiver held down finds out when its link has room again; once
+//!   per hold it is made to probe at once ([`Hold::may_probe`]), as str0m by itself probes only
+//!   when the rate asked for rises.
+//!
+//! - **Last-N.** In a large room a receiver gets only the cameras of the last few who spoke
+//!   (`room::last_n`); the others are chosen no layer, as a tile not shown.
 //!
 //! The switch itself (at a keyframe of the new layer) is the SFU's (`sfu::simulcast`).
 //!
@@ -29,12 +34,13 @@
 //! The choice runs when a client's tiles change, after every answer (new m-lines), and every
 //! [`CHOICE_INTERVAL`] while any video flows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use treff_shared::{Layer, ParticipantId, SCREEN_MAX_BITRATE, ServerMsg, TileSize, TrackKind};
 
 use super::Room;
+use super::last_n::LastN;
 use crate::sfu::Source;
 use crate::sfu::simulcast::LayerSwitch;
 use str0m::media::KeyframeRequestKind;
@@ -308,6 +314,8 @@ pub struct Hold {
     upgraded_at: Option<Instant>,
     /// The hold now (`None`: [`UPGRADE_HOLD`]).
     length: Option<Duration>,
+    /// When the estimator was last made to probe the link.
+    probed_at: Option<Instant>,
 }
 
 impl Hold {
@@ -325,6 +333,19 @@ impl Hold {
             self.length = None;
         }
         self.squeezed_at.is_none_or(|t| since(t) >= self.length())
+    }
+
+    /// Whether the estimator should probe the link at `now` for a video below its best: once per
+    /// hold, and not while the receiver is held down (a probe then would only congest the link).
+    pub fn may_probe(&mut self, now: Instant) -> bool {
+        let due = self
+            .probed_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.length());
+        if due && self.may_upgrade(now) {
+            self.probed_at = Some(now);
+            return true;
+        }
+        false
     }
 
     /// The downlink forced the receiver down at `now`.
@@ -362,6 +383,8 @@ pub struct Layers {
     pub record: LayerSwitch,
     /// What their videos take.
     pub meter: Meter,
+    /// Whose cameras last-N withholds from them (`room::last_n`), as they were last told.
+    withheld: HashSet<ParticipantId>,
 }
 
 impl Layers {
@@ -402,6 +425,26 @@ impl Layers {
                 .filter(|l| wanted[*l as usize])
                 .collect(),
         )
+    }
+
+    /// The camera they show large, if they reported one.
+    fn featured(&self) -> Option<ParticipantId> {
+        let tiles = self.tiles.as_ref()?.values();
+        tiles
+            .filter(|t| t.featured && t.kind == TrackKind::Video)
+            .map(|t| t.participant)
+            .next()
+    }
+
+    /// Last-N withholds `withheld` from them now; returns what to tell them if that changed.
+    fn tell_withheld(&mut self, withheld: HashSet<ParticipantId>) -> Option<ServerMsg> {
+        if withheld == self.withheld {
+            return None;
+        }
+        let mut without_video: Vec<ParticipantId> = withheld.iter().copied().collect();
+        without_video.sort();
+        self.withheld = withheld;
+        Some(ServerMsg::LastN { without_video })
     }
 
     /// The layers their camera sends now: those seen lately, and those we paused after seeing them
@@ -456,8 +499,27 @@ impl Room {
         // Per publisher, the camera layers someone gets or switches to.
         let mut wanted: HashMap<ParticipantId, [bool; 3]> =
             sent.keys().map(|id| (*id, [false; 3])).collect();
+        // Whose cameras are on, in the order they joined (ids grow with every join).
+        let cameras: Vec<ParticipantId> = self
+            .participants
+            .iter()
+            .filter(|(_, p)| p.info.cam)
+            .map(|(id, _)| *id)
+            .collect();
+        let last_n = LastN {
+            limits: &self.limits,
+            speakers: &self.plane.speakers,
+            room_size: self.participants.len(),
+            now,
+        };
+        let mut told_withheld = Vec::new();
         let mut any_video = false;
-        for p in self.participants.values_mut() {
+        for (id, p) in self.participants.iter_mut() {
+            let others: Vec<ParticipantId> = cameras.iter().filter(|c| *c != id).copied().collect();
+            let withheld = last_n.withheld(&others, p.layers.featured(), &p.layers.withheld);
+            if let Some(msg) = p.layers.tell_withheld(withheld) {
+                told_withheld.push((*id, msg));
+            }
             let sources: Vec<Source> = p
                 .peer
                 .lines()
@@ -478,6 +540,11 @@ impl Room {
                     Want {
                         kind: source.kind,
                         desired: match tile {
+                            _ if source.kind == TrackKind::Video
+                                && p.layers.withheld.contains(&source.owner) =>
+                            {
+                                None
+                            }
                             None => Some(Layer::High),
                             Some(tile) => tile.and_then(desired),
                         },
@@ -525,6 +592,15 @@ impl Room {
                 .next_step
                 .map_or(0, |s| allocation.total + audio + s);
             p.peer.want_bitrate(minimum, best + audio);
+            // str0m probes by itself only when the desired rate rises; a receiver held below its
+            // best by an old estimate would otherwise wait for its stagnation probe (15 s and more).
+            if p.layers.estimate.is_some()
+                && allocation.next_step.is_some()
+                && p.layers.hold.may_probe(now)
+            {
+                p.peer.probe_downlink(now);
+                self.plane.schedule.mark_ready(*id);
+            }
             for (source, layer) in sources.iter().zip(allocation.layers) {
                 any_video = true;
                 p.peer.set_layer(*source, layer);
@@ -567,6 +643,9 @@ impl Room {
         if !any_video {
             self.plane.layers_at = None;
         }
+        for (id, msg) in told_withheld {
+            self.send(id, msg);
+        }
         for (id, w) in wanted {
             let told = self
                 .participants
@@ -597,6 +676,7 @@ mod tests {
             kind,
             width,
             height,
+            featured: false,
         }
     }
 
@@ -795,6 +875,23 @@ mod tests {
         );
         hold.squeezed(t0 + at + s(9));
         assert!(hold.may_upgrade(t0 + at + s(13)), "back to 4 s");
+    }
+
+    #[test]
+    fn the_downlink_is_probed_once_per_hold_and_not_while_held() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut hold = Hold::default();
+        assert!(hold.may_probe(t0), "a video below its best: probe at once");
+        assert!(!hold.may_probe(at(1)), "not again within the hold");
+        assert!(hold.may_probe(at(4)), "again after a hold");
+        hold.squeezed(at(5));
+        assert!(
+            !hold.may_probe(at(8)),
+            "not while held down after a squeeze"
+        );
+        assert!(hold.may_probe(at(9)), "once the hold is over");
+        assert!(!hold.may_probe(at(10)));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use tokio::net::UdpSocket;
 use treff_shared::{ErrorCode, Layer, ParticipantId, ServerMsg, TrackKind};
 
 use super::Room;
+use super::last_n::Speakers;
 use crate::sfu::schedule::Schedule;
 use crate::sfu::{
     AnswerError, Candidates, Datagram, Drops, Forwarded, Peer, PeerEvent, ReceivedDatagram, Routes,
@@ -52,7 +53,7 @@ pub struct MediaContext {
 /// Per-room state of the packet loop.
 #[derive(Default)]
 pub struct Plane {
-    schedule: Schedule<ParticipantId>,
+    pub(super) schedule: Schedule<ParticipantId>,
     tx: SendBatch,
     /// Scratch space for the events of one poll (kept to reuse its allocation).
     events: Vec<PeerEvent>,
@@ -60,6 +61,8 @@ pub struct Plane {
     polls: u64,
     /// When the simulcast layers are chosen next, while video flows (see `layers`).
     pub(super) layers_at: Option<Instant>,
+    /// When each participant last spoke, for last-N.
+    pub(super) speakers: Speakers,
 }
 
 /// Which devices a participant has on.
@@ -103,6 +106,7 @@ impl Room {
     pub(super) fn drop_peer(&mut self, id: ParticipantId, peer: &mut Peer) {
         self.unroute(peer);
         self.plane.schedule.remove(id);
+        self.plane.speakers.forget(id);
     }
 
     /// Stops routing every ufrag of `peer`: current, offered and retired.
@@ -206,6 +210,9 @@ impl Room {
                         continue;
                     };
                     let source = Source { owner: from, kind };
+                    if let Some(level) = packet.header.ext_vals.audio_level {
+                        self.plane.speakers.heard(from, level, incoming.at);
+                    }
                     publisher
                         .layers
                         .meter

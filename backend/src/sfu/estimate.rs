@@ -8,7 +8,9 @@
 //!   best layer of every video shown, and the voices); the estimator probes towards it. While a
 //!   video gets less than its best, the room also names a minimum: what the next step up would
 //!   take. str0m pads up to it (within the estimate), so the link is used and the estimate can grow;
-//!   an estimate only measures what is sent.
+//!   an estimate only measures what is sent. Once per hold of the layer choice the room makes the
+//!   estimator probe for the desired rate ([`Downlink::probe`]), which str0m only does by itself
+//!   when that rate rises.
 //! - The estimate comes back as `Event::EgressBitrateEstimate` ([`Downlink::estimate`]); only while
 //!   the estimator can probe does it say anything about the link.
 //! - With estimation on, str0m paces what it sends at the estimate (a little above). A client
@@ -16,6 +18,8 @@
 //!   clients, the load generator's receivers) would be held at the initial estimate for ever, its
 //!   packets queued for seconds; for it, the pacer is opened wide ([`Downlink::answered`]) and the
 //!   layer choice goes by tile sizes alone.
+
+use std::time::Instant;
 
 use str0m::Rtc;
 use str0m::bwe::{Bitrate, BweKind};
@@ -70,6 +74,24 @@ impl Downlink {
             .set_bitrate(Bitrate::bps(minimum), Bitrate::bps(desired));
     }
 
+    /// Makes the estimator probe the link now for what was last asked ([`Downlink::want`]). str0m
+    /// probes when the desired bitrate rises (an allocation probe), not while it stays put: a
+    /// receiver held below its best by an old estimate would wait for str0m's stagnation probe,
+    /// 15 s and more. So the desired bitrate dips to the minimum for one timeout and comes back.
+    pub fn probe(&mut self, rtc: &mut Rtc, now: Instant) {
+        let Some((minimum, desired)) = self.asked.filter(|_| !self.without_feedback) else {
+            return;
+        };
+        if desired <= minimum {
+            return;
+        }
+        rtc.bwe()
+            .set_bitrate(Bitrate::bps(minimum), Bitrate::bps(minimum));
+        super::peer::handle_timeout(rtc, now);
+        rtc.bwe()
+            .set_bitrate(Bitrate::bps(minimum), Bitrate::bps(desired));
+    }
+
     /// What an estimate event says about the downlink in bits per second: `None` while the
     /// estimator cannot probe (nothing sent with feedback yet), when the last value is stale.
     pub fn estimate(&self, event: &BweKind) -> Option<u64> {
@@ -86,7 +108,6 @@ impl Downlink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     fn rtc() -> Rtc {
         Downlink::configure(Rtc::builder()).build(Instant::now())

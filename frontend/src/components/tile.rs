@@ -1,4 +1,4 @@
-//! One participant's tile: their video (while their camera is on), their name, mic and camera state,
+//! One participant's tile: their video (while their camera is on and the server sends it), their name, mic and camera state,
 //! a hand while it is raised, their reactions floating up for a moment, and, for others, an `<audio>`
 //! element that plays their voice.
 //!
@@ -68,6 +68,9 @@ pub fn Tile(
     let cam = move || member.with(|m| m.as_ref().is_some_and(|m| m.cam));
     let hand = move || member.with(|m| m.as_ref().is_some_and(|m| m.hand.is_some()));
     let away = move || member.with(|m| m.as_ref().is_some_and(|m| m.away));
+    // Last-N: the camera is on but not sent to us. The video keeps its place in the layout, as its
+    // size is what the server is told (`session::tiles`), and the initial stands in for it.
+    let withheld = move || cam() && member.with(|m| m.as_ref().is_some_and(|m| m.withheld));
     let on_off = |b: bool| if b { "on" } else { "off" };
     // The first letter stands in for the picture while the camera is off.
     let initial = move || {
@@ -85,6 +88,7 @@ pub fn Tile(
             class:speaking=move || speaking.get()
             class:featured=move || featured.get()
             class:away=away
+            class:withheld=withheld
             data-testid="tile"
             data-participant-id=id.0.to_string()
             data-self=if is_self { "true" } else { "false" }
@@ -92,6 +96,7 @@ pub fn Tile(
             data-cam=move || on_off(cam())
             data-speaking=move || if speaking.get() { "true" } else { "false" }
             data-away=move || if away() { "true" } else { "false" }
+            data-video=move || if withheld() { "withheld" } else { "shown" }
         >
             <video
                 node_ref=video_ref
@@ -103,9 +108,14 @@ pub fn Tile(
                 autoplay=true
                 playsinline=true
             ></video>
-            <div class="avatar" aria-hidden="true" hidden=cam>
+            <div class="avatar" aria-hidden="true" hidden=move || cam() && !withheld()>
                 {initial}
             </div>
+            <Show when=withheld>
+                <span class="tile-paused" data-testid="tile-paused">
+                    {t.tile_video_paused}
+                </span>
+            </Show>
             {(!is_self).then(|| view! { <audio node_ref=audio_ref autoplay=true></audio> })}
             <Show when=away>
                 <span class="tile-reconnecting" role="status" data-testid="tile-reconnecting">

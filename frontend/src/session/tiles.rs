@@ -97,10 +97,22 @@ fn measure(me: ParticipantId) -> Vec<TileSize> {
                 kind,
                 width,
                 height,
+                featured: featured(&video),
             });
         }
     }
     tiles
+}
+
+/// Whether `video` is in speaker view's featured tile: shown large, it is received in a large
+/// meeting whoever spoke last. (Tile view marks the active speaker `featured` too, for the
+/// layout's sake; there every tile is the same size and none is preferred.)
+fn featured(video: &Element) -> bool {
+    video
+        .closest(".speaker-layout .tile.featured")
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// The participant id on the nearest tile or presentation around `video`.

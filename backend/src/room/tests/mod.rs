@@ -8,6 +8,7 @@ use treff_shared::{ChatMessage, ModeratorAction, RoomSettings};
 use treff_shared::{RemoteTrack, TrackKind};
 
 mod chat;
+mod last_n;
 mod media;
 mod meeting;
 mod moderation;

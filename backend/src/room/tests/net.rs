@@ -43,6 +43,9 @@ pub struct Client {
     pub offers: Vec<(String, Vec<RemoteTrack>)>,
     /// Every server message other than offers.
     pub messages: Vec<ServerMsg>,
+    /// The level its Opus frames carry, in dBov (`None`: no level extension, as the load
+    /// generator's).
+    pub audio_level: Option<i8>,
     connected: bool,
 }
 
@@ -55,6 +58,8 @@ pub struct Net {
     room_addr: SocketAddr,
     /// Simulated milliseconds since the start.
     ms: u64,
+    /// The size of the VP8 frames clients publish, in bytes (1,000 unless a test sets it).
+    pub frame_size: usize,
 }
 
 impl Net {
@@ -82,6 +87,7 @@ impl Net {
             _datagrams: datagrams,
             room_addr,
             ms: 0,
+            frame_size: 1000,
         }
     }
 
@@ -124,6 +130,7 @@ impl Net {
             received: HashMap::new(),
             offers: Vec::new(),
             messages: Vec::new(),
+            audio_level: None,
             connected: false,
         });
         self.clients.len() - 1
@@ -170,45 +177,73 @@ impl Net {
     /// VP8 frame every 33 ms if `video` (a keyframe first and every 30 frames). Returns the audio
     /// frames written.
     pub fn publish(&mut self, from: usize, duration: Duration, video: bool) -> u64 {
+        self.publish_all(&[from], duration, video)
+    }
+
+    /// [`Net::publish`] by several clients at once; returns the audio frames they wrote together.
+    pub fn publish_all(&mut self, from: &[usize], duration: Duration, video: bool) -> u64 {
         let start = self.ms;
         let end = start + millis(duration);
-        let (mut audio, mut frames) = (0u64, 0u64);
+        let (mut audio, mut frames) = (vec![0u64; from.len()], 0u64);
         while self.ms < end {
-            let client = &mut self.clients[from];
-            if let Some(publish) = client.publish.clone() {
-                // The media clocks follow simulated time, so they never go back between calls.
-                if audio * 20 <= self.ms - start {
-                    let time = MediaTime::new(self.ms * 48, Frequency::FORTY_EIGHT_KHZ);
-                    let mid = Mid::from(publish.audio.as_str());
-                    if write(
-                        &mut client.rtc,
-                        mid,
-                        Codec::Opus,
-                        self.now,
-                        time,
-                        vec![0xf8, 0xff, 0xfe],
-                    ) {
-                        audio += 1;
-                    }
+            let elapsed = self.ms - start;
+            for (n, &i) in from.iter().enumerate() {
+                if audio[n] * 20 <= elapsed && self.audio_frame(i) {
+                    audio[n] += 1;
                 }
-                if video && frames * 33 <= self.ms - start {
-                    let time = MediaTime::new(self.ms * 90, Frequency::NINETY_KHZ);
-                    let mid = Mid::from(publish.video.as_str());
-                    let key = frames % 30 == 0;
-                    write(
-                        &mut client.rtc,
-                        mid,
-                        Codec::Vp8,
-                        self.now,
-                        time,
-                        vp8_frame(key),
-                    );
-                    frames += 1;
+            }
+            if video && frames * 33 <= elapsed {
+                for &i in from {
+                    self.video_frame(i, frames % 30 == 0);
                 }
+                frames += 1;
             }
             self.step();
         }
-        audio
+        audio.iter().sum()
+    }
+
+    /// Client `from` writes one 20 ms Opus frame now, at its [`Client::audio_level`]; false before
+    /// its connection is up.
+    fn audio_frame(&mut self, from: usize) -> bool {
+        // The media clocks follow simulated time, so they never go back between calls.
+        let time = MediaTime::new(self.ms * 48, Frequency::FORTY_EIGHT_KHZ);
+        let client = &mut self.clients[from];
+        let Some(publish) = client.publish.clone() else {
+            return false;
+        };
+        let level = client.audio_level;
+        let mid = Mid::from(publish.audio.as_str());
+        write(
+            &mut client.rtc,
+            mid,
+            Codec::Opus,
+            self.now,
+            time,
+            vec![0xf8, 0xff, 0xfe],
+            level,
+        )
+    }
+
+    /// Client `from` writes one VP8 frame of [`Net::frame_size`] bytes now (a keyframe if `key`);
+    /// false before its connection is up.
+    pub fn video_frame(&mut self, from: usize, key: bool) -> bool {
+        let time = MediaTime::new(self.ms * 90, Frequency::NINETY_KHZ);
+        let size = self.frame_size;
+        let client = &mut self.clients[from];
+        let Some(publish) = client.publish.clone() else {
+            return false;
+        };
+        let mid = Mid::from(publish.video.as_str());
+        write(
+            &mut client.rtc,
+            mid,
+            Codec::Vp8,
+            self.now,
+            time,
+            vp8_frame(key, size),
+            None,
+        )
     }
 
     /// Client `from` writes one 20 ms Opus frame now and returns its datagrams, stamped with their
@@ -226,7 +261,8 @@ impl Net {
             Codec::Opus,
             now,
             time,
-            vec![0xf8, 0xff, 0xfe]
+            vec![0xf8, 0xff, 0xfe],
+            None
         ));
         let _ = client.rtc.handle_input(Input::Timeout(now));
         drain_client(client, now, room_addr)
@@ -349,7 +385,8 @@ fn drain_client(c: &mut Client, now: Instant, room: SocketAddr) -> Vec<Datagram>
     }
 }
 
-/// Writes one frame on a publish m-line; false before the connection is up.
+/// Writes one frame on a publish m-line, with an audio level (dBov) if given; false before the
+/// connection is up.
 fn write(
     rtc: &mut Rtc,
     mid: Mid,
@@ -357,6 +394,7 @@ fn write(
     now: Instant,
     time: MediaTime,
     data: Vec<u8>,
+    level: Option<i8>,
 ) -> bool {
     let Some(writer) = rtc.writer(mid) else {
         return false;
@@ -368,22 +406,26 @@ fn write(
     else {
         return false;
     };
+    let writer = match level {
+        Some(level) => writer.audio_level(level, level >= -50),
+        None => writer,
+    };
     writer.write(pt, now, time, data).is_ok()
 }
 
-/// A VP8 frame str0m's packetiser accepts: a valid frame tag (and keyframe header), ~1000 bytes.
-fn vp8_frame(key: bool) -> Vec<u8> {
-    const SIZE: usize = 1000;
+/// A VP8 frame str0m's packetiser accepts: a valid frame tag (and keyframe header), `size` bytes.
+fn vp8_frame(key: bool, size: usize) -> Vec<u8> {
     let header_len = if key { 10 } else { 3 };
-    let first_partition = (SIZE - header_len) as u32;
+    // The tag has 19 bits for the first partition's size.
+    let first_partition = u32::try_from(size - header_len).unwrap_or(u32::MAX) & 0x7_ffff;
     let tag = u32::from(!key) | (1 << 4) | (first_partition << 5);
-    let mut b = Vec::with_capacity(SIZE);
+    let mut b = Vec::with_capacity(size);
     b.extend_from_slice(&tag.to_le_bytes()[..3]);
     if key {
         b.extend_from_slice(&[0x9d, 0x01, 0x2a]);
         b.extend_from_slice(&320u16.to_le_bytes());
         b.extend_from_slice(&240u16.to_le_bytes());
     }
-    b.resize(SIZE, 0x5a);
+    b.resize(size, 0x5a);
     b
 }
