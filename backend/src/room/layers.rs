@@ -584,14 +584,17 @@ impl Room {
                     p.layers.hold.upgraded(now);
                 }
             }
-            // The estimator probes for what the best layers would take; and while a video is below
-            // its best, padding keeps the link filled up to the next step (within the estimate),
-            // which is how the estimate finds out that the link has room again.
+            // The estimator probes for the estimate the best layers would need (only
+            // ESTIMATE_SHARE percent of it is shared out: asked for what they take, it settled
+            // below that and a featured tile on a fast link stayed at the middle layer); and while
+            // a video is below its best, padding keeps the link filled up to the next step
+            // (within the estimate), which is how the estimate finds out that the link has room.
             let best: u64 = wants.iter().map(Want::room_for_best).sum();
             let minimum = allocation
                 .next_step
                 .map_or(0, |s| allocation.total + audio + s);
-            p.peer.want_bitrate(minimum, best + audio);
+            p.peer
+                .want_bitrate(minimum, (best + audio) * 100 / ESTIMATE_SHARE);
             // str0m probes by itself only when the desired rate rises; a receiver held below its
             // best by an old estimate would otherwise wait for its stagnation probe (15 s and more).
             if p.layers.estimate.is_some()

@@ -4,8 +4,9 @@
 //!
 //! - Every peer starts with [`INITIAL_ESTIMATE`]: enough for a call of a few at full quality, and
 //!   the estimator probes upwards within its first second of feedback when more is wanted.
-//! - The room tells each peer what it would send if the downlink allowed ([`Downlink::want`]: the
-//!   best layer of every video shown, and the voices); the estimator probes towards it. While a
+//! - The room tells each peer the estimate it would need to send everything at its best
+//!   ([`Downlink::want`]: the best layer of every video shown and the voices, over the share of
+//!   the estimate the layer choice gives out); the estimator probes towards it. While a
 //!   video gets less than its best, the room also names a minimum: what the next step up would
 //!   take. str0m pads up to it (within the estimate), so the link is used and the estimate can grow;
 //!   an estimate only measures what is sent. Once per hold of the layer choice the room makes the

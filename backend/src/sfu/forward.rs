@@ -16,6 +16,12 @@
 //! Between resyncs a gap in the publisher's sequence numbers is passed on as a gap: that is real
 //! network loss, and the receiver's NACK is answered from str0m's send buffer once the publisher's
 //! retransmission arrives.
+//!
+//! VP8's picture id and TL0PICIDX (RFC 7741 §4.2) continue across resyncs the same way
+//! ([`Forwarder::rewrite_vp8`]): every simulcast layer and every publisher counts its own, and a
+//! receiver that sees them jump back after a switch takes the new layer's frames for ones it
+//! already had. Chromium then drops them ("already received") and shows a frozen picture until
+//! its own keyframe request, three seconds later.
 
 use std::time::Instant;
 
@@ -60,6 +66,103 @@ pub struct Forwarder {
     /// The incoming SSRC and the offsets in use; `None` until the next resync.
     mapping: Option<Mapping>,
     last: Option<Last>,
+    /// The VP8 ids of the newest frame sent, if any.
+    last_vp8: Option<Vp8Ids>,
+}
+
+/// A VP8 frame's picture id (15 bits) and TL0PICIDX, or the offsets added to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Vp8Ids {
+    picture_id: u16,
+    tl0: u8,
+}
+
+/// Picture ids count modulo 2^15.
+const PICTURE_ID_MASK: u16 = 0x7fff;
+
+impl Vp8Ids {
+    fn add(self, offset: Vp8Ids) -> Vp8Ids {
+        Vp8Ids {
+            picture_id: self.picture_id.wrapping_add(offset.picture_id) & PICTURE_ID_MASK,
+            tl0: self.tl0.wrapping_add(offset.tl0),
+        }
+    }
+
+    /// The offsets that turn `self` into `to`.
+    fn to(self, to: Vp8Ids) -> Vp8Ids {
+        Vp8Ids {
+            picture_id: to.picture_id.wrapping_sub(self.picture_id) & PICTURE_ID_MASK,
+            tl0: to.tl0.wrapping_sub(self.tl0),
+        }
+    }
+
+    /// Whether `self` is a later (or the same) frame than `other`, in serial-number order.
+    fn not_before(self, other: Vp8Ids) -> bool {
+        self.picture_id.wrapping_sub(other.picture_id) & PICTURE_ID_MASK <= PICTURE_ID_MASK / 2
+    }
+}
+
+/// Where a VP8 payload descriptor keeps its picture id and TL0PICIDX.
+#[derive(Debug, Clone, Copy)]
+struct Vp8Fields {
+    /// Offset of the picture id and whether it has 15 bits (else 7).
+    picture_id: Option<(usize, bool)>,
+    tl0: Option<usize>,
+}
+
+impl Vp8Fields {
+    /// The fields of `payload`'s descriptor, `None` when it has neither (or is truncated).
+    fn find(payload: &[u8]) -> Option<Vp8Fields> {
+        if payload.first()? & 0x80 == 0 {
+            return None;
+        }
+        let x = *payload.get(1)?;
+        let mut at = 2;
+        let mut fields = Vp8Fields {
+            picture_id: None,
+            tl0: None,
+        };
+        if x & 0x80 != 0 {
+            let long = payload.get(at)? & 0x80 != 0;
+            fields.picture_id = Some((at, long));
+            at += if long { 2 } else { 1 };
+        }
+        if x & 0x40 != 0 {
+            payload.get(at)?;
+            fields.tl0 = Some(at);
+            at += 1;
+        }
+        payload.get(at.saturating_sub(1))?;
+        (fields.picture_id.is_some() || fields.tl0.is_some()).then_some(fields)
+    }
+
+    fn read(&self, payload: &[u8]) -> Vp8Ids {
+        let picture_id = match self.picture_id {
+            Some((at, true)) => {
+                u16::from_be_bytes([payload[at], payload[at + 1]]) & PICTURE_ID_MASK
+            }
+            Some((at, false)) => u16::from(payload[at] & 0x7f),
+            None => 0,
+        };
+        let tl0 = self.tl0.map_or(0, |at| payload[at]);
+        Vp8Ids { picture_id, tl0 }
+    }
+
+    fn write(&self, payload: &mut [u8], ids: Vp8Ids) {
+        match self.picture_id {
+            Some((at, true)) => {
+                let [high, low] = ids.picture_id.to_be_bytes();
+                payload[at] = 0x80 | high;
+                payload[at + 1] = low;
+            }
+            // A 7-bit picture id keeps its size: the low bits of the same count.
+            Some((at, false)) => payload[at] = (ids.picture_id & 0x7f) as u8,
+            None => {}
+        }
+        if let Some(at) = self.tl0 {
+            payload[at] = ids.tl0;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +174,8 @@ struct Mapping {
     seq_offset: u64,
     /// Added to the incoming timestamp (wrapping).
     ts_offset: u32,
+    /// Added to the incoming VP8 ids; set by the mapping's first VP8 packet.
+    vp8_offset: Option<Vp8Ids>,
 }
 
 /// The first outgoing sequence number: small, so the SRTP rollover counter starts at 0 as a
@@ -85,6 +190,7 @@ impl Forwarder {
             video,
             mapping: None,
             last: None,
+            last_vp8: None,
         }
     }
 
@@ -150,7 +256,37 @@ impl Forwarder {
             first_seq: p.seq,
             seq_offset: seq.wrapping_sub(p.seq),
             ts_offset: timestamp.wrapping_sub(p.timestamp),
+            vp8_offset: None,
         }
+    }
+
+    /// The VP8 payload that [`Forwarder::forward`] just let through, with its picture id and
+    /// TL0PICIDX moved by the mapping's offsets; `None` when they stay as they are (no copy). The
+    /// first VP8 packet after a resync (a keyframe) gets the ids right after the newest frame
+    /// sent: the next picture, and the next TL0 picture.
+    pub fn rewrite_vp8(&mut self, payload: &[u8]) -> Option<Vec<u8>> {
+        let (Some(mapping), Some(fields)) = (self.mapping.as_mut(), Vp8Fields::find(payload))
+        else {
+            return None;
+        };
+        let incoming = fields.read(payload);
+        let last = self.last_vp8;
+        let offset = *mapping.vp8_offset.get_or_insert_with(|| match last {
+            None => Vp8Ids::default(),
+            Some(last) => incoming.to(Vp8Ids {
+                picture_id: last.picture_id.wrapping_add(1) & PICTURE_ID_MASK,
+                tl0: last.tl0.wrapping_add(1),
+            }),
+        });
+        let out = incoming.add(offset);
+        if last.is_none_or(|l| out.not_before(l)) {
+            self.last_vp8 = Some(out);
+        }
+        (offset != Vp8Ids::default()).then(|| {
+            let mut rewritten = payload.to_vec();
+            fields.write(&mut rewritten, out);
+            rewritten
+        })
     }
 }
 
@@ -281,6 +417,95 @@ mod tests {
             .expect("wrapped timestamp");
         assert_eq!(b.timestamp.wrapping_sub(a.timestamp), 31);
         assert_eq!(b.seq, a.seq + 1);
+    }
+
+    /// A VP8 payload with a 15-bit picture id and TL0PICIDX (X, I, L and T set), S=1, and a VP8
+    /// header that is a keyframe's or not.
+    fn vp8(picture_id: u16, tl0: u8, key: bool) -> Vec<u8> {
+        let [high, low] = picture_id.to_be_bytes();
+        vec![
+            0x90,
+            0xe0,
+            0x80 | high,
+            low,
+            tl0,
+            0x20,
+            if key { 0x10 } else { 0x11 },
+        ]
+    }
+
+    fn ids(payload: &[u8]) -> (u16, u8) {
+        let ids = Vp8Fields::find(payload).expect("fields").read(payload);
+        (ids.picture_id, ids.tl0)
+    }
+
+    #[test]
+    fn vp8_picture_ids_continue_across_a_switch_of_layer() {
+        let t0 = Instant::now();
+        let mut f = Forwarder::new(90_000, true);
+        let send = |f: &mut Forwarder, ssrc, seq, payload: Vec<u8>| {
+            let key = vp8_keyframe_start(&payload);
+            f.forward(&packet(ssrc, seq, 0, t0, key))?;
+            Some(ids(&f.rewrite_vp8(&payload).unwrap_or(payload)))
+        };
+        // The first layer passes unchanged.
+        assert_eq!(
+            send(&mut f, 1, 10, vp8(20_000, 200, true)),
+            Some((20_000, 200))
+        );
+        assert_eq!(
+            send(&mut f, 1, 11, vp8(20_001, 200, false)),
+            Some((20_001, 200))
+        );
+        // A switch to a layer whose counters are far behind: they continue after the last sent.
+        f.pause();
+        assert_eq!(send(&mut f, 2, 500, vp8(7, 3, true)), Some((20_002, 201)));
+        assert_eq!(send(&mut f, 2, 501, vp8(8, 4, false)), Some((20_003, 202)));
+        // A retransmission keeps its ids and does not move the newest back.
+        assert_eq!(send(&mut f, 2, 500, vp8(7, 3, true)), Some((20_002, 201)));
+        assert_eq!(send(&mut f, 2, 502, vp8(9, 4, false)), Some((20_004, 202)));
+        assert_eq!(
+            send(&mut f, 2, 499, vp8(6, 3, false)),
+            None,
+            "before the resync: stale"
+        );
+        // Both counters wrap.
+        f.pause();
+        assert_eq!(
+            send(&mut f, 3, 9, vp8(PICTURE_ID_MASK, 255, true)),
+            Some((20_005, 203))
+        );
+        f.pause();
+        f.last_vp8 = Some(Vp8Ids {
+            picture_id: PICTURE_ID_MASK,
+            tl0: 255,
+        });
+        assert_eq!(send(&mut f, 4, 1, vp8(100, 100, true)), Some((0, 0)));
+        assert_eq!(send(&mut f, 4, 2, vp8(101, 100, false)), Some((1, 0)));
+    }
+
+    #[test]
+    fn vp8_descriptors_without_ids_or_truncated_are_left_alone() {
+        let mut f = Forwarder::new(90_000, true);
+        let t0 = Instant::now();
+        f.forward(&packet(1, 1, 0, t0, true)).expect("keyframe");
+        for payload in [
+            vec![0x10, 0x50, 0x01],
+            vec![0x90, 0x80],
+            vec![0x90, 0x40],
+            vec![],
+        ] {
+            assert_eq!(f.rewrite_vp8(&payload), None, "{payload:?}");
+        }
+        // A 7-bit picture id keeps its size.
+        f.last_vp8 = Some(Vp8Ids {
+            picture_id: 300,
+            tl0: 0,
+        });
+        f.pause();
+        f.forward(&packet(2, 1, 0, t0, true)).expect("keyframe");
+        let short = f.rewrite_vp8(&[0x90, 0x80, 0x05, 0x10]);
+        assert_eq!(short, Some(vec![0x90, 0x80, (301 & 0x7f) as u8, 0x10]));
     }
 
     #[test]

@@ -578,6 +578,11 @@ impl Peer {
                 false => Forwarded::No,
             };
         };
+        let rewritten = match source.kind {
+            TrackKind::Audio => None,
+            _ => slot.forwarder.rewrite_vp8(&packet.payload),
+        };
+        let payload = rewritten.map_or_else(|| packet.payload.clone(), Arc::from);
         let mut api = self.rtc.direct_api();
         let Some(stream) = api.stream_tx_by_mid(slot.mid, None) else {
             return Forwarded::No;
@@ -593,7 +598,7 @@ impl Peer {
             out.seq.into(),
             out.timestamp,
             incoming.at,
-            packet.payload.clone(),
+            payload,
         )
         .marker(packet.header.marker)
         .ext_vals(ext)
