@@ -1,11 +1,14 @@
 /**
- * A network without UDP, made by a spec: a network namespace joined to this machine by a veth pair,
- * with nftables in it dropping every UDP packet in and out. A browser started inside it (through
- * {@link NoUdpNetwork.chromium}, a wrapper that `ip netns exec`s Debian's Chromium) reaches the host's
- * side of the pair over TCP only, as a participant behind a firewall that blocks UDP would.
+ * A network made by a spec: a network namespace joined to this machine by a veth pair. A browser
+ * started inside it (through {@link TestNetwork.chromium}, a wrapper that `ip netns exec`s Debian's
+ * Chromium) reaches the server on the host's side of the pair, through what the spec asked for:
+ * - `dropUdp`: nftables in the namespace drop every UDP packet in and out, so the browser reaches the
+ *   server over TCP only, as a participant behind a firewall that blocks UDP would;
+ * - `downlinkKbit`: a token bucket (tc's `tbf`) on the host's end of the pair passes at most that
+ *   many kbit/s towards the browser, with a fifth of a second of queue: a slow home line's download.
  *
- * Needs root (network namespaces and nftables); CI runs as root. `nft` comes from Debian's nftables,
- * which `cargo xtask test` installs.
+ * Needs root (network namespaces, nftables, tc); CI runs as root. `nft` and `tc` come from Debian's
+ * nftables and iproute2, which `cargo xtask test` installs.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +26,15 @@ function run(command: string, args: string[], input?: string): void {
   }
 }
 
-export class NoUdpNetwork {
+/** What the network does to the browser's traffic. */
+export interface NetworkOptions {
+  /** Drop every UDP packet in and out of the namespace. */
+  dropUdp?: boolean;
+  /** At most this many kbit/s towards the namespace (the browser's download). */
+  downlinkKbit?: number;
+}
+
+export class TestNetwork {
   /** This machine's address on the pair: the server listens here for the namespace. */
   readonly hostAddress: string;
   /** An executable that starts Debian's Chromium inside the namespace (for `executablePath`). */
@@ -36,21 +47,21 @@ export class NoUdpNetwork {
     subnet: number,
   ) {
     this.hostAddress = `10.231.${subnet}.1`;
-    this.chromium = path.join(dir, 'chromium-without-udp');
+    this.chromium = path.join(dir, 'chromium-in-netns');
   }
 
-  static create(): NoUdpNetwork {
+  static create(options: NetworkOptions): TestNetwork {
     if (process.getuid?.() !== 0) {
-      throw new Error('the no-UDP network spec needs root (ip netns, nftables); CI runs as root');
+      throw new Error('the network namespace specs need root (ip netns, nftables, tc); CI runs as root');
     }
     const id = process.pid % 10_000;
     const subnet = process.pid % 250;
-    const name = `treff-noudp-${id}`;
+    const name = `treff-ns-${id}`;
     // Interface names have at most 15 characters.
     const hostLink = `treff-h${id}`;
     const nsLink = `treff-n${id}`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'treff-e2e-netns-'));
-    const net = new NoUdpNetwork(name, hostLink, dir, subnet);
+    const net = new TestNetwork(name, hostLink, dir, subnet);
     net.removeNetwork(); // what a killed run may have left
     try {
       const inside = (...args: string[]) => run('ip', ['netns', 'exec', name, ...args]);
@@ -62,14 +73,22 @@ export class NoUdpNetwork {
       inside('ip', 'addr', 'add', `10.231.${subnet}.2/30`, 'dev', nsLink);
       inside('ip', 'link', 'set', nsLink, 'up');
       inside('ip', 'link', 'set', 'lo', 'up');
-      run(
-        'ip',
-        ['netns', 'exec', name, 'nft', '-f', '-'],
-        `table inet treff {
-           chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }
-           chain output { type filter hook output priority 0; policy accept; meta l4proto udp drop; }
-         }`,
-      );
+      if (options.dropUdp) {
+        run(
+          'ip',
+          ['netns', 'exec', name, 'nft', '-f', '-'],
+          `table inet treff {
+             chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }
+             chain output { type filter hook output priority 0; policy accept; meta l4proto udp drop; }
+           }`,
+        );
+      }
+      if (options.downlinkKbit !== undefined) {
+        const rate = `${options.downlinkKbit}kbit`;
+        // A burst of two packets: a line cannot send faster than its rate after a pause, as a token
+        // bucket with a large burst would (and a probe sent into that burst would measure it).
+        run('tc', ['qdisc', 'add', 'dev', hostLink, 'root', 'tbf', 'rate', rate, 'burst', '3000', 'latency', '200ms']);
+      }
       fs.writeFileSync(net.chromium, `#!/bin/sh\nexec ip netns exec ${name} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
     } catch (e) {
       net.destroy();

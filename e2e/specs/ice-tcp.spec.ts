@@ -7,7 +7,7 @@
 import { type Browser, chromium } from '@playwright/test';
 import { expect, test } from '../fixtures';
 import { selectedCandidates } from '../media';
-import { NoUdpNetwork } from '../netns';
+import { TestNetwork } from '../netns';
 import { OwnServer } from '../own-server';
 import { CHROMIUM_ARGS } from '../server';
 import type { Participant } from '../participant';
@@ -32,7 +32,7 @@ test('with only a TCP candidate announced, the call runs over TCP', async ({ bro
 
 test('in a network that drops UDP, the browser falls back to TCP by itself', async ({ guard }) => {
   test.setTimeout(150_000);
-  const net = NoUdpNetwork.create();
+  const net = TestNetwork.create({ dropUdp: true });
   // Everything started is stopped in `finally`, whatever failed to start after it.
   let server: OwnServer | undefined;
   let browser: Browser | undefined;

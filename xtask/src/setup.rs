@@ -5,7 +5,7 @@
 //!   version in `Cargo.lock` (the CLI and the library must match, and Trunk runs offline so it cannot
 //!   fetch one itself), and binaryen's `wasm-opt` from npm at the version `tools/package-lock.json`
 //!   pins (`npm ci` into `tools/node_modules`; Debian's binaryen is too old for current Rust output).
-//! - Test: Debian's Chromium, Firefox ESR, ffmpeg, openssl, coturn and nftables (apt), geckodriver (crates.io, pinned:
+//! - Test: Debian's Chromium, Firefox ESR, ffmpeg, openssl, coturn, nftables and iproute2 (apt), geckodriver (crates.io, pinned:
 //!   the WebDriver server the e2e suite drives Firefox through), Debian's nginx unpacked (not
 //!   installed, see [`nginx`]), and the e2e npm packages (`npm ci`). Playwright's own browser
 //!   downloads are never used: they come from GitHub-hosted storage and would be second, unpinned
@@ -231,6 +231,10 @@ fn debian_packages() -> Result<()> {
     if !on_path("nft") && !Path::new("/usr/sbin/nft").exists() {
         missing.push("nftables");
     }
+    // The namespaces, links and the slow line of the network specs (`e2e/netns.ts`).
+    if !on_path("tc") && !Path::new("/usr/sbin/tc").exists() {
+        missing.push("iproute2");
+    }
     // `systemd-analyze verify` and `security` check the service unit (`tests/operator.rs`).
     if !on_path("systemd-analyze") && !Path::new("/usr/bin/systemd-analyze").exists() {
         missing.push("systemd");
@@ -238,7 +242,7 @@ fn debian_packages() -> Result<()> {
     if missing.is_empty() {
         announce(
             "test tools present: chromium, firefox-esr, ffmpeg, fonts-dejavu-core, openssl, coturn, \
-             nftables, systemd",
+             nftables, iproute2, systemd",
         );
         return Ok(());
     }
