@@ -102,38 +102,53 @@ impl Vp8Ids {
     }
 }
 
-/// Where a VP8 payload descriptor keeps its picture id and TL0PICIDX.
+/// What a VP8 RTP payload descriptor (RFC 7741 §4.2) says, and where its fields are.
 #[derive(Debug, Clone, Copy)]
-struct Vp8Fields {
+struct Vp8Descriptor {
+    /// The packet starts a frame: S bit set, partition 0.
+    frame_start: bool,
     /// Offset of the picture id and whether it has 15 bits (else 7).
     picture_id: Option<(usize, bool)>,
+    /// Offset of TL0PICIDX.
     tl0: Option<usize>,
+    /// Offset of the VP8 payload header, right after the descriptor.
+    header: usize,
 }
 
-impl Vp8Fields {
-    /// The fields of `payload`'s descriptor, `None` when it has neither (or is truncated).
-    fn find(payload: &[u8]) -> Option<Vp8Fields> {
-        if payload.first()? & 0x80 == 0 {
-            return None;
-        }
-        let x = *payload.get(1)?;
-        let mut at = 2;
-        let mut fields = Vp8Fields {
+impl Vp8Descriptor {
+    /// Walks `payload`'s descriptor; `None` when it is cut short.
+    fn parse(payload: &[u8]) -> Option<Vp8Descriptor> {
+        let first = *payload.first()?;
+        let mut d = Vp8Descriptor {
+            frame_start: first & 0x10 != 0 && first & 0x07 == 0,
             picture_id: None,
             tl0: None,
+            header: 1,
         };
-        if x & 0x80 != 0 {
-            let long = payload.get(at)? & 0x80 != 0;
-            fields.picture_id = Some((at, long));
-            at += if long { 2 } else { 1 };
+        if first & 0x80 != 0 {
+            let x = *payload.get(1)?;
+            d.header = 2;
+            if x & 0x80 != 0 {
+                // Picture id: one byte, or two when its M bit is set.
+                let long = payload.get(d.header)? & 0x80 != 0;
+                d.picture_id = Some((d.header, long));
+                d.header += if long { 2 } else { 1 };
+            }
+            if x & 0x40 != 0 {
+                d.tl0 = Some(d.header);
+                d.header += 1;
+            }
+            if x & 0x30 != 0 {
+                d.header += 1; // TID / KEYIDX
+            }
         }
-        if x & 0x40 != 0 {
-            payload.get(at)?;
-            fields.tl0 = Some(at);
-            at += 1;
-        }
-        payload.get(at.saturating_sub(1))?;
-        (fields.picture_id.is_some() || fields.tl0.is_some()).then_some(fields)
+        // Every field found lies before the header: present if the descriptor is.
+        (payload.len() >= d.header).then_some(d)
+    }
+
+    /// The descriptor of `payload` if it carries a picture id or TL0PICIDX.
+    fn with_ids(payload: &[u8]) -> Option<Vp8Descriptor> {
+        Self::parse(payload).filter(|d| d.picture_id.is_some() || d.tl0.is_some())
     }
 
     fn read(&self, payload: &[u8]) -> Vp8Ids {
@@ -265,7 +280,8 @@ impl Forwarder {
     /// first VP8 packet after a resync (a keyframe) gets the ids right after the newest frame
     /// sent: the next picture, and the next TL0 picture.
     pub fn rewrite_vp8(&mut self, payload: &[u8]) -> Option<Vec<u8>> {
-        let (Some(mapping), Some(fields)) = (self.mapping.as_mut(), Vp8Fields::find(payload))
+        let (Some(mapping), Some(fields)) =
+            (self.mapping.as_mut(), Vp8Descriptor::with_ids(payload))
         else {
             return None;
         };
@@ -293,36 +309,12 @@ impl Forwarder {
 /// Whether a VP8 RTP payload (RFC 7741) starts a keyframe: the first packet of a frame (S bit set,
 /// partition 0) whose VP8 payload header has the P bit clear.
 pub fn vp8_keyframe_start(payload: &[u8]) -> bool {
-    let Some(&first) = payload.first() else {
-        return false;
-    };
-    let extended = first & 0x80 != 0;
-    let start = first & 0x10 != 0;
-    let partition = first & 0x07;
-    if !start || partition != 0 {
-        return false;
-    }
-    let mut at = 1;
-    if extended {
-        let Some(&x) = payload.get(1) else {
-            return false;
-        };
-        at = 2;
-        if x & 0x80 != 0 {
-            // Picture id: one byte, or two when its M bit is set.
-            let Some(&pid) = payload.get(at) else {
-                return false;
-            };
-            at += if pid & 0x80 != 0 { 2 } else { 1 };
-        }
-        if x & 0x40 != 0 {
-            at += 1; // TL0PICIDX
-        }
-        if x & 0x30 != 0 {
-            at += 1; // TID / KEYIDX
-        }
-    }
-    payload.get(at).is_some_and(|header| header & 0x01 == 0)
+    Vp8Descriptor::parse(payload).is_some_and(|d| {
+        d.frame_start
+            && payload
+                .get(d.header)
+                .is_some_and(|header| header & 0x01 == 0)
+    })
 }
 
 #[cfg(test)]
@@ -435,7 +427,9 @@ mod tests {
     }
 
     fn ids(payload: &[u8]) -> (u16, u8) {
-        let ids = Vp8Fields::find(payload).expect("fields").read(payload);
+        let ids = Vp8Descriptor::with_ids(payload)
+            .expect("fields")
+            .read(payload);
         (ids.picture_id, ids.tl0)
     }
 
@@ -493,6 +487,9 @@ mod tests {
             vec![0x10, 0x50, 0x01],
             vec![0x90, 0x80],
             vec![0x90, 0x40],
+            // A 15-bit picture id without its second byte; a TL0PICIDX cut off.
+            vec![0x90, 0x80, 0x85],
+            vec![0x90, 0xc0, 0x05],
             vec![],
         ] {
             assert_eq!(f.rewrite_vp8(&payload), None, "{payload:?}");
